@@ -1,0 +1,1 @@
+# IKE codec (gateway/ike)

@@ -1,0 +1,50 @@
+/*
+ * log.h: logging for every gateway module.
+ * log_msg(LOG_SUB_IKE, LOG_INFO, ...) writes one line to stderr (foreground)
+ * or syslog. Levels are syslog's. Thread-safe: one write() per line.
+ * Secrets are never logged: there is no formatter for struct secret, and
+ * peer-controlled strings go through log_escape() first.
+ */
+#ifndef PAL_UTIL_LOG_H
+#define PAL_UTIL_LOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <syslog.h>
+
+enum log_sub {
+	LOG_SUB_DMN,
+	LOG_SUB_IKE,
+	LOG_SUB_SA,
+	LOG_SUB_CHILD,
+	LOG_SUB_KNL,
+	LOG_SUB_NET,
+	LOG_SUB_CFG,
+	LOG_SUB_CTL,
+	LOG_SUB_AUTH,
+	LOG_SUB_P11,
+	LOG_SUB_ESP,
+	LOG_SUB_MAX
+};
+
+/* Set once at start-up, before threads exist. */
+void log_init(const char *ident, bool use_syslog, int level);
+void log_set_level(int level);
+int log_get_level(void);
+/* Parses "debug", "info", "notice", "warning", "err"; -1 if unknown. */
+int log_level_parse(const char *name);
+bool log_enabled(int prio);
+
+void log_msg(enum log_sub sub, int prio, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Copy at most len bytes of untrusted text into out (size outsz, always
+ * terminated), with non-printable bytes as \xNN. Returns out. */
+char *log_escape(char *out, size_t outsz, const void *in, size_t len);
+
+#define log_err(sub, ...)   log_msg(sub, LOG_ERR, __VA_ARGS__)
+#define log_warn(sub, ...)  log_msg(sub, LOG_WARNING, __VA_ARGS__)
+#define log_info(sub, ...)  log_msg(sub, LOG_INFO, __VA_ARGS__)
+#define log_debug(sub, ...) log_msg(sub, LOG_DEBUG, __VA_ARGS__)
+
+#endif

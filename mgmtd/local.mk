@@ -1,0 +1,2 @@
+sbin_PROGRAMS += mgmtd/palisade-mgmtd
+mgmtd_palisade_mgmtd_SOURCES = mgmtd/main.c

@@ -1,0 +1,1 @@
+# crypto tests (tests/unit/crypto)

@@ -1,0 +1,1 @@
+# ike codec tests (tests/unit/ike)

@@ -1,0 +1,16 @@
+# CUnit test programs: one per module, each linking that module and below.
+noinst_LIBRARIES += tests/unit/libruntest.a
+tests_unit_libruntest_a_SOURCES = tests/unit/runner.c tests/unit/runner.h
+tests_unit_libruntest_a_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
+
+UT_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS) $(OPENSSL_CFLAGS) -I$(top_srcdir)/tests/unit
+UT_LDADD = tests/unit/libruntest.a $(CUNIT_LIBS)
+
+check_PROGRAMS += tests/unit/util/test_util
+TESTS += tests/unit/util/test_util
+tests_unit_util_test_util_SOURCES = tests/unit/util/test_util.c
+tests_unit_util_test_util_CFLAGS = $(UT_CFLAGS)
+tests_unit_util_test_util_LDADD = $(UT_LDADD) gateway/util/libpalutil.a $(OPENSSL_LIBS)
+
+include $(srcdir)/tests/unit/ike/local.mk
+include $(srcdir)/tests/unit/crypto/local.mk
