@@ -27,4 +27,9 @@ void sa_engine_free(struct sa_engine *e);
 void sa_engine_input(void *arg, struct net_dgram *d);
 void sa_engine_get_stats(const struct sa_engine *e, struct sa_engine_stats *st);
 
+struct ike_sk_ops;
+struct sk_cipher;
+/* Fill ops so that ike/ seals and opens SK payloads with c (borrowed). */
+void sa_sk_ops_init(struct ike_sk_ops *ops, struct sk_cipher *c);
+
 #endif
