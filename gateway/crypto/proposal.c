@@ -176,8 +176,12 @@ static bool has_xf(const struct proposal *p, const struct proposal_xf *x)
 
 static int add_xf(struct proposal *p, uint8_t type, uint16_t id, uint16_t keylen)
 {
-	struct proposal_xf x = { .x_type = type, .x_id = id, .x_keylen = keylen };
+	struct proposal_xf x;
 
+	memset(&x, 0, sizeof(x)); /* padding too: callers may memcmp */
+	x.x_type = type;
+	x.x_id = id;
+	x.x_keylen = keylen;
 	if (has_xf(p, &x))
 		return GW_E_EXISTS;
 	if (p->p_n >= PROPOSAL_MAX_XF)
