@@ -63,8 +63,8 @@ size_t prf_len(uint16_t prf); /* output length, 0 if unsupported */
 int prf_compute(uint16_t prf, const uint8_t *key, size_t key_len, const uint8_t *data,
 		size_t data_len, uint8_t *out);
 /* prf+ (2.13): len bytes of T1 | T2 | ...; len <= 255 * prf_len. */
-int prf_plus(uint16_t prf, const uint8_t *key, size_t key_len, const uint8_t *seed,
-	     size_t seed_len, size_t len, struct secret **out);
+int prf_plus(uint16_t prf, const uint8_t *key, size_t key_len, const uint8_t *seed, size_t seed_len,
+	     size_t len, struct secret **out);
 
 /* ---- algorithm sizes (alg.c) ---- */
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <openssl/dh.h>
+#include <openssl/err.h>
 
 #include "crypto/crypto.h"
 #include "crypto/crypto_int.h"
@@ -187,7 +188,7 @@ int ke_derive(struct ke *ke, const uint8_t *peer, size_t len, struct secret **sh
 	if (peer == NULL || len != g->g_pub_len)
 		return GW_E_PARSE;
 	if ((rc = ke->ke_ops->ko_peer_import(g, peer, len, &pk)) != 0)
-		return rc;
+		goto out;
 	if ((s = secret_new(g->g_shared_len)) == NULL) {
 		rc = GW_E_NOMEM;
 		goto out;
@@ -203,6 +204,9 @@ int ke_derive(struct ke *ke, const uint8_t *peer, size_t len, struct secret **sh
 	*shared = s;
 	s = NULL;
 out:
+	/* A peer's bad value must not leave errors queued on this thread. */
+	if (rc)
+		ERR_clear_error();
 	secret_free(s);
 	EVP_PKEY_free(pk);
 	return rc;

@@ -135,11 +135,11 @@ static int perr(char *errbuf, size_t errlen, int rc, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (errbuf != NULL && errlen != 0) {
-		va_start(ap, fmt);
-		vsnprintf(errbuf, errlen, fmt, ap);
-		va_end(ap);
-	}
+	if (errbuf == NULL || errlen == 0)
+		return rc;
+	va_start(ap, fmt);
+	vsnprintf(errbuf, errlen, fmt, ap);
+	va_end(ap);
 	return rc;
 }
 
@@ -281,6 +281,8 @@ static void sort_xf(struct proposal *p)
 {
 	struct proposal_xf tmp[PROPOSAL_MAX_XF];
 	size_t n = 0;
+
+	memset(tmp, 0, sizeof(tmp));
 
 	for (size_t t = 0; t < sizeof(type_order); t++)
 		for (size_t i = 0; i < p->p_n; i++)

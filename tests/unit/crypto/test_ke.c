@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <openssl/bn.h>
+#include <openssl/err.h>
 
 #include "crypto/crypto.h"
 #include "tc.h"
@@ -223,6 +224,7 @@ static void test_ecp_invalid_points(void)
 		CU_ASSERT_EQUAL(ke_derive(a, pt, n - 1, &s), GW_E_PARSE);
 		CU_ASSERT_EQUAL(ke_derive(a, pt, n + 1, &s), GW_E_PARSE);
 		CU_ASSERT_PTR_NULL(s);
+		CU_ASSERT_EQUAL(ERR_peek_error(), 0); /* nothing left queued */
 		ke_free(a);
 	}
 }
