@@ -85,7 +85,8 @@ static void sa_from_proposal(const struct proposal *p, const uint8_t *spi, uint8
 	pr->pr_num = 1;
 	pr->pr_proto = p->p_proto;
 	pr->pr_spi_len = spi_len;
-	memcpy(pr->pr_spi, spi, spi_len);
+	if (spi_len)
+		memcpy(pr->pr_spi, spi, spi_len);
 	pr->pr_n = p->p_n;
 	for (uint8_t i = 0; i < p->p_n; i++) {
 		pr->pr_xf[i].t_type = p->p_xf[i].x_type;
