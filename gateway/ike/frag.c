@@ -93,7 +93,7 @@ int ike_msg_open_skf(struct ike_msg *msg, uint8_t *buf, size_t len, const struct
 		     struct ike_err *err)
 {
 	const struct ike_pld *p;
-	size_t plain_off;
+	size_t plain_off = 0;
 	int rc;
 
 	if (msg->m_sk < 0 || (size_t)msg->m_sk >= msg->m_n ||

@@ -91,9 +91,9 @@ static const struct rule intermediate[] = {
 	{ IKE_PLD_VENDOR, 0, MAX_V, true },
 };
 
-#define RULES(exch, resp, tbl)                                \
-	{                                                     \
-		exch, resp, tbl, sizeof(tbl) / sizeof(tbl[0]) \
+#define RULES(exch, resp, tbl)                                  \
+	{                                                       \
+		exch, resp, tbl, sizeof(tbl) / sizeof((tbl)[0]) \
 	}
 
 static const struct exch_rules exch_rules[] = {

@@ -135,8 +135,8 @@ int ike_msg_open_sk(struct ike_msg *msg, uint8_t *buf, size_t len, const struct 
 		    struct ike_err *err)
 {
 	const struct ike_pld *sk;
-	const uint8_t *plain;
-	size_t plain_len, plain_off;
+	const uint8_t *plain = NULL;
+	size_t plain_len = 0, plain_off = 0;
 	int rc;
 
 	if (msg->m_sk < 0 || (size_t)msg->m_sk >= msg->m_n ||

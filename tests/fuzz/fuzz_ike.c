@@ -109,8 +109,8 @@ static bool ts_eq(const struct ike_pld_ts *a, const struct ike_pld_ts *b)
 
 		if (x->ts_type != y->ts_type || x->ts_proto != y->ts_proto ||
 		    x->ts_port_start != y->ts_port_start || x->ts_port_end != y->ts_port_end ||
-		    memcmp(x->ts_addr_start, y->ts_addr_start, alen) ||
-		    memcmp(x->ts_addr_end, y->ts_addr_end, alen))
+		    memcmp(x->ts_addr_start, y->ts_addr_start, alen) != 0 ||
+		    memcmp(x->ts_addr_end, y->ts_addr_end, alen) != 0)
 			return false;
 	}
 	return true;

@@ -3,6 +3,9 @@
 # it with standalone.c into run_fuzz_X, which `make check` runs over the
 # corpus; --enable-fuzzing (clang) also builds the libFuzzer binary fuzz_X,
 # which smoke.sh runs for a while on a copy of the corpus.
+# fuzz_ike.in/ is written by the unit tests (the messages they build, sealed
+# with the target's identity cipher):
+#   IKE_CORPUS_DIR=$(srcdir)/tests/fuzz/fuzz_ike.in tests/unit/ike/test_ike
 FUZZ_IKE_LIBS = gateway/ike/libpalike.a gateway/util/libpalutil.a $(OPENSSL_LIBS)
 
 check_PROGRAMS += tests/fuzz/run_fuzz_ike
