@@ -16,6 +16,7 @@ tests_fuzz_run_fuzz_ike_LDADD = $(FUZZ_IKE_LIBS)
 
 if FUZZING
 noinst_PROGRAMS += tests/fuzz/fuzz_ike
+FUZZ_TARGETS += tests/fuzz/fuzz_ike
 tests_fuzz_fuzz_ike_SOURCES = tests/fuzz/fuzz_ike.c
 tests_fuzz_fuzz_ike_CFLAGS = $(AM_CFLAGS)
 tests_fuzz_fuzz_ike_LDFLAGS = -fsanitize=fuzzer
