@@ -265,10 +265,15 @@ struct ike_builder {
 	struct writer *b_wr;
 	size_t b_start;  /* offset of the IKE header in the writer */
 	size_t b_np_off; /* offset of the next-payload byte to patch */
+	uint8_t b_first; /* inner chains: type of the first payload */
 };
 
 /* Writes hdr (length and next payload are patched later). */
 void ike_build_begin(struct ike_builder *b, struct writer *wr, const struct ike_hdr *hdr);
+/* Start an inner chain (the plaintext of SK/SKF) in wr, without an IKE
+ * header: b_first gets the first payload's type, for ike_build_sk(). On
+ * such a builder ike_build_end() only reports the writer's status. */
+void ike_build_inner_begin(struct ike_builder *b, struct writer *wr);
 /* Open a payload: chains it and writes the generic header; returns the
  * offset to pass to ike_build_pld_end(), which patches the length. */
 size_t ike_build_pld_begin(struct ike_builder *b, uint8_t type, bool critical);
