@@ -18,6 +18,15 @@ static void vec_abort(const char *what, const char *arg)
 	abort();
 }
 
+/* buf = a sep b; truncation means a broken vector tree. */
+static void join(char *buf, size_t len, const char *a, const char *sep, const char *b)
+{
+	int n = snprintf(buf, len, "%s%s%s", a, sep, b);
+
+	if (n < 0 || (size_t)n >= len)
+		vec_abort("path or name too long", a);
+}
+
 static int cmp_names(const void *a, const void *b)
 {
 	return strcmp((const char *)a, (const char *)b);
@@ -25,21 +34,22 @@ static int cmp_names(const void *a, const void *b)
 
 size_t vec_scn_list(char names[][VEC_NAME_MAX], size_t max)
 {
-	char root[1024], path[2048];
+	char root[1024], sub[1300], path[1400];
 	struct dirent *de;
 	struct stat st;
 	size_t n = 0;
 	DIR *d;
 
-	snprintf(root, sizeof(root), "%s", ut_path(VEC_ROOT));
+	join(root, sizeof(root), ut_path(VEC_ROOT), "", "");
 	if (!(d = opendir(root)))
 		vec_abort("cannot open", root);
 	while ((de = readdir(d)) && n < max) {
 		if (de->d_name[0] == '.' || strlen(de->d_name) >= VEC_NAME_MAX)
 			continue;
-		snprintf(path, sizeof(path), "%s/%s/keys.txt", root, de->d_name);
+		join(sub, sizeof(sub), root, "/", de->d_name);
+		join(path, sizeof(path), sub, "/", "keys.txt");
 		if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
-			snprintf(names[n++], VEC_NAME_MAX, "%s", de->d_name);
+			join(names[n++], VEC_NAME_MAX, de->d_name, "", "");
 	}
 	closedir(d);
 	qsort(names, n, VEC_NAME_MAX, cmp_names);
@@ -63,7 +73,7 @@ static void load_keys(struct vec_scn *s)
 	char path[1100], *text, *line, *save = NULL;
 	size_t len;
 
-	snprintf(path, sizeof(path), "%s/keys.txt", s->s_dir);
+	join(path, sizeof(path), s->s_dir, "/", "keys.txt");
 	text = (char *)ut_read_file(path, &len);
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char *eq, *name;
@@ -109,8 +119,8 @@ static void load_msgs(struct vec_scn *s)
 	for (int i = 0; i < n; i++) {
 		struct vec_msg *m = &s->s_msg[s->s_nmsg++];
 
-		snprintf(m->vm_name, sizeof(m->vm_name), "%s", list[i]->d_name);
-		snprintf(path, sizeof(path), "%s/%s", s->s_dir, list[i]->d_name);
+		join(m->vm_name, sizeof(m->vm_name), list[i]->d_name, "", "");
+		join(path, sizeof(path), s->s_dir, "/", list[i]->d_name);
 		m->vm_buf = ut_read_file(path, &m->vm_len);
 		free(list[i]);
 	}
@@ -123,7 +133,7 @@ static void load_index(struct vec_scn *s)
 	char path[1100], *text, *line, *save = NULL;
 	size_t len;
 
-	snprintf(path, sizeof(path), "%s/messages.txt", s->s_dir);
+	join(path, sizeof(path), s->s_dir, "/", "messages.txt");
 	text = (char *)ut_read_file(path, &len);
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char *types = strrchr(line, ' '), *tok, *tsave = NULL;
@@ -150,8 +160,8 @@ struct vec_scn *vec_scn_load(const char *name)
 
 	if (!s)
 		vec_abort("out of memory", name);
-	snprintf(s->s_name, sizeof(s->s_name), "%s", name);
-	snprintf(s->s_dir, sizeof(s->s_dir), "%s/%s", ut_path(VEC_ROOT), name);
+	join(s->s_name, sizeof(s->s_name), name, "", "");
+	join(s->s_dir, sizeof(s->s_dir), ut_path(VEC_ROOT), "/", name);
 	load_keys(s);
 	load_msgs(s);
 	load_index(s);
