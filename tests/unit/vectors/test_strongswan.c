@@ -266,6 +266,24 @@ static size_t expected_opened(const struct vec_scn *s)
 	return n;
 }
 
+/* Our inner chain is the one extract.py found (messages.txt). */
+static void check_inner_types(const struct vec_scn *s, const struct vec_msg *m,
+			      const struct ike_msg *msg)
+{
+	size_t k = 0;
+	bool same = m->vm_has_inner;
+
+	for (size_t i = 0; i < msg->m_n && same; i++) {
+		if (!msg->m_pld[i].p_in_sk)
+			continue;
+		same = k < m->vm_ninner && msg->m_pld[i].p_type == m->vm_inner[k];
+		k++;
+	}
+	VEC_CHECK(s, same && k == m->vm_ninner,
+		  "%s: inner payloads differ from messages.txt (%zu of %zu match)", m->vm_name, k,
+		  m->vm_ninner);
+}
+
 static void opened_all(const struct vec_scn *s)
 {
 	struct vec_opened *o;
@@ -282,6 +300,7 @@ static void opened_all(const struct vec_scn *s)
 		rc = ike_msg_check_rules(&o[i].o_msg, &err);
 		VEC_CHECK(s, rc == 0, "%s: ike_msg_check_rules: %s", m->vm_name,
 			  vec_errstr(rc, &err));
+		check_inner_types(s, m, &o[i].o_msg);
 		for (size_t p = 0; p < o[i].o_msg.m_n; p++)
 			if (o[i].o_msg.m_pld[p].p_in_sk)
 				reencode_equal(s, m, &o[i].o_msg.m_pld[p]);

@@ -24,9 +24,13 @@ struct vec_msg {
 	char vm_name[VEC_NAME_MAX]; /* file name, e.g. "03-ike_auth-req.bin" */
 	uint8_t *vm_buf;
 	size_t vm_len;
-	/* outer payload types as recorded in messages.txt (extract.py's parse) */
+	/* payload types as recorded in messages.txt (extract.py's parse):
+	 * outer; inner when vm_has_inner (SK, or the last SKF fragment) */
 	uint8_t vm_outer[VEC_MAX_MSGS];
 	size_t vm_nouter;
+	bool vm_has_inner;
+	uint8_t vm_inner[VEC_MAX_MSGS];
+	size_t vm_ninner;
 };
 
 struct vec_kv {

@@ -127,7 +127,45 @@ static void load_msgs(struct vec_scn *s)
 	free(list);
 }
 
-/* messages.txt: "file time src dst exchange flags msgid length marker types" */
+/* A comma-separated list of payload types ("none": empty). */
+static size_t parse_types(char *list, uint8_t *out, size_t max)
+{
+	char *tok, *save = NULL;
+	size_t n = 0;
+
+	if (strcmp(list, "none") == 0)
+		return 0;
+	for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (n == max)
+			vec_abort("too many payloads in messages.txt", list);
+		out[n++] = (uint8_t)strtoul(tok, NULL, 10);
+	}
+	return n;
+}
+
+/* messages.txt: "file time src dst exchange flags msgid length marker
+ * outer inner" (README.md) */
+static void index_line(struct vec_scn *s, char *line)
+{
+	char *tok[11], *save = NULL;
+	struct vec_msg *m = NULL;
+	size_t n = 0;
+
+	for (char *t = strtok_r(line, " ", &save); t && n < 11; t = strtok_r(NULL, " ", &save))
+		tok[n++] = t;
+	if (n != 11)
+		vec_abort("messages.txt line without 11 fields", line);
+	for (size_t i = 0; i < s->s_nmsg; i++)
+		if (strcmp(tok[0], s->s_msg[i].vm_name) == 0)
+			m = &s->s_msg[i];
+	if (!m)
+		vec_abort("messages.txt names an unknown file", tok[0]);
+	m->vm_nouter = parse_types(tok[9], m->vm_outer, VEC_MAX_MSGS);
+	m->vm_has_inner = strcmp(tok[10], "-") != 0;
+	if (m->vm_has_inner)
+		m->vm_ninner = parse_types(tok[10], m->vm_inner, VEC_MAX_MSGS);
+}
+
 static void load_index(struct vec_scn *s)
 {
 	char path[1100], *text, *line, *save = NULL;
@@ -135,22 +173,9 @@ static void load_index(struct vec_scn *s)
 
 	join(path, sizeof(path), s->s_dir, "/", "messages.txt");
 	text = (char *)ut_read_file(path, &len);
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *types = strrchr(line, ' '), *tok, *tsave = NULL;
-		struct vec_msg *m = NULL;
-
-		if (*line == '#' || !types)
-			continue;
-		for (size_t i = 0; i < s->s_nmsg; i++)
-			if (strncmp(line, s->s_msg[i].vm_name, strlen(s->s_msg[i].vm_name)) == 0 &&
-			    line[strlen(s->s_msg[i].vm_name)] == ' ')
-				m = &s->s_msg[i];
-		if (!m)
-			vec_abort("messages.txt names an unknown file", line);
-		for (tok = strtok_r(types + 1, ",", &tsave); tok && m->vm_nouter < VEC_MAX_MSGS;
-		     tok = strtok_r(NULL, ",", &tsave))
-			m->vm_outer[m->vm_nouter++] = (uint8_t)strtoul(tok, NULL, 10);
-	}
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (*line != '#')
+			index_line(s, line);
 	free(text);
 }
 

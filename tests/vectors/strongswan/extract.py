@@ -362,8 +362,8 @@ def check_ike_keys(tag, logged, suite, ni, nr, spi_i, spi_r, skeyseed_key, seed_
 
 
 def decrypt_all(msgs, sas):
-    """Open every SK/SKF message; returns {index: inner payload list} and
-    reassembled messages {(spi, mid, resp): (first, plain)}."""
+    """Open every SK/SKF message (SKF: reassembled, kept at the last
+    fragment); returns {index: (first type, inner payload list)}."""
     inner, frags = {}, {}
     for i, m in enumerate(msgs):
         h = m["hdr"]
@@ -398,7 +398,10 @@ def decrypt_all(msgs, sas):
             die(f"incomplete fragmented message {key}")
         whole = b"".join(f["parts"][n] for n in range(1, f["total"] + 1))
         inner[f["last"]] = (f["first"], whole)
-    return {i: (fp, payloads(pl, fp)) for i, (fp, pl) in inner.items()}
+    out = {i: (fp, payloads(pl, fp)) for i, (fp, pl) in inner.items()}
+    for i, (fp, plds) in out.items():
+        msgs[i]["inner"] = [t for t, _, _ in plds]
+    return out
 
 
 def main():
@@ -560,15 +563,19 @@ def write_out(out, msgs, keys, notes):
     t0 = msgs[0]["t"]
     with open(os.path.join(out, "messages.txt"), "w") as idx:
         idx.write("# file time_ms src dst exchange flags msgid length marker_stripped "
-                  "outer_payloads\n")
+                  "outer_payloads inner_payloads\n")
         for n, m in enumerate(msgs, 1):
             name = msg_name(n, m)
             open(os.path.join(out, name), "wb").write(m["data"])
             h = m["hdr"]
             chain = ",".join(str(t) for t, _, _ in m["outer"])
+            if "inner" not in m:
+                inner = "-"  # not protected, or not the last fragment
+            else:
+                inner = ",".join(str(t) for t in m["inner"]) or "none"
             idx.write(f"{name} {(m['t'] - t0) * 1000:.3f} {m['src']} {m['dst']} "
                       f"{EXCH.get(h['exch'], h['exch'])} 0x{h['flags']:02x} {h['mid']} "
-                      f"{h['len']} {'yes' if m['stripped'] else 'no'} {chain}\n")
+                      f"{h['len']} {'yes' if m['stripped'] else 'no'} {chain} {inner}\n")
     with open(os.path.join(out, "keys.txt"), "w") as f:
         f.write("# strongSwan 5.9.8 capture, keys from the initiator's charon log\n")
         f.write("# (see ../README.md). Checked at capture time by extract.py:\n")
