@@ -124,7 +124,7 @@ int keymat_child(uint16_t prf, const struct secret *sk_d, const struct secret *s
  * One direction's cipher for SK payloads: AES-CBC-128/192/256 with
  * HMAC-SHA1-96 or HMAC-SHA2-256-128/384-192/512-256, AES-GCM-16 (128/256,
  * RFC 5282: key | 4-byte salt, 8-byte IV) or ChaCha20-Poly1305 (RFC 7634).
- * ek/ak are SK_e*/SK_a* for this direction (ak NULL for AEAD).
+ * ek/ak are SK_ei/SK_ai or SK_er/SK_ar for this direction (ak NULL for AEAD).
  * Matches struct ike_sk_ops in ike/ike.h (sa/ builds the ops from these).
  */
 struct sk_cipher;
