@@ -49,3 +49,24 @@ tests_fuzz_fuzz_conn_LDADD = $(FUZZ_CONN_LIBS)
 endif
 
 EXTRA_DIST += tests/fuzz/fuzz_conn.in tests/fuzz/fuzz_conn.dict
+
+# fuzz_config: gateway.json (api/model daemon settings)
+FUZZ_CONFIG_LIBS = api/model/libpalmodel.a gateway/crypto/libpalcrypto.a \
+	gateway/util/libpalutil.a $(JANSSON_LIBS) $(OPENSSL_LIBS)
+
+check_PROGRAMS += tests/fuzz/run_fuzz_config
+TESTS += tests/fuzz/run_fuzz_config
+tests_fuzz_run_fuzz_config_SOURCES = tests/fuzz/fuzz_config.c tests/fuzz/standalone.c
+tests_fuzz_run_fuzz_config_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) -DFUZZ_CORPUS='"fuzz_config.in"'
+tests_fuzz_run_fuzz_config_LDADD = $(FUZZ_CONFIG_LIBS)
+
+if FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz_config
+FUZZ_TARGETS += tests/fuzz/fuzz_config
+tests_fuzz_fuzz_config_SOURCES = tests/fuzz/fuzz_config.c
+tests_fuzz_fuzz_config_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
+tests_fuzz_fuzz_config_LDFLAGS = -fsanitize=fuzzer
+tests_fuzz_fuzz_config_LDADD = $(FUZZ_CONFIG_LIBS)
+endif
+
+EXTRA_DIST += tests/fuzz/fuzz_config.in
