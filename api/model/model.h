@@ -40,11 +40,11 @@ struct gw_settings {
 	uint16_t gs_natt_port;                /* 4500 */
 	unsigned gs_workers;                  /* 0 = one per CPU */
 	enum model_datapath gs_datapath;
-	char gs_tun_name[16];                 /* userspace data path */
-	uint32_t gs_replay_window;            /* packets */
-	unsigned gs_cookie_threshold;         /* half-open IKE SAs before cookies */
-	unsigned gs_nat_keepalive;            /* seconds, 0 = off */
-	int gs_log_level;                     /* syslog level */
+	char gs_tun_name[16];         /* userspace data path */
+	uint32_t gs_replay_window;    /* packets */
+	unsigned gs_cookie_threshold; /* half-open IKE SAs before cookies */
+	unsigned gs_nat_keepalive;    /* seconds, 0 = off */
+	int gs_log_level;             /* syslog level */
 };
 
 void gw_settings_defaults(struct gw_settings *gs);
@@ -152,10 +152,10 @@ struct model_conn {
 	struct model_end c_remote;
 	size_t c_n_props;
 	struct model_proposal c_props[MODEL_MAX_PROPS]; /* IKE */
-	uint32_t c_rekey_time;  /* IKE SA rekey, seconds (0 = never) */
-	uint32_t c_reauth_time; /* 0 = never */
-	uint32_t c_over_time;   /* hard limit after rekey/reauth time */
-	uint32_t c_dpd_delay;   /* 0 = off */
+	uint32_t c_rekey_time;                          /* IKE SA rekey, seconds (0 = never) */
+	uint32_t c_reauth_time;                         /* 0 = never */
+	uint32_t c_over_time;                           /* hard limit after rekey/reauth time */
+	uint32_t c_dpd_delay;                           /* 0 = off */
 	uint32_t c_dpd_timeout;
 	bool c_encap;           /* force UDP encapsulation (fake NAT-D) */
 	bool c_fragmentation;   /* RFC 7383 */
