@@ -17,7 +17,9 @@
 #include <systemd/sd-daemon.h>
 
 #include "api/model/model.h"
+#include "datapath/datapath.h"
 #include "net/net.h"
+#include "pool/pool.h"
 #include "sa/sa.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -27,10 +29,14 @@ struct daemon {
 	const char *d_run_dir;
 	bool d_foreground;
 	int d_cli_log_level; /* -1: from gateway.json */
-	struct gw_settings d_settings;
-	struct net *d_net;
+	struct gw_settings d_settings; /* as started (sockets, data path) */
 	struct sa_engine *d_engine;
+	struct pool *d_pool;
+	struct net *d_net;
+	struct datapath *d_dp;
 };
+
+#define QUEUE_LEN 8192 /* jobs per worker before the receiver drops */
 
 static void usage(FILE *f)
 {
@@ -46,10 +52,9 @@ static void usage(FILE *f)
 		"  --log-level LEVEL  debug, info, notice, warning or err\n"
 		"  --version, --help\n"
 		"\n"
-		"This build listens on the IKE and NAT-T ports and validates every IKE\n"
-		"message it receives with the full IKEv2 codec, logging each one; it does\n"
-		"not negotiate SAs yet (the exchanges are a later milestone) and sends\n"
-		"no replies.\n");
+		"It negotiates IKEv2 SAs (PSK and certificates) as responder and\n"
+		"initiator and installs ESP through the kernel (xfrm) or its own\n"
+		"userspace data path. EAP, rekeying and the HSM are later milestones.\n");
 }
 
 static int parse_args(struct daemon *d, int argc, char **argv)
@@ -100,20 +105,6 @@ static int parse_args(struct daemon *d, int argc, char **argv)
 	return 0;
 }
 
-static int load_settings(struct daemon *d, struct gw_settings *gs)
-{
-	struct model_err err;
-	char buf[512];
-
-	if (gw_settings_load(d->d_config_dir, gs, &err)) {
-		log_err(LOG_SUB_CFG, "%s", model_err_str(&err, "gateway.json", buf, sizeof(buf)));
-		return GW_E_INVAL;
-	}
-	if (d->d_cli_log_level >= 0)
-		gs->gs_log_level = d->d_cli_log_level;
-	return 0;
-}
-
 static int make_run_dir(const char *dir)
 {
 	if (mkdir(dir, 0750) < 0 && errno != EEXIST) {
@@ -123,54 +114,111 @@ static int make_run_dir(const char *dir)
 	return 0;
 }
 
-static int start(struct daemon *d)
+static enum dp_backend backend_of(enum model_datapath m)
+{
+	return m == MODEL_DP_XFRM ? DP_BACKEND_XFRM
+				  : m == MODEL_DP_USERSPACE ? DP_BACKEND_USERSPACE : DP_BACKEND_AUTO;
+}
+
+/* Data path events until rekeying lands: logged. */
+static void dp_event(void *arg, const struct dp_event *ev)
+{
+	(void)arg;
+	log_info(LOG_SUB_KNL, "data path: %s for SPI %08x (reqid %u)",
+		 ev->ev_type == DP_EV_SOFT_EXPIRE   ? "soft expire"
+		 : ev->ev_type == DP_EV_HARD_EXPIRE ? "hard expire"
+						    : "acquire",
+		 ev->ev_spi, ev->ev_reqid);
+}
+
+static int start_net(struct daemon *d)
 {
 	const char *addrs[MODEL_MAX_LISTEN];
 	struct net_config nc = { 0 };
-	int r;
 
 	for (size_t i = 0; i < d->d_settings.gs_n_listen; i++)
 		addrs[i] = d->d_settings.gs_listen[i];
-	if ((r = make_run_dir(d->d_run_dir)) || (r = sa_engine_new(&d->d_engine)))
-		return r;
 	nc.nc_addrs = addrs;
 	nc.nc_n_addrs = d->d_settings.gs_n_listen;
 	nc.nc_ike_port = d->d_settings.gs_ike_port;
 	nc.nc_natt_port = d->d_settings.gs_natt_port;
 	nc.nc_ike = sa_engine_input;
+	nc.nc_esp = sa_engine_esp_input;
 	nc.nc_arg = d->d_engine;
-	if ((r = net_new(&nc, &d->d_net)))
+	return net_new(&nc, &d->d_net);
+}
+
+static int start_datapath(struct daemon *d)
+{
+	struct dp_config dc = {
+		.c_backend = backend_of(d->d_settings.gs_datapath),
+		.c_tun_name = d->d_settings.gs_tun_name,
+		.c_replay_window = d->d_settings.gs_replay_window,
+		.c_event = dp_event,
+		.c_event_arg = d,
+		.c_udp4_fd = net_socket_fd(d->d_net, AF_INET, d->d_settings.gs_natt_port),
+		.c_udp6_fd = net_socket_fd(d->d_net, AF_INET6, d->d_settings.gs_natt_port),
+	};
+	int r;
+
+	if ((r = dp_new(&dc, &d->d_dp)))
 		return r;
+	/* xfrm: the kernel takes ESP-in-UDP off the NAT-T sockets itself */
+	if (dp_backend_of(d->d_dp) == DP_BACKEND_XFRM) {
+		for (int fam = AF_INET; fam; fam = fam == AF_INET ? AF_INET6 : 0) {
+			int fd = net_socket_fd(d->d_net, fam, d->d_settings.gs_natt_port);
+
+			if (fd >= 0 && (r = dp_udp_encap_enable(d->d_dp, fd)))
+				return r;
+		}
+	}
+	return 0;
+}
+
+static int start(struct daemon *d)
+{
+	int r;
+
+	if ((r = make_run_dir(d->d_run_dir)) ||
+	    (r = pool_new(d->d_settings.gs_workers, QUEUE_LEN, &d->d_pool)) ||
+	    (r = start_net(d)) || (r = start_datapath(d)))
+		return r;
+	sa_engine_set_pool(d->d_engine, d->d_pool);
 	sa_engine_set_net(d->d_engine, d->d_net);
-	return net_start(d->d_net);
+	sa_engine_set_datapath(d->d_engine, d->d_dp);
+	log_info(LOG_SUB_DMN, "data path: %s", dp_backend_name(dp_backend_of(d->d_dp)));
+	if ((r = net_start(d->d_net)))
+		return r;
+	return sa_engine_start(d->d_engine);
 }
 
 static void stop(struct daemon *d)
 {
-	net_free(d->d_net); /* first: no more calls into the engine */
+	if (d->d_net && d->d_pool)
+		sa_engine_shutdown(d->d_engine); /* Deletes out while we can send */
+	net_free(d->d_net); /* no more calls into the engine */
 	d->d_net = NULL;
+	pool_free(d->d_pool); /* runs what was queued, drops timers */
+	d->d_pool = NULL;
+	dp_free(d->d_dp); /* removes what is left of ours */
+	d->d_dp = NULL;
 	sa_engine_free(d->d_engine);
 	d->d_engine = NULL;
 }
 
-/* SIGHUP: re-read gateway.json; settings that need new sockets or a new
- * data path take effect at the next start and say so. */
+/* SIGHUP: reload the configuration directory; listen addresses, ports and
+ * the data path change on restart only. */
 static void reload(struct daemon *d)
 {
-	struct gw_settings gs;
+	char why[512];
 
-	if (load_settings(d, &gs)) {
-		log_warn(LOG_SUB_CFG, "reload refused, keeping the running settings");
+	if (sa_engine_reload(d->d_engine, why, sizeof(why))) {
+		log_err(LOG_SUB_CFG, "%s", why);
+		log_warn(LOG_SUB_CFG, "reload refused, keeping the running configuration");
 		return;
 	}
-	if (gs.gs_ike_port != d->d_settings.gs_ike_port ||
-	    gs.gs_natt_port != d->d_settings.gs_natt_port ||
-	    gs.gs_n_listen != d->d_settings.gs_n_listen ||
-	    memcmp(gs.gs_listen, d->d_settings.gs_listen, sizeof(gs.gs_listen)) ||
-	    gs.gs_datapath != d->d_settings.gs_datapath)
-		log_warn(LOG_SUB_CFG, "listen addresses, ports and data path change on restart only");
-	log_set_level(gs.gs_log_level);
-	d->d_settings.gs_log_level = gs.gs_log_level;
+	log_set_level(d->d_cli_log_level >= 0 ? d->d_cli_log_level
+					      : sa_engine_settings(d->d_engine)->gs_log_level);
 	log_info(LOG_SUB_CFG, "configuration reloaded");
 }
 
@@ -201,15 +249,20 @@ int main(int argc, char **argv)
 		.d_run_dir = "/run/palisade",
 		.d_cli_log_level = -1,
 	};
+	char why[512];
 	sigset_t set;
 	int r;
 
 	if ((r = parse_args(&d, argc, argv)))
 		return r;
-	log_init("palisade-gatewayd", !d.d_foreground, d.d_cli_log_level >= 0 ? d.d_cli_log_level : LOG_INFO);
-	if (load_settings(&d, &d.d_settings))
+	log_init("palisade-gatewayd", !d.d_foreground,
+		 d.d_cli_log_level >= 0 ? d.d_cli_log_level : LOG_INFO);
+	if (sa_engine_new(d.d_config_dir, &d.d_engine, why, sizeof(why))) {
+		log_err(LOG_SUB_CFG, "%s", why);
 		return 1;
-	log_set_level(d.d_settings.gs_log_level);
+	}
+	d.d_settings = *sa_engine_settings(d.d_engine);
+	log_set_level(d.d_cli_log_level >= 0 ? d.d_cli_log_level : d.d_settings.gs_log_level);
 	if (!d.d_foreground && daemon(0, 0) < 0) {
 		log_err(LOG_SUB_DMN, "cannot daemonize: %s", strerror(errno));
 		return 1;
@@ -220,8 +273,8 @@ int main(int argc, char **argv)
 	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	log_info(LOG_SUB_DMN, "palisade-gatewayd %s starting (config %s, data path %s)",
-		 PACKAGE_VERSION, d.d_config_dir, model_datapath_name(d.d_settings.gs_datapath));
+	log_info(LOG_SUB_DMN, "palisade-gatewayd %s starting (config %s)", PACKAGE_VERSION,
+		 d.d_config_dir);
 	if ((r = start(&d))) {
 		log_err(LOG_SUB_DMN, "start-up failed: %s", gw_strerror(r));
 		stop(&d);

@@ -63,6 +63,9 @@ void net_free(struct net *net);
  */
 int net_send(struct net *net, const struct sockaddr_storage *local,
 	     const struct sockaddr_storage *remote, const uint8_t *buf, size_t len);
+/* A NAT-T keepalive (RFC 3948 2.3: one 0xff byte, no marker). */
+int net_send_keepalive(struct net *net, const struct sockaddr_storage *local,
+		       const struct sockaddr_storage *remote);
 /* The bound socket for family and port, -1 if none (for the data path). */
 int net_socket_fd(const struct net *net, int family, uint16_t port);
 void net_get_stats(const struct net *net, struct net_stats *st);

@@ -54,21 +54,16 @@ static void set_source(struct msghdr *mh, uint8_t *cbuf, size_t clen,
 	}
 }
 
-int net_send(struct net *net, const struct sockaddr_storage *local,
-	     const struct sockaddr_storage *remote, const uint8_t *buf, size_t len)
+/* One datagram from the socket bound to local's port. */
+static int send_iov(struct net *net, const struct sockaddr_storage *local,
+		    const struct sockaddr_storage *remote, struct iovec *iov, size_t n)
 {
-	static const uint8_t marker[4];
 	uint8_t cbuf[CMSG_SPACE(sizeof(struct in6_pktinfo))] = { 0 };
 	const struct net_sock *s = find_sock(net, remote->ss_family, port_of(local));
-	struct iovec iov[2];
 	struct msghdr mh = { 0 };
-	size_t n = 0;
 
 	if (!s || local->ss_family != remote->ss_family)
 		return GW_E_INVAL;
-	if (s->s_natt)
-		iov[n++] = (struct iovec){ (void *)marker, sizeof(marker) };
-	iov[n++] = (struct iovec){ (void *)buf, len };
 	mh.msg_name = (void *)remote;
 	mh.msg_namelen = remote->ss_family == AF_INET ? sizeof(struct sockaddr_in)
 						      : sizeof(struct sockaddr_in6);
@@ -82,4 +77,27 @@ int net_send(struct net *net, const struct sockaddr_storage *local,
 	}
 	net->n_tx++;
 	return 0;
+}
+
+int net_send_keepalive(struct net *net, const struct sockaddr_storage *local,
+		       const struct sockaddr_storage *remote)
+{
+	static const uint8_t ka = 0xff;
+	struct iovec iov = { (void *)&ka, 1 };
+
+	return send_iov(net, local, remote, &iov, 1);
+}
+
+int net_send(struct net *net, const struct sockaddr_storage *local,
+	     const struct sockaddr_storage *remote, const uint8_t *buf, size_t len)
+{
+	static const uint8_t marker[4];
+	const struct net_sock *s = find_sock(net, remote->ss_family, port_of(local));
+	struct iovec iov[2];
+	size_t n = 0;
+
+	if (s && s->s_natt)
+		iov[n++] = (struct iovec){ (void *)marker, sizeof(marker) };
+	iov[n++] = (struct iovec){ (void *)buf, len };
+	return send_iov(net, local, remote, iov, n);
 }

@@ -1,27 +1,43 @@
-/* Engine entry: every IKE datagram is parsed and checked before anything else. */
-#include <stdatomic.h>
+/*
+ * The engine: from a datagram on the receiver thread to an exchange on a
+ * worker. The receiver only checks the header and, under load, the cookie
+ * (RFC 7296 2.6: no state, no key exchange for a flood); everything else
+ * runs on the worker that owns the IKE SA's SPI, with the SA checked out.
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
-#include "ike/ike.h"
-#include "sa/sa.h"
+#include "datapath/datapath.h"
+#include "sa/cookie.h"
+#include "sa/sa_int.h"
+#include "sa/table.h"
 #include "util/err.h"
 #include "util/log.h"
 
-struct sa_engine {
-	struct net *e_net;
-	_Atomic uint64_t e_rx, e_rx_bad, e_rx_unsupp;
-};
-
-int sa_engine_new(struct sa_engine **out)
+int sa_engine_new(const char *config_dir, struct sa_engine **out, char *why, size_t why_len)
 {
 	struct sa_engine *e = calloc(1, sizeof(*e));
+	int r;
 
 	if (!e)
 		return GW_E_NOMEM;
+	pthread_mutex_init(&e->e_cfg_lock, NULL);
+	e->e_config_dir = config_dir;
+	e->e_started = (uint64_t)time(NULL);
+	if ((r = sa_config_load(config_dir, ++e->e_cfg_gen, &e->e_cfg, why, why_len)))
+		goto fail;
+	atomic_store(&e->e_cookie_threshold, e->e_cfg->cf_settings.gs_cookie_threshold);
+	if (!(e->e_table = sa_table_new()) || !(e->e_cookie = sa_cookie_new())) {
+		r = GW_E_NOMEM;
+		goto fail;
+	}
 	*out = e;
 	return 0;
+fail:
+	sa_engine_free(e);
+	return r;
 }
 
 void sa_engine_set_net(struct sa_engine *e, struct net *net)
@@ -29,62 +45,375 @@ void sa_engine_set_net(struct sa_engine *e, struct net *net)
 	e->e_net = net;
 }
 
-void sa_engine_free(struct sa_engine *e)
+void sa_engine_set_pool(struct sa_engine *e, struct pool *pool)
 {
-	free(e);
+	e->e_pool = pool;
 }
 
-void sa_engine_get_stats(const struct sa_engine *e, struct sa_engine_stats *st)
+void sa_engine_set_datapath(struct sa_engine *e, struct datapath *dp)
 {
-	st->es_rx = e->e_rx;
-	st->es_rx_bad = e->e_rx_bad;
-	st->es_rx_unsupp = e->e_rx_unsupp;
+	e->e_dp = dp;
 }
 
-/* "SA KE No N(NAT_DETECTION_SOURCE_IP) V" for the log. */
-static void chain_summary(const struct ike_msg *msg, char *buf, size_t len)
+void sa_engine_set_events(struct sa_engine *e, sa_event_fn fn, void *arg)
 {
-	size_t o = 0;
+	e->e_event = fn;
+	e->e_event_arg = arg;
+}
 
-	buf[0] = '\0';
-	for (size_t i = 0; i < msg->m_n && o < len; i++) {
-		const struct ike_pld *p = &msg->m_pld[i];
-		struct ike_pld_notify n;
-		struct ike_err err;
-		int r;
+const struct gw_settings *sa_engine_settings(struct sa_engine *e)
+{
+	return &e->e_cfg->cf_settings;
+}
 
-		if (p->p_type == IKE_PLD_NOTIFY && !ike_pld_notify_parse(p, &n, &err))
-			r = snprintf(buf + o, len - o, "%sN(%s)", o ? " " : "",
-				     ike_notify_name(n.n_type));
-		else
-			r = snprintf(buf + o, len - o, "%s%s", o ? " " : "",
-				     ike_pld_name(p->p_type));
-		if (r < 0)
-			break;
-		o += (size_t)r;
+struct sa_config *sa_engine_config(struct sa_engine *e)
+{
+	struct sa_config *c;
+
+	pthread_mutex_lock(&e->e_cfg_lock);
+	c = sa_config_ref(e->e_cfg);
+	pthread_mutex_unlock(&e->e_cfg_lock);
+	return c;
+}
+
+void sa_fail_count(struct sa_engine *e, enum sa_fail why)
+{
+	if (why < SA_FAIL_MAX)
+		atomic_fetch_add(&e->e_k.k_fail[why], 1);
+}
+
+/* ---- timers ---- */
+
+struct sa_timer_arg {
+	struct sa_engine *ta_e;
+	uint64_t ta_spi;
+	void (*ta_fn)(struct sa_engine *e, struct ike_sa *sa, uint32_t arg);
+	uint32_t ta_arg;
+};
+
+static void timer_run(void *arg)
+{
+	struct sa_timer_arg *t = arg;
+	struct ike_sa *sa = sa_table_checkout(t->ta_e->e_table, t->ta_spi);
+
+	if (sa) {
+		if (sa->s_state != IKE_ST_DEAD)
+			t->ta_fn(t->ta_e, sa, t->ta_arg);
+		ike_sa_checkin(t->ta_e, sa);
+	}
+	free(t);
+}
+
+int sa_timer(struct sa_engine *e, struct ike_sa *sa, uint32_t ms,
+	     void (*fn)(struct sa_engine *e, struct ike_sa *sa, uint32_t arg), uint32_t arg)
+{
+	struct sa_timer_arg *t = malloc(sizeof(*t));
+	uint64_t spi = ike_sa_our_spi(sa);
+	int r;
+
+	if (!t)
+		return GW_E_NOMEM;
+	*t = (struct sa_timer_arg){ e, spi, fn, arg };
+	if ((r = pool_timer(e->e_pool, spi, ms, timer_run, free, t)))
+		free(t);
+	return r;
+}
+
+/* ---- the receive path ---- */
+
+static uint64_t halfopen_key(const struct ike_hdr *h, const struct sa_ep *src)
+{
+	uint64_t k = h->h_spi_i ^ ((uint64_t)src->ep_port << 32);
+
+	for (int i = 0; i < 16; i++)
+		k = (k ^ src->ep_addr[i]) * 0x100000001b3ULL;
+	return k;
+}
+
+/*
+ * 2.6: over the threshold of half-open SAs, an IKE_SA_INIT request must
+ * carry a valid cookie; if not, the answer is N(COOKIE), from here, with
+ * nothing stored. Returns true when the request may go on.
+ */
+static bool cookie_gate(struct sa_engine *e, struct net_dgram *d, const struct ike_hdr *h,
+			const struct sa_ep *src, const struct sa_ep *dst)
+{
+	unsigned threshold = atomic_load(&e->e_cookie_threshold);
+	uint8_t cookie[SA_COOKIE_MAX];
+	size_t len;
+
+	if (threshold == 0 || atomic_load(&e->e_half_open) < (int64_t)threshold)
+		return true;
+	switch (sa_cookie_check(e->e_cookie, d->d_data, d->d_len, src, cookie, &len)) {
+	case SA_COOKIE_OK:
+		return true;
+	case SA_COOKIE_BAD:
+		atomic_fetch_add(&e->e_k.k_cookies_bad, 1);
+		/* fall through: a stale or forged cookie gets a fresh one */
+	case SA_COOKIE_NONE:
+		atomic_fetch_add(&e->e_k.k_cookies_sent, 1);
+		sa_send_notify_plain(e, h, src, dst, IKE_N_COOKIE, cookie, len);
+		return false;
+	default:
+		return false; /* unparsable: dropped */
 	}
 }
+
+static void process(void *arg);
 
 void sa_engine_input(void *arg, struct net_dgram *d)
 {
 	struct sa_engine *e = arg;
-	struct ike_msg m, *msg = &m;
-	char from[64], ebuf[160], chain[256];
+	struct sa_ep src, dst;
 	struct ike_err err;
+	struct ike_hdr h;
+	struct sa_job *j;
+	uint64_t key;
 
-	e->e_rx++;
-	net_addr_str(&d->d_src, from, sizeof(from));
-	if (ike_msg_parse(d->d_data, d->d_len, msg, &err) ||
-	    (msg->m_sk < 0 && ike_msg_check_rules(msg, &err))) {
-		e->e_rx_bad++;
-		log_info(LOG_SUB_IKE, "%s: refused %zu bytes: %s", from, d->d_len,
-			 ike_err_str(&err, ebuf, sizeof(ebuf)));
+	atomic_fetch_add(&e->e_k.k_rx, 1);
+	if (ike_hdr_parse(d->d_data, d->d_len, &h, &err)) {
+		atomic_fetch_add(&e->e_k.k_rx_bad, 1);
 		return;
 	}
-	chain_summary(msg, chain, sizeof(chain));
-	e->e_rx_unsupp++;
-	log_info(LOG_SUB_IKE, "%s: %s %s #%u [ %s ] (%zu bytes): no exchange handler in this build",
-		 from, ike_exch_name(msg->m_hdr.h_exch),
-		 msg->m_hdr.h_flags & IKE_FLAG_RESPONSE ? "response" : "request",
-		 msg->m_hdr.h_msgid, chain, d->d_len);
+	sa_ep_from_sockaddr(&src, &d->d_src);
+	sa_ep_from_sockaddr(&dst, &d->d_dst);
+	if (h.h_exch == IKE_EXCH_SA_INIT && !(h.h_flags & IKE_FLAG_RESPONSE) && h.h_spi_r == 0) {
+		if (!cookie_gate(e, d, &h, &src, &dst))
+			return;
+		key = halfopen_key(&h, &src);
+	} else {
+		key = (h.h_flags & IKE_FLAG_INITIATOR) ? h.h_spi_r : h.h_spi_i;
+	}
+	if (!(j = malloc(sizeof(*j) + d->d_len))) {
+		atomic_fetch_add(&e->e_k.k_rx_dropped, 1);
+		return;
+	}
+	*j = (struct sa_job){ e, src, dst, d->d_natt, d->d_len };
+	memcpy(j->j_data, d->d_data, d->d_len);
+	if (pool_submit(e->e_pool, key, process, j)) {
+		atomic_fetch_add(&e->e_k.k_rx_dropped, 1);
+		free(j);
+	}
+}
+
+void sa_engine_esp_input(void *arg, struct net_dgram *d)
+{
+	struct sa_engine *e = arg;
+	struct sa_ep src, dst;
+	struct dp_addr s, t;
+
+	if (!e->e_dp)
+		return;
+	sa_ep_from_sockaddr(&src, &d->d_src);
+	sa_ep_from_sockaddr(&dst, &d->d_dst);
+	s.a_family = src.ep_family;
+	memcpy(s.a_addr, src.ep_addr, 16);
+	t.a_family = dst.ep_family;
+	memcpy(t.a_addr, dst.ep_addr, 16);
+	dp_esp_input_udp(e->e_dp, d->d_data, d->d_len, &s, src.ep_port, &t, dst.ep_port);
+}
+
+/* 2.5: an unknown critical payload in a request is answered with
+ * UNSUPPORTED_CRITICAL_PAYLOAD naming its type; only IKE_SA_INIT can be
+ * answered unprotected like this. */
+static void refuse_critical(struct sa_engine *e, struct sa_job *j, const struct ike_err *err)
+{
+	struct ike_hdr h;
+	struct ike_err e2;
+	uint8_t type = err->e_pld;
+
+	if (ike_hdr_parse(j->j_data, j->j_len, &h, &e2) || h.h_exch != IKE_EXCH_SA_INIT ||
+	    (h.h_flags & IKE_FLAG_RESPONSE))
+		return;
+	sa_send_notify_plain(e, &h, &j->j_src, &j->j_dst, IKE_N_UNSUPPORTED_CRITICAL_PAYLOAD, &type,
+			     1);
+}
+
+static void log_refused(const struct sa_job *j, const struct ike_err *err)
+{
+	char from[64], ebuf[160];
+
+	log_info(LOG_SUB_IKE, "%s: refused %zu bytes: %s", sa_ep_str(&j->j_src, from, sizeof(from)),
+		 j->j_len, ike_err_str(err, ebuf, sizeof(ebuf)));
+}
+
+static void process(void *arg)
+{
+	struct sa_job *j = arg;
+	struct sa_engine *e = j->j_e;
+	struct ike_msg msg;
+	struct ike_err err;
+	struct ike_sa *sa;
+	uint64_t ours;
+
+	if (ike_msg_parse(j->j_data, j->j_len, &msg, &err)) {
+		atomic_fetch_add(&e->e_k.k_rx_bad, 1);
+		log_refused(j, &err);
+		if (err.e_code == GW_E_CRITICAL)
+			refuse_critical(e, j, &err);
+		goto out;
+	}
+	if (msg.m_hdr.h_exch == IKE_EXCH_SA_INIT && !(msg.m_hdr.h_flags & IKE_FLAG_RESPONSE) &&
+	    msg.m_hdr.h_spi_r == 0) {
+		exch_init_request_in(e, j, &msg);
+		goto out;
+	}
+	ours = (msg.m_hdr.h_flags & IKE_FLAG_INITIATOR) ? msg.m_hdr.h_spi_r : msg.m_hdr.h_spi_i;
+	if (!(sa = sa_table_checkout(e->e_table, ours))) {
+		char from[64];
+
+		log_debug(LOG_SUB_IKE, "%s: no IKE SA with SPI %016llx, %s dropped",
+			  sa_ep_str(&j->j_src, from, sizeof(from)), (unsigned long long)ours,
+			  ike_exch_name(msg.m_hdr.h_exch));
+		atomic_fetch_add(&e->e_k.k_rx_dropped, 1);
+		goto out;
+	}
+	if (sa->s_state != IKE_ST_DEAD)
+		sa_input(e, sa, j, &msg);
+	ike_sa_checkin(e, sa);
+out:
+	free(j);
+}
+
+/* ---- events ---- */
+
+void sa_emit(struct sa_engine *e, const char *type, struct ike_sa *sa, const char *detail)
+{
+	char id[300] = "", remote[64];
+	json_t *data;
+
+	if (!e->e_event)
+		return;
+	if (sa->s_peer_id)
+		auth_id_str(sa->s_peer_id, id, sizeof(id));
+	sa_ep_str(&sa->s_remote, remote, sizeof(remote));
+	data = json_pack("{s:I, s:s, s:s, s:s}", "uid", (json_int_t)sa->s_uid, "name",
+			 sa->s_conn ? sa->s_conn->sc_conn->c_name : "", "remote", remote,
+			 "remote_id", id);
+	if (!data)
+		return;
+	if (detail)
+		json_object_set_new(data, "detail", json_string(detail));
+	e->e_event(e->e_event_arg, type, data);
+	json_decref(data);
+}
+
+/* ---- control ---- */
+
+int sa_engine_initiate(struct sa_engine *e, const char *conn, char *why, size_t why_len)
+{
+	struct sa_config *cf = sa_engine_config(e);
+	const struct sa_conn *sc = sa_config_find(cf, conn);
+	int r = GW_E_NOTFOUND;
+
+	if (!sc)
+		snprintf(why, why_len, "no connection '%s'", conn);
+	else if ((r = exch_init_start(e, sc, cf)))
+		snprintf(why, why_len, "cannot initiate '%s': %s", conn, gw_strerror(r));
+	sa_config_unref(cf);
+	return r;
+}
+
+/* Check out the SA with this unique id (the caller checks it in). */
+static struct ike_sa *find_uid(struct sa_engine *e, uint32_t uid)
+{
+	uint64_t *spis;
+	size_t n = sa_table_spis(e->e_table, &spis);
+	struct ike_sa *found = NULL;
+
+	for (size_t i = 0; i < n && !found; i++) {
+		struct ike_sa *sa = sa_table_checkout(e->e_table, spis[i]);
+
+		if (sa && sa->s_uid == uid)
+			found = sa;
+		else if (sa)
+			ike_sa_checkin(e, sa);
+	}
+	free(spis);
+	return found;
+}
+
+int sa_engine_terminate(struct sa_engine *e, uint32_t uid, char *why, size_t why_len)
+{
+	struct ike_sa *sa = find_uid(e, uid);
+
+	if (!sa) {
+		snprintf(why, why_len, "no IKE SA with id %u", uid);
+		return GW_E_NOTFOUND;
+	}
+	exch_info_delete_ike(e, sa);
+	ike_sa_checkin(e, sa);
+	return 0;
+}
+
+int sa_engine_reload(struct sa_engine *e, char *why, size_t why_len)
+{
+	struct sa_config *cf, *old;
+	int r;
+
+	pthread_mutex_lock(&e->e_cfg_lock);
+	r = sa_config_load(e->e_config_dir, e->e_cfg_gen + 1, &cf, why, why_len);
+	if (!r) {
+		old = e->e_cfg;
+		e->e_cfg = cf;
+		e->e_cfg_gen++;
+		atomic_store(&e->e_cookie_threshold, cf->cf_settings.gs_cookie_threshold);
+	}
+	pthread_mutex_unlock(&e->e_cfg_lock);
+	if (r)
+		return r;
+	/* SAs keep the snapshot they started with; it goes with the last of them */
+	sa_config_unref(old);
+	log_info(LOG_SUB_CFG, "configuration reloaded: %zu connection(s)", cf->cf_n);
+	return 0;
+}
+
+int sa_engine_start(struct sa_engine *e)
+{
+	struct sa_config *cf = sa_engine_config(e);
+
+	for (size_t i = 0; i < cf->cf_n; i++) {
+		const struct model_conn *c = cf->cf_conns[i].sc_conn;
+
+		for (size_t k = 0; k < c->c_n_children; k++) {
+			if (c->c_children[k].c_start_action == MODEL_ACTION_START) {
+				exch_init_start(e, &cf->cf_conns[i], cf);
+				break;
+			}
+		}
+	}
+	sa_config_unref(cf);
+	return 0;
+}
+
+/* Tell every peer we go (best effort: no waiting for answers) and remove
+ * every SA from the data path. Net and pool must still run. */
+void sa_engine_shutdown(struct sa_engine *e)
+{
+	uint64_t *spis;
+	size_t n = sa_table_spis(e->e_table, &spis);
+
+	for (size_t i = 0; i < n; i++) {
+		struct ike_sa *sa = sa_table_checkout(e->e_table, spis[i]);
+
+		if (!sa)
+			continue;
+		if (sa->s_state == IKE_ST_ESTABLISHED)
+			exch_info_delete_ike(e, sa);
+		ike_sa_kill(e, sa, SA_FAIL_MAX, "shutting down");
+		ike_sa_checkin(e, sa);
+	}
+	free(spis);
+}
+
+
+void sa_engine_free(struct sa_engine *e)
+{
+	if (!e)
+		return;
+	sa_table_free(e->e_table, NULL);
+	sa_cookie_free(e->e_cookie);
+	sa_config_unref(e->e_cfg);
+	pthread_mutex_destroy(&e->e_cfg_lock);
+	free(e);
 }

@@ -1,31 +1,59 @@
 /*
- * sa.h: the IKE engine's entry points. At this stage the engine validates
- * and logs every IKE message it receives (header, payload chain, exchange
- * rules); the exchanges themselves (IKE_SA_INIT, IKE_AUTH, ...) are the
- * next layer to land here. Called from net/'s receiver thread.
+ * sa.h: the IKE engine (RFC 7296): IKE and CHILD SAs, the exchanges
+ * IKE_SA_INIT, IKE_AUTH and INFORMATIONAL, retransmission, cookies, NAT
+ * traversal, and the installation of ESP SAs through datapath/. Received
+ * datagrams come in through sa_engine_input() on net/'s receiver thread
+ * and run on the worker pool; control requests through the sa_engine_*()
+ * calls below (any thread).
  */
 #ifndef PAL_SA_SA_H
 #define PAL_SA_SA_H
 
+#include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
+#include "api/model/model.h"
 #include "net/net.h"
 
-struct sa_engine_stats {
-	uint64_t es_rx;        /* IKE messages received */
-	uint64_t es_rx_bad;    /* refused by the codec */
-	uint64_t es_rx_unsupp; /* well-formed, not answered by this build */
-};
-
+struct datapath;
+struct pool;
 struct sa_engine;
 
-int sa_engine_new(struct sa_engine **out);
-/* The sockets replies leave from; set before net_start(). */
+/* Events for the control socket's subscribers (data: borrowed). */
+typedef void (*sa_event_fn)(void *arg, const char *type, json_t *data);
+
+/* Load the configuration directory (gateway.json, conns/, cas/, certs/,
+ * keys/); why names the file and JSON path of a problem. */
+int sa_engine_new(const char *config_dir, struct sa_engine **out, char *why, size_t why_len);
+/* Wiring, before sa_engine_start(): the sockets, the workers, the data
+ * path and the event sink. */
 void sa_engine_set_net(struct sa_engine *e, struct net *net);
+void sa_engine_set_pool(struct sa_engine *e, struct pool *pool);
+void sa_engine_set_datapath(struct sa_engine *e, struct datapath *dp);
+void sa_engine_set_events(struct sa_engine *e, sa_event_fn fn, void *arg);
+/* Settings of the current snapshot (borrowed; valid until the next reload). */
+const struct gw_settings *sa_engine_settings(struct sa_engine *e);
+/* Start connections with start_action "start". */
+int sa_engine_start(struct sa_engine *e);
+/* Send Delete for every SA (best effort) and remove them from the data
+ * path; net and pool must still run. */
+void sa_engine_shutdown(struct sa_engine *e);
+/* After net and pool have stopped. NULL is fine. */
 void sa_engine_free(struct sa_engine *e);
-/* net_recv_fn for IKE datagrams; arg is the engine. */
+
+/* net_recv_fn for IKE datagrams and for ESP-in-UDP; arg is the engine. */
 void sa_engine_input(void *arg, struct net_dgram *d);
-void sa_engine_get_stats(const struct sa_engine *e, struct sa_engine_stats *st);
+void sa_engine_esp_input(void *arg, struct net_dgram *d);
+
+/* Control. */
+int sa_engine_reload(struct sa_engine *e, char *why, size_t why_len);
+int sa_engine_initiate(struct sa_engine *e, const char *conn, char *why, size_t why_len);
+int sa_engine_terminate(struct sa_engine *e, uint32_t uid, char *why, size_t why_len);
+json_t *sa_engine_list_sas(struct sa_engine *e, const char *conn, const char *id);
+json_t *sa_engine_list_conns(struct sa_engine *e);
+json_t *sa_engine_stats(struct sa_engine *e);
 
 struct ike_sk_ops;
 struct sk_cipher;

@@ -1,0 +1,469 @@
+/*
+ * CHILD SAs (RFC 7296 1.3, 2.9, 2.17): the offer the initiator puts in
+ * IKE_AUTH, the responder's choice (ESP proposal, narrowed selectors,
+ * transport mode), KEYMAT and the installation of both SAs and their
+ * policies in the data path; and their removal.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sa/sa_int.h"
+#include "util/err.h"
+#include "util/log.h"
+
+/* What the initiator offered, kept until the answer (sa->s_pending). */
+struct child_offer {
+	const struct model_child *co_cfg;
+	uint32_t co_spi; /* our inbound SPI */
+	bool co_transport;
+	struct ike_pld_ts co_tsi, co_tsr;
+};
+
+static void dp_addr_of(const struct sa_ep *ep, struct dp_addr *a)
+{
+	a->a_family = ep->ep_family;
+	memcpy(a->a_addr, ep->ep_addr, 16);
+}
+
+static int alloc_spi(struct sa_engine *e, struct ike_sa *sa, uint32_t *spi)
+{
+	struct dp_addr src, dst;
+
+	dp_addr_of(&sa->s_remote, &src);
+	dp_addr_of(&sa->s_local, &dst);
+	return dp_spi_alloc(e->e_dp, &src, &dst, spi);
+}
+
+static void spi_bytes(uint32_t spi, uint8_t b[4])
+{
+	b[0] = (uint8_t)(spi >> 24);
+	b[1] = (uint8_t)(spi >> 16);
+	b[2] = (uint8_t)(spi >> 8);
+	b[3] = (uint8_t)spi;
+}
+
+/* Initiator: SA, TSi, TSr (and USE_TRANSPORT_MODE) for the first child. */
+int child_offer(struct sa_engine *e, struct ike_sa *sa, const struct model_child *cc,
+		struct ike_builder *b)
+{
+	struct child_offer *o = calloc(1, sizeof(*o));
+	struct ike_pld_sa offer;
+	uint8_t spi[4];
+	int r;
+
+	if (!o)
+		return GW_E_NOMEM;
+	if ((r = alloc_spi(e, sa, &o->co_spi))) {
+		free(o);
+		return r;
+	}
+	o->co_cfg = cc;
+	o->co_transport = cc->c_mode == MODEL_MODE_TRANSPORT;
+	spi_bytes(o->co_spi, spi);
+	sa_offer_from_config(cc->c_props, cc->c_n_props, spi, 4, true, &offer);
+	sa_ts_list(cc->c_local_ts, cc->c_n_local_ts, &sa->s_local, &o->co_tsi);
+	sa_ts_list(cc->c_remote_ts, cc->c_n_remote_ts, &sa->s_remote, &o->co_tsr);
+	if (o->co_transport) {
+		struct ike_pld_notify n = { .n_type = IKE_N_USE_TRANSPORT_MODE };
+
+		ike_build_notify(b, &n);
+	}
+	ike_build_sa(b, &offer);
+	ike_build_ts(b, IKE_PLD_TSI, &o->co_tsi);
+	ike_build_ts(b, IKE_PLD_TSR, &o->co_tsr);
+	free(sa->s_pending);
+	sa->s_pending = o;
+	return 0;
+}
+
+/* ---- installation ---- */
+
+static void sa_common(const struct ike_sa *sa, const struct child_sa *c, struct dp_sa *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->sa_mode = c->c_mode;
+	d->sa_encr = c->c_encr;
+	d->sa_encr_keylen = c->c_encr_keylen;
+	d->sa_integ = c->c_integ;
+	d->sa_esn = c->c_esn;
+	d->sa_reqid = c->c_reqid;
+	d->sa_replay_window = c->c_cfg->c_replay_window ? c->c_cfg->c_replay_window
+						       : sa->s_cfg->cf_settings.gs_replay_window;
+	d->sa_lt.l_bytes_soft = c->c_cfg->c_rekey_bytes;
+	d->sa_lt.l_bytes_hard = c->c_cfg->c_life_bytes;
+	d->sa_lt.l_packets_soft = c->c_cfg->c_rekey_packets;
+	d->sa_lt.l_packets_hard = c->c_cfg->c_life_packets;
+	d->sa_lt.l_time_soft = c->c_cfg->c_rekey_time;
+	d->sa_lt.l_time_hard = c->c_cfg->c_life_time;
+}
+
+/* 2.17: KEYMAT = encr_i | integ_i | encr_r | integ_r. */
+static int install_sas(struct sa_engine *e, struct ike_sa *sa, struct child_sa *c)
+{
+	size_t ek = encr_key_len(c->c_encr, c->c_encr_keylen), ak = integ_key_len(c->c_integ);
+	const uint8_t *mine, *theirs;
+	struct secret *km;
+	struct dp_sa in, out;
+	int r;
+
+	/* kept with the child: a peer that moves needs its SAs installed again */
+	if (!c->c_km && (r = keymat_child(sa->s_suite.s_prf, sa->s_keys.k_d, NULL, sa->s_ni,
+					  sa->s_ni_len, sa->s_nr, sa->s_nr_len, 2 * (ek + ak),
+					  &c->c_km)))
+		return r;
+	km = c->c_km;
+	mine = km->data + (sa->s_initiator ? 0 : ek + ak);
+	theirs = km->data + (sa->s_initiator ? ek + ak : 0);
+	sa_common(sa, c, &in);
+	sa_common(sa, c, &out);
+	in.sa_spi = c->c_spi_in;
+	in.sa_inbound = true;
+	dp_addr_of(&sa->s_remote, &in.sa_src);
+	dp_addr_of(&sa->s_local, &in.sa_dst);
+	in.sa_enc_key = theirs;
+	in.sa_enc_key_len = ek;
+	in.sa_int_key = theirs + ek;
+	in.sa_int_key_len = ak;
+	out.sa_spi = c->c_spi_out;
+	dp_addr_of(&sa->s_local, &out.sa_src);
+	dp_addr_of(&sa->s_remote, &out.sa_dst);
+	out.sa_enc_key = mine;
+	out.sa_enc_key_len = ek;
+	out.sa_int_key = mine + ek;
+	out.sa_int_key_len = ak;
+	if (c->c_encap) {
+		in.sa_encap_sport = out.sa_encap_dport = sa->s_remote.ep_port;
+		in.sa_encap_dport = out.sa_encap_sport = sa->s_local.ep_port;
+	}
+	if (!(r = dp_sa_add(e->e_dp, &in)) && (r = dp_sa_add(e->e_dp, &out)))
+		dp_sa_del(e->e_dp, in.sa_spi, &in.sa_dst);
+	return r;
+}
+
+#define MAX_PREFIXES 16
+
+/* Policies for one (local, remote) selector pair in all directions;
+ * del removes them instead. */
+static int policy_pair(struct sa_engine *e, struct ike_sa *sa, const struct child_sa *c,
+		       const struct ike_ts *l, const struct ike_ts *r, bool del)
+{
+	uint8_t la[MAX_PREFIXES][16], ra[MAX_PREFIXES][16], lp[MAX_PREFIXES], rp[MAX_PREFIXES];
+	size_t n = l->ts_type == IKE_TS_IPV4_ADDR_RANGE ? 4 : 16;
+	int nl = sa_range_prefixes(l->ts_addr_start, l->ts_addr_end, n, la, lp, MAX_PREFIXES);
+	int nr = sa_range_prefixes(r->ts_addr_start, r->ts_addr_end, n, ra, rp, MAX_PREFIXES);
+	struct dp_policy p;
+	int rc = 0;
+
+	if (l->ts_type != r->ts_type)
+		return 0; /* IPv4 with IPv6: nothing can match both */
+	if (nl < 0 || nr < 0)
+		return GW_E_RANGE;
+	for (int i = 0; i < nl && !rc; i++) {
+		for (int k = 0; k < nr && !rc; k++) {
+			memset(&p, 0, sizeof(p));
+			p.p_sel.s_family = n == 4 ? AF_INET : AF_INET6;
+			p.p_sel.s_proto = l->ts_proto ? l->ts_proto : r->ts_proto;
+			p.p_mode = c->c_mode;
+			p.p_reqid = c->c_reqid;
+			p.p_priority = (uint32_t)(2000 - lp[i] - rp[k]); /* narrower first */
+			for (int dir = DP_DIR_IN; dir <= DP_DIR_FWD && !rc; dir++) {
+				bool out = dir == DP_DIR_OUT;
+
+				if (dir == DP_DIR_FWD && c->c_mode != DP_MODE_TUNNEL)
+					continue;
+				p.p_dir = (enum dp_dir)dir;
+				p.p_sel.s_src.a_family = p.p_sel.s_dst.a_family = p.p_sel.s_family;
+				memcpy(p.p_sel.s_src.a_addr, out ? la[i] : ra[k], 16);
+				memcpy(p.p_sel.s_dst.a_addr, out ? ra[k] : la[i], 16);
+				p.p_sel.s_src_plen = out ? lp[i] : rp[k];
+				p.p_sel.s_dst_plen = out ? rp[k] : lp[i];
+				dp_addr_of(out ? &sa->s_local : &sa->s_remote, &p.p_tmpl_src);
+				dp_addr_of(out ? &sa->s_remote : &sa->s_local, &p.p_tmpl_dst);
+				rc = del ? dp_policy_del(e->e_dp, &p.p_sel, p.p_dir, 0, 0)
+					 : dp_policy_add(e->e_dp, &p);
+				if (del)
+					rc = 0; /* remove as much as we can */
+			}
+		}
+	}
+	return rc;
+}
+
+static int policies(struct sa_engine *e, struct ike_sa *sa, const struct child_sa *c, bool del)
+{
+	int r = 0;
+
+	for (uint8_t i = 0; i < c->c_n_ts_l && !r; i++)
+		for (uint8_t k = 0; k < c->c_n_ts_r && !r; k++)
+			r = policy_pair(e, sa, c, &c->c_ts_l[i], &c->c_ts_r[k], del);
+	return r;
+}
+
+static void child_free(struct child_sa *c)
+{
+	if (!c)
+		return;
+	free(c->c_ts_l);
+	free(c->c_ts_r);
+	secret_free(c->c_km);
+	free(c);
+}
+
+static void child_uninstall(struct sa_engine *e, struct ike_sa *sa, struct child_sa *c)
+{
+	struct dp_addr local, remote;
+
+	dp_addr_of(&sa->s_local, &local);
+	dp_addr_of(&sa->s_remote, &remote);
+	policies(e, sa, c, true);
+	dp_sa_del(e->e_dp, c->c_spi_in, &local);
+	dp_sa_del(e->e_dp, c->c_spi_out, &remote);
+}
+
+static struct ike_ts *ts_dup(const struct ike_pld_ts *t)
+{
+	struct ike_ts *p = malloc(t->ts_n * sizeof(*p) + 1);
+
+	if (p)
+		memcpy(p, t->ts, t->ts_n * sizeof(*p));
+	return p;
+}
+
+/* Build, install and link a CHILD SA from what both sides agreed. */
+static int child_establish(struct sa_engine *e, struct ike_sa *sa, const struct model_child *cc,
+			   const struct ike_proposal *chosen, uint32_t spi_in, bool transport,
+			   const struct ike_pld_ts *ts_l, const struct ike_pld_ts *ts_r)
+{
+	struct child_sa *c = calloc(1, sizeof(*c));
+	char pfx[96], pstr[128];
+	int r;
+
+	if (!c || !(c->c_ts_l = ts_dup(ts_l)) || !(c->c_ts_r = ts_dup(ts_r))) {
+		child_free(c);
+		return GW_E_NOMEM;
+	}
+	c->c_uid = atomic_fetch_add(&e->e_next_uid, 1) + 1;
+	c->c_cfg = cc;
+	c->c_mode = transport ? DP_MODE_TRANSPORT : DP_MODE_TUNNEL;
+	c->c_encap = sa->s_natt;
+	c->c_spi_in = spi_in;
+	c->c_spi_out = (uint32_t)chosen->pr_spi[0] << 24 | (uint32_t)chosen->pr_spi[1] << 16 |
+		       (uint32_t)chosen->pr_spi[2] << 8 | chosen->pr_spi[3];
+	c->c_reqid = atomic_fetch_add(&e->e_next_reqid, 1) + 1;
+	c->c_encr = sa_proposal_get(chosen, IKE_XF_ENCR, &c->c_encr_keylen);
+	c->c_integ = sa_proposal_get(chosen, IKE_XF_INTEG, NULL);
+	c->c_esn = sa_proposal_get(chosen, IKE_XF_ESN, NULL) == IKE_ESN_YES;
+	c->c_n_ts_l = ts_l->ts_n;
+	c->c_n_ts_r = ts_r->ts_n;
+	c->c_installed = (uint64_t)time(NULL);
+	if ((r = install_sas(e, sa, c)) || (r = policies(e, sa, c, false))) {
+		child_uninstall(e, sa, c);
+		child_free(c);
+		return r;
+	}
+	c->c_next = sa->s_children;
+	sa->s_children = c;
+	atomic_fetch_add(&e->e_k.k_child_ok, 1);
+	log_info(LOG_SUB_CHILD, "%s: CHILD_SA %s{%u} established, %s, SPIs %08x_i %08x_o, %s%s",
+		 ike_sa_prefix(sa, pfx, sizeof(pfx)), cc->c_name, c->c_uid,
+		 sa_proposal_str(chosen, pstr, sizeof(pstr)), c->c_spi_in, c->c_spi_out,
+		 transport ? "transport" : "tunnel", c->c_encap ? " in UDP" : "");
+	sa_emit(e, "child-up", sa, cc->c_name);
+	return 0;
+}
+
+void child_sa_delete_all(struct sa_engine *e, struct ike_sa *sa)
+{
+	while (sa->s_children) {
+		struct child_sa *c = sa->s_children;
+
+		sa->s_children = c->c_next;
+		child_uninstall(e, sa, c);
+		sa_emit(e, "child-down", sa, c->c_cfg->c_name);
+		child_free(c);
+	}
+}
+
+/* The peer moved (NAT mapping changed): its SAs follow (2.23). */
+void child_sa_update_peer(struct sa_engine *e, struct ike_sa *sa, const struct sa_ep *to)
+{
+	for (struct child_sa *c = sa->s_children; c; c = c->c_next)
+		child_uninstall(e, sa, c);
+	sa->s_remote = *to;
+	for (struct child_sa *c = sa->s_children; c; c = c->c_next) {
+		if (install_sas(e, sa, c) || policies(e, sa, c, false))
+			log_warn(LOG_SUB_CHILD, "CHILD_SA {%u}: cannot move to the peer's new address",
+				 c->c_uid);
+	}
+}
+
+/* The SA, TSi and TSr payloads of a message; false when one is missing. */
+static bool read_child(const struct ike_msg *msg, struct ike_pld_sa *sap, struct ike_pld_ts *tsi,
+		       struct ike_pld_ts *tsr)
+{
+	const struct ike_pld *p = ike_msg_find(msg, IKE_PLD_SA), *pi = ike_msg_find(msg, IKE_PLD_TSI),
+			     *pr = ike_msg_find(msg, IKE_PLD_TSR);
+	struct ike_err err;
+
+	return p && pi && pr && !ike_pld_sa_parse(p, sap, &err) &&
+	       !ike_pld_ts_parse(pi, tsi, &err) && !ike_pld_ts_parse(pr, tsr, &err);
+}
+
+static void notify(struct ike_builder *b, uint16_t type)
+{
+	struct ike_pld_notify n = { .n_type = type };
+
+	ike_build_notify(b, &n);
+}
+
+struct child_pick {
+	const struct model_child *cp_cfg;
+	struct ike_proposal cp_chosen;
+	struct ike_pld_ts cp_l, cp_r; /* our side (TSr), their side (TSi) */
+};
+
+/* 2.9: the first child config whose selectors and proposals both meet
+ * the request. Returns 0 or the notify to answer with. */
+static uint16_t pick_child(const struct ike_sa *sa, const struct ike_pld_sa *offer,
+			   const struct ike_pld_ts *tsi, const struct ike_pld_ts *tsr,
+			   struct child_pick *pk)
+{
+	const struct model_conn *c = sa->s_conn->sc_conn;
+	uint16_t why = IKE_N_TS_UNACCEPTABLE;
+
+	for (size_t i = 0; i < c->c_n_children; i++) {
+		const struct model_child *cc = &c->c_children[i];
+		struct ike_pld_ts ours_l, ours_r;
+
+		sa_ts_list(cc->c_local_ts, cc->c_n_local_ts, &sa->s_local, &ours_l);
+		sa_ts_list(cc->c_remote_ts, cc->c_n_remote_ts, &sa->s_remote, &ours_r);
+		if (sa_ts_narrow(tsr, &ours_l, &pk->cp_l) || sa_ts_narrow(tsi, &ours_r, &pk->cp_r))
+			continue;
+		why = IKE_N_NO_PROPOSAL_CHOSEN;
+		if (sa_select_proposal(offer, cc->c_props, cc->c_n_props, IKE_PROTO_ESP, true,
+				       &pk->cp_chosen))
+			continue;
+		pk->cp_cfg = cc;
+		return 0;
+	}
+	return why;
+}
+
+void child_respond(struct sa_engine *e, struct ike_sa *sa, const struct ike_msg *msg,
+		   struct ike_builder *b)
+{
+	struct ike_pld_sa *offer = malloc(sizeof(*offer)), answer = { .sa_n = 1 };
+	struct ike_pld_ts tsi, tsr;
+	struct child_pick pk;
+	bool transport = false;
+	uint32_t spi = 0;
+	uint16_t why;
+	char pfx[96];
+
+	if (!offer || !ike_msg_find(msg, IKE_PLD_SA))
+		goto out; /* childless (RFC 6023) or out of memory */
+	if (!read_child(msg, offer, &tsi, &tsr)) {
+		why = IKE_N_TS_UNACCEPTABLE;
+	} else if (!(why = pick_child(sa, offer, &tsi, &tsr, &pk))) {
+		transport = ike_msg_find_notify(msg, IKE_N_USE_TRANSPORT_MODE) &&
+			    pk.cp_cfg->c_mode == MODEL_MODE_TRANSPORT;
+		if (alloc_spi(e, sa, &spi) ||
+		    child_establish(e, sa, pk.cp_cfg, &pk.cp_chosen, spi, transport, &pk.cp_l,
+				    &pk.cp_r))
+			why = IKE_N_NO_PROPOSAL_CHOSEN;
+	}
+	if (why) {
+		atomic_fetch_add(&e->e_k.k_child_fail, 1);
+		log_info(LOG_SUB_CHILD, "%s: no CHILD_SA: %s (%s)", ike_sa_prefix(sa, pfx, sizeof(pfx)),
+			 ike_notify_name(why),
+			 why == IKE_N_TS_UNACCEPTABLE ? "the proposed traffic selectors fit no child"
+						      : "no common ESP proposal");
+		notify(b, why);
+		goto out;
+	}
+	if (transport)
+		notify(b, IKE_N_USE_TRANSPORT_MODE);
+	answer.sa_prop[0] = pk.cp_chosen;
+	spi_bytes(spi, answer.sa_prop[0].pr_spi);
+	answer.sa_prop[0].pr_spi_len = 4;
+	ike_build_sa(b, &answer);
+	ike_build_ts(b, IKE_PLD_TSI, &pk.cp_r);
+	ike_build_ts(b, IKE_PLD_TSR, &pk.cp_l);
+out:
+	free(offer);
+}
+
+/* Initiator: the responder's answer to our child offer. */
+void child_complete(struct sa_engine *e, struct ike_sa *sa, const struct ike_msg *msg)
+{
+	struct child_offer *o = sa->s_pending;
+	struct ike_pld_sa *answer = malloc(sizeof(*answer));
+	struct ike_proposal chosen;
+	struct ike_pld_ts tsi, tsr;
+	const char *why = NULL;
+	uint16_t nerr = sa_msg_error(msg);
+	bool transport;
+	char pfx[96];
+
+	if (!o)
+		goto out;
+	transport = o->co_transport && ike_msg_find_notify(msg, IKE_N_USE_TRANSPORT_MODE);
+	if (!answer || !read_child(msg, answer, &tsi, &tsr))
+		why = nerr ? ike_notify_name(nerr) : "no SA, TSi or TSr in the answer";
+	else if (answer->sa_n != 1 ||
+		 sa_select_proposal(answer, o->co_cfg->c_props, o->co_cfg->c_n_props, IKE_PROTO_ESP,
+				    true, &chosen) ||
+		 chosen.pr_n != answer->sa_prop[0].pr_n || answer->sa_prop[0].pr_spi_len != 4)
+		why = "the chosen ESP proposal is not one we offered";
+	else if (!sa_ts_within(&tsi, &o->co_tsi) || !sa_ts_within(&tsr, &o->co_tsr))
+		why = "the narrowed traffic selectors are not within ours";
+	else if (o->co_transport && !transport)
+		why = "we asked for transport mode, the peer answered tunnel";
+	else if (child_establish(e, sa, o->co_cfg, &chosen, o->co_spi, transport, &tsi, &tsr))
+		why = "installing the SAs in the data path failed";
+	if (why) {
+		struct dp_addr local;
+
+		dp_addr_of(&sa->s_local, &local);
+		dp_sa_del(e->e_dp, o->co_spi, &local); /* the SPI we allocated */
+		atomic_fetch_add(&e->e_k.k_child_fail, 1);
+		log_info(LOG_SUB_CHILD, "%s: CHILD_SA %s failed: %s", ike_sa_prefix(sa, pfx, sizeof(pfx)),
+			 o->co_cfg->c_name, why);
+	}
+	free(sa->s_pending);
+	sa->s_pending = NULL;
+out:
+	free(answer);
+}
+
+bool child_sa_delete_by_out(struct sa_engine *e, struct ike_sa *sa, uint32_t spi_out,
+			    uint32_t *spi_in)
+{
+	for (struct child_sa **pp = &sa->s_children; *pp; pp = &(*pp)->c_next) {
+		struct child_sa *c = *pp;
+
+		if (c->c_spi_out != spi_out)
+			continue;
+		*pp = c->c_next;
+		*spi_in = c->c_spi_in;
+		child_uninstall(e, sa, c);
+		sa_emit(e, "child-down", sa, c->c_cfg->c_name);
+		child_free(c);
+		return true;
+	}
+	return false;
+}
+
+/* The SA died with our child offer unanswered: free the SPI we reserved. */
+void child_offer_abort(struct sa_engine *e, struct ike_sa *sa)
+{
+	struct child_offer *o = sa->s_pending;
+	struct dp_addr local;
+
+	dp_addr_of(&sa->s_local, &local);
+	dp_sa_del(e->e_dp, o->co_spi, &local);
+	free(o);
+	sa->s_pending = NULL;
+}

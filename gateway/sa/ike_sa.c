@@ -1,0 +1,191 @@
+/* IKE SA objects: creation, keys, teardown, log prefixes. */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sa/sa_int.h"
+#include "sa/table.h"
+#include "util/err.h"
+#include "util/log.h"
+
+void sa_ep_from_sockaddr(struct sa_ep *ep, const struct sockaddr_storage *ss)
+{
+	memset(ep, 0, sizeof(*ep));
+	ep->ep_family = (uint8_t)ss->ss_family;
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *s4 = (const struct sockaddr_in *)ss;
+
+		memcpy(ep->ep_addr, &s4->sin_addr, 4);
+		ep->ep_port = ntohs(s4->sin_port);
+	} else if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
+
+		memcpy(ep->ep_addr, &s6->sin6_addr, 16);
+		ep->ep_port = ntohs(s6->sin6_port);
+	}
+}
+
+void sa_ep_to_sockaddr(const struct sa_ep *ep, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (ep->ep_family == AF_INET) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+
+		s4->sin_family = AF_INET;
+		memcpy(&s4->sin_addr, ep->ep_addr, 4);
+		s4->sin_port = htons(ep->ep_port);
+	} else {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+		s6->sin6_family = AF_INET6;
+		memcpy(&s6->sin6_addr, ep->ep_addr, 16);
+		s6->sin6_port = htons(ep->ep_port);
+	}
+}
+
+const char *sa_ep_str(const struct sa_ep *ep, char *buf, size_t len)
+{
+	struct sockaddr_storage ss;
+
+	sa_ep_to_sockaddr(ep, &ss);
+	return net_addr_str(&ss, buf, len);
+}
+
+bool sa_ep_equal(const struct sa_ep *a, const struct sa_ep *b)
+{
+	return a->ep_family == b->ep_family && a->ep_port == b->ep_port &&
+	       !memcmp(a->ep_addr, b->ep_addr, a->ep_family == AF_INET ? 4 : 16);
+}
+
+struct ike_sa *ike_sa_new(struct sa_engine *e, bool initiator)
+{
+	struct ike_sa *sa = calloc(1, sizeof(*sa));
+
+	if (!sa)
+		return NULL;
+	sa->s_initiator = initiator;
+	sa->s_uid = atomic_fetch_add(&e->e_next_uid, 1) + 1;
+	sa->s_created_ms = pool_now_ms();
+	sa->s_last_rx_ms = sa->s_created_ms;
+	return sa;
+}
+
+uint64_t ike_sa_our_spi(const struct ike_sa *sa)
+{
+	return sa->s_initiator ? sa->s_spi_i : sa->s_spi_r;
+}
+
+const char *ike_sa_prefix(const struct ike_sa *sa, char *buf, size_t len)
+{
+	char ep[64];
+
+	snprintf(buf, len, "ike[%u] %s", sa->s_uid, sa_ep_str(&sa->s_remote, ep, sizeof(ep)));
+	return buf;
+}
+
+int ike_sa_derive(struct ike_sa *sa, const struct secret *shared)
+{
+	const struct ike_suite *s = &sa->s_suite;
+	const struct secret *ei = sa->s_keys.k_ei, *ai = sa->s_keys.k_ai;
+	int r;
+
+	if ((r = keymat_ike_sa(s, shared, sa->s_ni, sa->s_ni_len, sa->s_nr, sa->s_nr_len,
+			       sa->s_spi_i, sa->s_spi_r, &sa->s_keys, NULL)))
+		return r;
+	ei = sa->s_keys.k_ei;
+	ai = sa->s_keys.k_ai;
+	/* Our outbound direction uses the initiator's keys when we initiated. */
+	if ((r = sk_cipher_new(s->s_encr, s->s_encr_keylen, s->s_integ,
+			       sa->s_initiator ? ei : sa->s_keys.k_er,
+			       sa->s_initiator ? ai : sa->s_keys.k_ar, &sa->s_c_out)) ||
+	    (r = sk_cipher_new(s->s_encr, s->s_encr_keylen, s->s_integ,
+			       sa->s_initiator ? sa->s_keys.k_er : ei,
+			       sa->s_initiator ? sa->s_keys.k_ar : ai, &sa->s_c_in)))
+		return r;
+	sa_sk_ops_init(&sa->s_ops_out, sa->s_c_out);
+	sa_sk_ops_init(&sa->s_ops_in, sa->s_c_in);
+	return 0;
+}
+
+static void free_bytes(uint8_t **p, size_t *len)
+{
+	if (*p) {
+		crypto_wipe(*p, *len);
+		free(*p);
+	}
+	*p = NULL;
+	*len = 0;
+}
+
+void ike_sa_free(struct sa_engine *e, struct ike_sa *sa)
+{
+	if (!sa)
+		return;
+	if (sa->s_half_open)
+		atomic_fetch_sub(&e->e_half_open, 1);
+	ike_keys_clear(&sa->s_keys);
+	sk_cipher_free(sa->s_c_out);
+	sk_cipher_free(sa->s_c_in);
+	ke_free(sa->s_ke);
+	free_bytes(&sa->s_ni, &sa->s_ni_len);
+	free_bytes(&sa->s_nr, &sa->s_nr_len);
+	free_bytes(&sa->s_init_i, &sa->s_init_i_len);
+	free_bytes(&sa->s_init_r, &sa->s_init_r_len);
+	free_bytes(&sa->s_cookie, &sa->s_cookie_len);
+	sa_wire_clear(&sa->s_req);
+	sa_wire_clear(&sa->s_rsp);
+	ike_reasm_free(sa->s_reasm);
+	free(sa->s_peer_id);
+	free(sa->s_pending);
+	sa_config_unref(sa->s_cfg);
+	free(sa);
+}
+
+static const char *const fail_names[SA_FAIL_MAX] = {
+	"no-proposal", "invalid-ke", "auth", "ts", "syntax", "timeout", "peer", "internal",
+};
+
+const char *sa_fail_name(enum sa_fail why)
+{
+	return why < SA_FAIL_MAX ? fail_names[why] : "none";
+}
+
+void ike_sa_kill(struct sa_engine *e, struct ike_sa *sa, enum sa_fail why, const char *reason)
+{
+	char pfx[96];
+
+	if (sa->s_state == IKE_ST_DEAD)
+		return;
+	if (sa->s_state != IKE_ST_ESTABLISHED && sa->s_state != IKE_ST_DELETING &&
+	    why != SA_FAIL_MAX) {
+		sa_fail_count(e, why);
+		log_info(LOG_SUB_IKE, "%s: IKE SA setup failed (%s): %s",
+			 ike_sa_prefix(sa, pfx, sizeof(pfx)), sa_fail_name(why), reason);
+		sa_emit(e, "ike-failed", sa, reason);
+	} else {
+		log_info(LOG_SUB_IKE, "%s: IKE SA down: %s", ike_sa_prefix(sa, pfx, sizeof(pfx)),
+			 reason);
+		sa_emit(e, "ike-down", sa, reason);
+	}
+	sa->s_state = IKE_ST_DEAD;
+	sa->s_timer_gen++;
+}
+
+void ike_sa_checkin(struct sa_engine *e, struct ike_sa *sa)
+{
+	uint64_t spi = ike_sa_our_spi(sa);
+
+	if (sa->s_state != IKE_ST_DEAD) {
+		sa_table_checkin(e->e_table, spi);
+		return;
+	}
+	child_sa_delete_all(e, sa);
+	if (sa->s_pending)
+		child_offer_abort(e, sa);
+	if (sa->s_half_open)
+		sa_table_halfopen_del(e->e_table, sa->s_spi_i, &sa->s_remote);
+	sa_table_remove(e->e_table, spi);
+	ike_sa_free(e, sa);
+}
