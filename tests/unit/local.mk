@@ -40,3 +40,12 @@ tests_unit_model_test_conn_SOURCES = tests/unit/model/test_conn.c tests/unit/mod
 tests_unit_model_test_conn_CFLAGS = $(UT_CFLAGS) $(JANSSON_CFLAGS)
 tests_unit_model_test_conn_LDADD = $(UT_LDADD) api/model/libpalmodel.a \
 	gateway/crypto/libpalcrypto.a gateway/util/libpalutil.a $(JANSSON_LIBS) $(OPENSSL_LIBS)
+
+# sa/: the pure parts of the engine (selection, selectors, NAT-D, cookies, table)
+check_PROGRAMS += tests/unit/sa/test_sa
+TESTS += tests/unit/sa/test_sa
+tests_unit_sa_test_sa_SOURCES = tests/unit/sa/test_sa.c
+tests_unit_sa_test_sa_CFLAGS = $(UT_CFLAGS) $(JANSSON_CFLAGS)
+tests_unit_sa_test_sa_LDADD = $(UT_LDADD) gateway/sa/libpalsa.a gateway/ike/libpalike.a \
+	api/model/libpalmodel.a gateway/crypto/libpalcrypto.a gateway/util/libpalutil.a \
+	$(JANSSON_LIBS) $(OPENSSL_LIBS)
