@@ -155,6 +155,8 @@ int auth_chain_check(const struct auth_creds *c, const struct auth_policy *pol, 
 int auth_dn_parse(const char *s, X509_NAME **out);
 /* Escaped "C=CH, O=Example, CN=gw": safe to log, parses back. */
 const char *auth_dn_str(const X509_NAME *n, char *buf, size_t len);
+struct sbuf;
+void auth_dn_put(struct sbuf *sb, const X509_NAME *n);
 /* Is id the certificate's subject DN, or in its subjectAltName? */
 bool auth_cert_has_id(X509 *cert, const struct auth_id *id);
 /* "DNS:a.example.com, IP:192.0.2.1" (escaped), or "none". */

@@ -18,7 +18,7 @@
 #include "auth/auth_int.h"
 #include "util/err.h"
 
-#define DN_KEY_MAX 64
+#define DN_KEY_MAX 256 /* also the room for a printed OID */
 
 struct dn_alias {
 	const char *da_key;
@@ -50,6 +50,28 @@ static ASN1_OBJECT *dn_key_obj(const char *key)
 	return OBJ_txt2obj(key, 0);
 }
 
+/*
+ * A name ("CN", "emailAddress") or a dotted OID in its canonical digits
+ * ("2.5.4.3": no empty arc, which OpenSSL would read as 0 and print
+ * differently).
+ */
+static bool dn_key_ok(const char *key, size_t n)
+{
+	if (!isdigit((unsigned char)key[0])) {
+		for (size_t i = 0; i < n; i++)
+			if (!isalnum((unsigned char)key[i]) && key[i] != '-')
+				return false;
+		return true;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (key[i] == '.' && (i + 1 == n || key[i + 1] == '.'))
+			return false;
+		if (key[i] != '.' && !isdigit((unsigned char)key[i]))
+			return false;
+	}
+	return true;
+}
+
 /* The attribute type up to '='; spaces around it are dropped. */
 static const char *dn_read_key(const char *p, char *key)
 {
@@ -65,11 +87,8 @@ static const char *dn_read_key(const char *p, char *key)
 	while (n > 0 && key[n - 1] == ' ')
 		n--;
 	key[n] = '\0';
-	if (*p != '=' || n == 0)
+	if (*p != '=' || n == 0 || !dn_key_ok(key, n))
 		return NULL;
-	for (size_t i = 0; i < n; i++)
-		if (!isalnum((unsigned char)key[i]) && key[i] != '.' && key[i] != '-')
-			return NULL;
 	return p + 1;
 }
 
@@ -164,13 +183,14 @@ out:
 
 static void dn_put_key(struct sbuf *sb, const ASN1_OBJECT *obj)
 {
-	char txt[80];
+	char txt[DN_KEY_MAX];
 	int nid = OBJ_obj2nid(obj);
+	const char *sn = nid != NID_undef ? OBJ_nid2sn(nid) : NULL;
 
 	if (nid == NID_pkcs9_emailAddress) {
 		sb_puts(sb, "E");
-	} else if (nid != NID_undef && OBJ_nid2sn(nid) != NULL) {
-		sb_puts(sb, OBJ_nid2sn(nid));
+	} else if (sn != NULL && isalpha((unsigned char)sn[0]) && dn_key_ok(sn, strlen(sn))) {
+		sb_puts(sb, sn);
 	} else {
 		OBJ_obj2txt(txt, sizeof(txt), obj, 1);
 		sb_puts(sb, txt);
@@ -192,12 +212,10 @@ static void dn_put_value(struct sbuf *sb, const uint8_t *v, size_t n)
 	}
 }
 
-const char *auth_dn_str(const X509_NAME *n, char *buf, size_t len)
+void auth_dn_put(struct sbuf *sb, const X509_NAME *n)
 {
-	struct sbuf sb;
 	int count = X509_NAME_entry_count(n), prev_set = -1;
 
-	sb_init(&sb, buf, len);
 	for (int i = 0; i < count; i++) {
 		const X509_NAME_ENTRY *e = X509_NAME_get_entry(n, i);
 		const ASN1_STRING *data = X509_NAME_ENTRY_get_data(e);
@@ -205,19 +223,27 @@ const char *auth_dn_str(const X509_NAME *n, char *buf, size_t len)
 		int ulen, set = X509_NAME_ENTRY_set(e);
 
 		if (i > 0)
-			sb_puts(&sb, set == prev_set ? "+" : ", ");
+			sb_puts(sb, set == prev_set ? "+" : ", ");
 		prev_set = set;
-		dn_put_key(&sb, X509_NAME_ENTRY_get_object(e));
-		sb_putc(&sb, '=');
+		dn_put_key(sb, X509_NAME_ENTRY_get_object(e));
+		sb_putc(sb, '=');
 		if ((ulen = ASN1_STRING_to_UTF8(&utf8, data)) >= 0) {
-			dn_put_value(&sb, utf8, (size_t)ulen);
+			dn_put_value(sb, utf8, (size_t)ulen);
 			OPENSSL_free(utf8);
 		} else {
 			/* Not convertible (bad BMPString...): the raw bytes. */
-			dn_put_value(&sb, ASN1_STRING_get0_data(data),
+			dn_put_value(sb, ASN1_STRING_get0_data(data),
 				     (size_t)ASN1_STRING_length(data));
 			ERR_clear_error();
 		}
 	}
+}
+
+const char *auth_dn_str(const X509_NAME *n, char *buf, size_t len)
+{
+	struct sbuf sb;
+
+	sb_init(&sb, buf, len);
+	auth_dn_put(&sb, n);
 	return buf;
 }

@@ -223,14 +223,13 @@ static void id_put_dn(struct sbuf *sb, const struct auth_id *id)
 {
 	const unsigned char *p = id->id_data;
 	X509_NAME *name = d2i_X509_NAME(NULL, &p, (long)id->id_len);
-	char tmp[AUTH_ID_MAX * 2];
 
 	if (name == NULL) {
 		ERR_clear_error();
 		sb_puts(sb, "<malformed DN>");
 		return;
 	}
-	sb_puts(sb, auth_dn_str(name, tmp, sizeof(tmp)));
+	auth_dn_put(sb, name);
 	X509_NAME_free(name);
 }
 

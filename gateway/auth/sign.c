@@ -78,6 +78,8 @@ static int sign_choose(enum auth_key_kind kind, auth_hash_set peer, struct auth_
 	uint8_t h = hash_pick(kind, peer);
 
 	memset(sa, 0, sizeof(*sa));
+	if (kind == AUTH_KEY_NONE)
+		return GW_E_UNSUP;
 	if (h == 0 && kind == AUTH_KEY_RSA_PSS)
 		h = IKE_HASH_SHA2_256;
 	if (h != 0) {

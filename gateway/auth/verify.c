@@ -223,13 +223,15 @@ int auth_verify_pubkey(const struct auth_creds *c, const struct auth_policy *pol
 		auth_why(why, why_len, "invalid arguments");
 		return GW_E_INVAL;
 	}
-	if ((rc = certs_parse(certs, &ee, &rest, why, why_len)) != 0 ||
-	    (rc = auth_chain_check(c, pol, ee, rest, why, why_len)) != 0 ||
-	    (rc = ee_usage(ee, why, why_len)) != 0 ||
-	    (rc = id_check(pol, ee, peer_id, why, why_len)) != 0 ||
-	    (rc = sig_check(ee, method, auth, auth_len, octets, octets_len, why, why_len)) != 0)
-		goto out;
-out:
+	rc = certs_parse(certs, &ee, &rest, why, why_len);
+	if (rc == 0)
+		rc = auth_chain_check(c, pol, ee, rest, why, why_len);
+	if (rc == 0)
+		rc = ee_usage(ee, why, why_len);
+	if (rc == 0)
+		rc = id_check(pol, ee, peer_id, why, why_len);
+	if (rc == 0)
+		rc = sig_check(ee, method, auth, auth_len, octets, octets_len, why, why_len);
 	X509_free(ee);
 	sk_X509_pop_free(rest, X509_free);
 	ERR_clear_error();

@@ -4,6 +4,7 @@
  * the P-256 key those certificates share, so only trust, dates, policy
  * or identity can fail, and checks the reason the admin would read.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -217,9 +218,73 @@ static void test_chain_bad_certs(void)
 	auth_creds_unref(c);
 }
 
+/* Everything a thread needs is made beforehand: CUnit is single-threaded. */
+struct thr_arg {
+	struct auth_creds *ta_c;
+	const struct auth_id *ta_peer;
+	const uint8_t *ta_sig;
+	size_t ta_len;
+	struct ta_certs ta_certs;
+	int ta_bad;
+};
+
+/* Verifications from several threads on one shared, immutable creds. */
+static void *thr_verify(void *p)
+{
+	struct thr_arg *a = p;
+	struct auth_policy pol = { .ap_any_id = true, .ap_ca = "corp" };
+	struct auth_peer_certs pc = a->ta_certs.tc_pc;
+	char why[AUTH_WHY_LEN];
+
+	for (int i = 0; i < 40; i++) {
+		pc.pc_n = 2;
+		if (auth_verify_pubkey(a->ta_c, &pol, &pc, a->ta_peer, IKE_AUTH_ECDSA_256,
+				       a->ta_sig, a->ta_len, octets, sizeof(octets), why,
+				       sizeof(why)) != 0)
+			a->ta_bad++;
+		/* and a failing one: the intermediate missing */
+		pc.pc_n = 1;
+		if (auth_verify_pubkey(a->ta_c, &pol, &pc, a->ta_peer, IKE_AUTH_ECDSA_256,
+				       a->ta_sig, a->ta_len, octets, sizeof(octets), why,
+				       sizeof(why)) != GW_E_AUTH)
+			a->ta_bad++;
+	}
+	return NULL;
+}
+
+static void test_chain_threads(void)
+{
+	struct auth_creds *c = ta_creds(ta.cfg_a);
+	struct auth_id peer = ta_id("p256.example.com");
+	struct thr_arg args[4];
+	pthread_t th[4];
+	uint8_t sig[AUTH_SIG_MAX];
+	size_t len;
+
+	p256_sign(sig, &len);
+	for (int i = 0; i < 4; i++) {
+		memset(&args[i], 0, sizeof(args[i]));
+		args[i].ta_c = auth_creds_ref(c);
+		args[i].ta_peer = &peer;
+		args[i].ta_sig = sig;
+		args[i].ta_len = len;
+		ta_certs(&args[i].ta_certs, ta.ee_p256, ta.inter, NULL);
+	}
+	auth_creds_unref(c); /* the threads hold the last references */
+	for (int i = 0; i < 4; i++)
+		CU_ASSERT_FATAL(pthread_create(&th[i], NULL, thr_verify, &args[i]) == 0);
+	for (int i = 0; i < 4; i++) {
+		pthread_join(th[i], NULL);
+		CU_ASSERT_EQUAL(args[i].ta_bad, 0);
+		auth_creds_unref(args[i].ta_c);
+		ta_certs_free(&args[i].ta_certs);
+	}
+}
+
 static const struct ut_case chain_cases_tab[] = {
 	{ "trust, dates, ca restriction, pinning, identities", test_chain_cases },
 	{ "broken, missing and too many certificates", test_chain_bad_certs },
+	{ "one shared creds, four threads", test_chain_threads },
 	{ NULL, NULL },
 };
 

@@ -222,15 +222,16 @@ static void verify_theirs(X509 *ee, X509 *ca, const char *id, uint8_t method, co
 static void test_cli_we_verify_theirs(void)
 {
 	uint8_t sig[AUTH_SIG_MAX], raw[160];
-	size_t len;
+	size_t len, rlen;
 
 	cli_setup();
 	len = openssl_sign("-sha256", "p256", sig);
-	verify_theirs(ta.ee_p256, ta.inter, "p256.example.com", IKE_AUTH_ECDSA_256, NULL, raw,
-		      der_to_raw(sig, len, 32, raw), 0);
+	rlen = der_to_raw(sig, len, 32, raw);
+	verify_theirs(ta.ee_p256, ta.inter, "p256.example.com", IKE_AUTH_ECDSA_256, NULL, raw, rlen,
+		      0);
 	len = openssl_sign("-sha512", "p521", sig);
-	verify_theirs(ta.ee_p521, NULL, "p521.example.com", IKE_AUTH_ECDSA_521, NULL, raw,
-		      der_to_raw(sig, len, 66, raw), 0);
+	rlen = der_to_raw(sig, len, 66, raw);
+	verify_theirs(ta.ee_p521, NULL, "p521.example.com", IKE_AUTH_ECDSA_521, NULL, raw, rlen, 0);
 	len = openssl_sign("-sha1", "rsa", sig);
 	verify_theirs(ta.ee_rsa, ta.inter, "rsa.example.com", IKE_AUTH_RSA_SIG, NULL, sig, len, 0);
 	len = openssl_sign("-sha256", "rsa", sig);

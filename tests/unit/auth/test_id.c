@@ -152,6 +152,30 @@ static void test_id_escape(void)
 	X509_NAME_free(n);
 }
 
+/* A DN of control bytes prints at three characters a byte, whole. */
+static void test_id_long_dn(void)
+{
+	X509_NAME *n = X509_NAME_new();
+	unsigned char val[400], *der = NULL;
+	struct auth_id id, back;
+	char buf[4096];
+	int len;
+
+	for (size_t i = 0; i < sizeof(val); i++)
+		val[i] = (unsigned char)(1 + i % 31);
+	CU_ASSERT_FATAL(X509_NAME_add_entry_by_txt(n, "1.2.3.4", MBSTRING_UTF8, val, sizeof(val),
+						   -1, 0) == 1);
+	len = i2d_X509_NAME(n, &der);
+	CU_ASSERT_FATAL(len > 0);
+	CU_ASSERT_EQUAL(auth_id_from_wire(IKE_ID_DER_ASN1_DN, der, (size_t)len, &id), 0);
+	auth_id_str(&id, buf, sizeof(buf));
+	CU_ASSERT_EQUAL(strlen(buf), strlen("1.2.3.4=") + 3 * sizeof(val));
+	CU_ASSERT_EQUAL(auth_id_from_string(buf, &back), 0);
+	CU_ASSERT_TRUE(auth_id_equal(&id, &back));
+	OPENSSL_free(der);
+	X509_NAME_free(n);
+}
+
 static void test_id_equal(void)
 {
 	struct auth_id a = ta_id("VPN.Example.COM"), b = ta_id("vpn.example.com");
@@ -175,6 +199,7 @@ static const struct ut_case id_cases_tab[] = {
 	{ "length limit", test_id_too_long },
 	{ "ID payload bodies", test_id_wire },
 	{ "escaping of peer bytes", test_id_escape },
+	{ "long DN printed whole, parses back", test_id_long_dn },
 	{ "comparison", test_id_equal },
 	{ NULL, NULL },
 };
