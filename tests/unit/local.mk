@@ -28,4 +28,6 @@ tests_unit_pool_test_pool_SOURCES = tests/unit/pool/test_pool.c
 tests_unit_pool_test_pool_CFLAGS = $(UT_CFLAGS)
 tests_unit_pool_test_pool_LDADD = $(UT_LDADD) gateway/pool/libpalpool.a gateway/util/libpalutil.a \
 	$(OPENSSL_LIBS)
+
+include $(srcdir)/tests/unit/vectors/local.mk
 include $(srcdir)/tests/unit/auth/local.mk
