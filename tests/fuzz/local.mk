@@ -24,3 +24,4 @@ tests_fuzz_fuzz_ike_LDADD = $(FUZZ_IKE_LIBS)
 endif
 
 EXTRA_DIST += tests/fuzz/smoke.sh tests/fuzz/fuzz_ike.in
+include $(srcdir)/tests/fuzz/auth.mk

@@ -11,13 +11,8 @@ tests_unit_auth_test_auth_SOURCES = \
 	tests/unit/auth/test_creds.c \
 	tests/unit/auth/test_sign.c \
 	tests/unit/auth/test_chain.c \
-	tests/unit/auth/test_cli.c \
-	tests/unit/auth/test_fuzz.c \
-	tests/fuzz/fuzz_auth.c
+	tests/unit/auth/test_cli.c
 tests_unit_auth_test_auth_CFLAGS = $(UT_CFLAGS)
 tests_unit_auth_test_auth_LDADD = $(UT_LDADD) gateway/auth/libpalauth.a \
 	gateway/crypto/libpalcrypto.a gateway/util/libpalutil.a $(OPENSSL_LIBS)
 
-# The libFuzzer target of the same fuzz_auth.c (clang, --enable-fuzzing);
-# make check above replays its seed corpus through test_fuzz.c.
-include $(srcdir)/tests/fuzz/auth.mk

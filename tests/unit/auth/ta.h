@@ -72,6 +72,5 @@ extern const struct ut_suite ta_creds_suite;
 extern const struct ut_suite ta_sign_suite;
 extern const struct ut_suite ta_chain_suite;
 extern const struct ut_suite ta_cli_suite;
-extern const struct ut_suite ta_fuzz_suite;
 
 #endif

@@ -81,8 +81,8 @@ bool ta_why_has(const char *why, const char *needle)
 int main(void)
 {
 	static const struct ut_suite *const suites[] = {
-		&ta_id_suite,    &ta_psk_suite, &ta_creds_suite, &ta_sign_suite,
-		&ta_chain_suite, &ta_cli_suite, &ta_fuzz_suite,  NULL,
+		&ta_id_suite,  &ta_psk_suite, &ta_creds_suite, &ta_sign_suite, &ta_chain_suite,
+		&ta_cli_suite, NULL,
 	};
 	int rc;
 
