@@ -1,3 +1,4 @@
+include $(srcdir)/gateway/auth/local.mk
 include $(srcdir)/gateway/pool/local.mk
 include $(srcdir)/gateway/net/local.mk
 include $(srcdir)/gateway/sa/local.mk

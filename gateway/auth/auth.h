@@ -59,7 +59,8 @@ int auth_signed_octets(uint16_t prf, const struct secret *sk_p, const uint8_t *m
 
 /* ---- shared keys: PSK, and the EAP MSK as RFC 7296 2.16 uses it ---- */
 
-/* AUTH = prf(prf(key, "Key Pad for IKEv2"), octets); out is prf_len. */
+/* AUTH = prf(prf(key, "Key Pad for IKEv2"), octets); *out_len is the room
+ * in out on entry (GW_E_RANGE if below prf_len), prf_len on return. */
 int auth_psk_compute(uint16_t prf, const uint8_t *key, size_t key_len, const uint8_t *octets,
 		     size_t octets_len, uint8_t *out, size_t *out_len);
 /* 0, or GW_E_AUTH (constant-time comparison; a wrong length too). */
@@ -116,6 +117,10 @@ size_t auth_hash_set_ours(uint8_t *out, size_t max);
  * ECDSA DER) with the strongest common hash; else the classic method for
  * the key (1: RSA PKCS#1 v1.5 SHA-1... per RFC 7296; 9/10/11: ECDSA with
  * SHA-256/384/512 on P-256/P-384/P-521, r|s raw, RFC 4754).
+ * RSA-PSS is used for keys/ files holding an RSA-PSS key (which has no
+ * classic method, so it signs with method 14 even without the notify).
+ * *sig_len is the room in sig on entry (AUTH_SIG_MAX is enough up to
+ * RSA-4096), the AUTH data length on return.
  */
 int auth_sign(const struct auth_local *l, auth_hash_set peer_hashes, const uint8_t *octets,
 	      size_t octets_len, uint8_t *method, uint8_t *sig, size_t *sig_len);
@@ -154,7 +159,9 @@ int auth_verify_pubkey(const struct auth_creds *c, const struct auth_policy *pol
 
 /*
  * CERTREQ contents (3.7): SHA-1 hashes of the SubjectPublicKeyInfo of the
- * trust anchors in cas/NAME.pem (all of cas/ when ca_name is NULL/"").
+ * trust anchors in cas/NAME.pem (all of cas/ when ca_name is NULL/""),
+ * and of the intermediates kept there with them; duplicates once.
+ * GW_E_NOTFOUND for an unknown ca_name, GW_E_RANGE if max is too small.
  */
 int auth_certreq(const struct auth_creds *c, const char *ca_name, uint8_t *out, size_t max,
 		 size_t *len);

@@ -70,3 +70,5 @@ tests_fuzz_fuzz_config_LDADD = $(FUZZ_CONFIG_LIBS)
 endif
 
 EXTRA_DIST += tests/fuzz/fuzz_config.in
+
+include $(srcdir)/tests/fuzz/auth.mk

@@ -49,3 +49,5 @@ tests_unit_sa_test_sa_CFLAGS = $(UT_CFLAGS) $(JANSSON_CFLAGS)
 tests_unit_sa_test_sa_LDADD = $(UT_LDADD) gateway/sa/libpalsa.a gateway/ike/libpalike.a \
 	api/model/libpalmodel.a gateway/crypto/libpalcrypto.a gateway/util/libpalutil.a \
 	$(JANSSON_LIBS) $(OPENSSL_LIBS)
+
+include $(srcdir)/tests/unit/auth/local.mk

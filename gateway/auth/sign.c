@@ -1,0 +1,150 @@
+/*
+ * sign.c: the AUTH payload data we send, and the SIGNATURE_HASH_ALGORITHMS
+ * notify (RFC 7427 section 4). When the peer announced hashes we use the
+ * Digital Signature method 14 with the strongest common SHA-2 hash:
+ *
+ *   | ASN.1 Length (1 octet) | AlgorithmIdentifier | Signature Value |
+ *
+ * RSA keys sign PKCS#1 v1.5 there, RSA-PSS keys (id-RSASSA-PSS in keys/)
+ * sign PSS with the RFC 7427 A.4.3 parameters (SHA-256 preferred, since
+ * those are the RFC's), ECDSA keys sign DER ECDSA. Without the notify we
+ * use the key's classic method: 1 (RSASSA-PKCS1-v1_5 over SHA-1, RFC 7296
+ * 3.8, as strongSwan does), or 9/10/11 (ECDSA P-256/384/521 with
+ * SHA-256/384/512, RFC 4754). A PSS key has no classic method: it signs
+ * method 14 in any case, the only way it can sign at all.
+ */
+#include <string.h>
+
+#include "auth/auth_int.h"
+#include "util/err.h"
+#include "util/reader.h"
+#include "util/writer.h"
+
+#define HASH_BIT(h) ((auth_hash_set)1 << (h))
+
+static const uint16_t hashes_ours[] = { IKE_HASH_SHA2_256, IKE_HASH_SHA2_384, IKE_HASH_SHA2_512 };
+
+auth_hash_set auth_hash_set_parse(const uint8_t *data, size_t len)
+{
+	auth_hash_set set = 0;
+	struct reader rd;
+
+	if (data == NULL)
+		return 0;
+	/* 2-octet hash ids (RFC 7427 section 4); a stray odd octet is ignored. */
+	rd_init(&rd, data, len - len % 2);
+	while (rd_left(&rd) >= 2) {
+		uint16_t h = rd_u16(&rd);
+
+		if (h < 32)
+			set |= HASH_BIT(h);
+	}
+	return set;
+}
+
+size_t auth_hash_set_ours(uint8_t *out, size_t max)
+{
+	struct writer wr;
+
+	if (out == NULL)
+		return 0;
+	wr_init_fixed(&wr, out, max);
+	for (size_t i = 0; i < sizeof(hashes_ours) / sizeof(hashes_ours[0]); i++)
+		if (wr_len(&wr) + 2 <= max)
+			wr_u16(&wr, hashes_ours[i]);
+	return wr_ok(&wr) ? wr_len(&wr) : 0;
+}
+
+static uint8_t hash_pick(enum auth_key_kind kind, auth_hash_set peer)
+{
+	static const uint8_t pref[] = { IKE_HASH_SHA2_512, IKE_HASH_SHA2_384, IKE_HASH_SHA2_256 };
+
+	if (kind == AUTH_KEY_RSA_PSS && (peer & HASH_BIT(IKE_HASH_SHA2_256)))
+		return IKE_HASH_SHA2_256;
+	for (size_t i = 0; i < sizeof(pref); i++)
+		if (peer & HASH_BIT(pref[i]))
+			return pref[i];
+	return 0;
+}
+
+static size_t hash_len(uint8_t hash)
+{
+	return hash == IKE_HASH_SHA2_512 ? 64 : hash == IKE_HASH_SHA2_384 ? 48 : 32;
+}
+
+static int sign_choose(enum auth_key_kind kind, auth_hash_set peer, struct auth_sigalg *sa,
+		       uint8_t *method)
+{
+	uint8_t h = hash_pick(kind, peer);
+
+	memset(sa, 0, sizeof(*sa));
+	if (kind == AUTH_KEY_NONE)
+		return GW_E_UNSUP;
+	if (h == 0 && kind == AUTH_KEY_RSA_PSS)
+		h = IKE_HASH_SHA2_256;
+	if (h != 0) {
+		*method = IKE_AUTH_DIGITAL_SIG;
+		sa->sa_hash = h;
+		sa->sa_scheme = kind == AUTH_KEY_RSA       ? AUTH_SCHEME_PKCS1
+				: kind == AUTH_KEY_RSA_PSS ? AUTH_SCHEME_PSS
+							   : AUTH_SCHEME_ECDSA;
+		sa->sa_salt = (int)hash_len(h);
+		return 0;
+	}
+	sa->sa_scheme = AUTH_SCHEME_ECDSA;
+	sa->sa_raw = true;
+	switch (kind) {
+	case AUTH_KEY_RSA:
+		*method = IKE_AUTH_RSA_SIG;
+		sa->sa_scheme = AUTH_SCHEME_PKCS1;
+		sa->sa_hash = IKE_HASH_SHA1;
+		sa->sa_raw = false;
+		return 0;
+	case AUTH_KEY_EC256:
+		*method = IKE_AUTH_ECDSA_256;
+		sa->sa_hash = IKE_HASH_SHA2_256;
+		return 0;
+	case AUTH_KEY_EC384:
+		*method = IKE_AUTH_ECDSA_384;
+		sa->sa_hash = IKE_HASH_SHA2_384;
+		return 0;
+	case AUTH_KEY_EC521:
+		*method = IKE_AUTH_ECDSA_521;
+		sa->sa_hash = IKE_HASH_SHA2_512;
+		return 0;
+	default:
+		return GW_E_UNSUP;
+	}
+}
+
+int auth_sign(const struct auth_local *l, auth_hash_set peer_hashes, const uint8_t *octets,
+	      size_t octets_len, uint8_t *method, uint8_t *sig, size_t *sig_len)
+{
+	struct auth_sigalg sa;
+	const uint8_t *blob;
+	size_t blen, slen;
+	int rc;
+
+	if (l == NULL || (octets == NULL && octets_len) || method == NULL || sig == NULL ||
+	    sig_len == NULL)
+		return GW_E_INVAL;
+	if ((rc = sign_choose(auth_key_kind(l->lo_key), peer_hashes, &sa, method)) != 0)
+		return rc;
+	if (*method != IKE_AUTH_DIGITAL_SIG) {
+		slen = *sig_len;
+		if ((rc = auth_sig_make(l->lo_key, &sa, octets, octets_len, sig, &slen)) == 0)
+			*sig_len = slen;
+		return rc;
+	}
+	if ((blob = auth_sigalg_blob(&sa, &blen)) == NULL)
+		return GW_E_UNSUP;
+	if (*sig_len < 1 + blen)
+		return GW_E_RANGE;
+	sig[0] = (uint8_t)blen;
+	memcpy(sig + 1, blob, blen);
+	slen = *sig_len - 1 - blen;
+	if ((rc = auth_sig_make(l->lo_key, &sa, octets, octets_len, sig + 1 + blen, &slen)) != 0)
+		return rc;
+	*sig_len = 1 + blen + slen;
+	return 0;
+}
