@@ -162,6 +162,18 @@ void esp_sa_get_stats(const struct esp_sa *sa, struct dp_sa_stats *st)
 	st->st_last_use = atomic_load(&sa->es_last_use);
 }
 
+void esp_sa_set_seq(struct esp_sa *sa, uint64_t seq)
+{
+	if (!sa->es_inbound) {
+		atomic_store(&sa->es_seq, seq);
+		return;
+	}
+	pthread_mutex_lock(&sa->es_rp_lock);
+	memset(sa->es_rp.rp_map, 0, sa->es_rp.rp_bits / 8u);
+	sa->es_rp.rp_top = seq;
+	pthread_mutex_unlock(&sa->es_rp_lock);
+}
+
 bool esp_sa_dead(const struct esp_sa *sa)
 {
 	return atomic_load(&sa->es_hard_done);

@@ -48,6 +48,9 @@ uint32_t esp_sa_spi(const struct esp_sa *sa);
 const char *esp_sa_alg_name(const struct esp_sa *sa);
 void esp_sa_set_lifetime(struct esp_sa *sa, const struct dp_lifetime *lt);
 void esp_sa_get_stats(const struct esp_sa *sa, struct dp_sa_stats *st);
+/* Moves the sequence counter: outbound, the last number sent; inbound, the
+ * window's top (emptied). For tests and a future SA migration. */
+void esp_sa_set_seq(struct esp_sa *sa, uint64_t seq);
 /* True once the SA hard-expired (it processes nothing more). */
 bool esp_sa_dead(const struct esp_sa *sa);
 /* Time lifetimes at now (unix seconds): raises soft/hard expire events

@@ -247,7 +247,7 @@ int esp_crypto_seal(const struct esp_suite *su, struct esp_cctx *cc, uint8_t *hd
 	uint8_t *iv = hdr + ESP_HDR_LEN;
 	int r;
 
-	if (n > INT_MAX / 2 || n % su->su_block)
+	if (n > INT_MAX / 2 || (su->su_kind == ESP_KIND_CBC_HMAC && n % su->su_block))
 		return GW_E_RANGE;
 	if (su->su_kind == ESP_KIND_AEAD) {
 		for (int i = 0; i < 8; i++)

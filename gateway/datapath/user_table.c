@@ -310,7 +310,8 @@ static int publish(struct user_table *t, struct retire *rt)
 		r = GW_E_NOMEM;
 		goto fail;
 	}
-	memcpy(sn->sn_all, t->ut_sas, t->ut_nsas * sizeof(*sn->sn_all));
+	if (t->ut_nsas)
+		memcpy(sn->sn_all, t->ut_sas, t->ut_nsas * sizeof(*sn->sn_all));
 	sn->sn_nall = t->ut_nsas;
 	rt->rt_snap = atomic_exchange(&t->ut_snap, sn);
 	synchronize(t);
