@@ -289,7 +289,8 @@ static int route_op(struct tun *t, const struct dp_addr *dst, unsigned plen,
 	e = add ? rtnl_route_add(t->t_nl, route, NLM_F_CREATE | NLM_F_REPLACE)
 		: rtnl_route_delete(t->t_nl, route, 0);
 out:
-	rtnl_route_nh_free(nh);
+	if (nh) /* not NULL-safe, unlike the others */
+		rtnl_route_nh_free(nh);
 	nl_addr_put(na);
 	nl_addr_put(src);
 	rtnl_route_put(route);
