@@ -7,9 +7,10 @@ sbin_PROGRAMS += gateway/palisade-gatewayd
 gateway_palisade_gatewayd_SOURCES = gateway/main.c
 gateway_palisade_gatewayd_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS)
 gateway_palisade_gatewayd_LDADD = \
-	gateway/sa/libpalsa.a gateway/net/libpalnet.a gateway/ike/libpalike.a \
-	api/model/libpalmodel.a gateway/util/libpalutil.a \
-	$(JANSSON_LIBS) $(OPENSSL_LIBS) $(SYSTEMD_LIBS)
+	gateway/sa/libpalsa.a gateway/auth/libpalauth.a gateway/net/libpalnet.a \
+	gateway/pool/libpalpool.a gateway/ike/libpalike.a gateway/datapath/libpaldatapath.a \
+	api/model/libpalmodel.a gateway/crypto/libpalcrypto.a gateway/util/libpalutil.a \
+	$(DATAPATH_LIBS) $(JANSSON_LIBS) $(OPENSSL_LIBS) $(SYSTEMD_LIBS)
 
 bin_PROGRAMS += gateway/palisadectl
 gateway_palisadectl_SOURCES = gateway/ctl/palisadectl.c
