@@ -24,6 +24,7 @@ int sa_engine_new(const char *config_dir, struct sa_engine **out, char *why, siz
 	if (!e)
 		return GW_E_NOMEM;
 	pthread_mutex_init(&e->e_cfg_lock, NULL);
+	e->e_rl_refused.rl_burst = 10;
 	e->e_config_dir = config_dir;
 	e->e_started = (uint64_t)time(NULL);
 	if ((r = sa_config_load(config_dir, ++e->e_cfg_gen, &e->e_cfg, why, why_len)))
@@ -171,12 +172,13 @@ void sa_engine_input(void *arg, struct net_dgram *d)
 	uint64_t key;
 
 	atomic_fetch_add(&e->e_k.k_rx, 1);
-	if (ike_hdr_parse(d->d_data, d->d_len, &h, &err)) {
-		atomic_fetch_add(&e->e_k.k_rx_bad, 1);
-		return;
-	}
 	sa_ep_from_sockaddr(&src, &d->d_src);
 	sa_ep_from_sockaddr(&dst, &d->d_dst);
+	if (ike_hdr_parse(d->d_data, d->d_len, &h, &err)) {
+		atomic_fetch_add(&e->e_k.k_rx_bad, 1);
+		sa_log_refused(e, &src, d->d_len, &err);
+		return;
+	}
 	if (h.h_exch == IKE_EXCH_SA_INIT && !(h.h_flags & IKE_FLAG_RESPONSE) && h.h_spi_r == 0) {
 		if (!cookie_gate(e, d, &h, &src, &dst))
 			return;
@@ -229,12 +231,18 @@ static void refuse_critical(struct sa_engine *e, struct sa_job *j, const struct 
 			     1);
 }
 
-static void log_refused(const struct sa_job *j, const struct ike_err *err)
+/* Anybody can send garbage at any rate: the log line is rate-limited. */
+void sa_log_refused(struct sa_engine *e, const struct sa_ep *from, size_t len,
+		    const struct ike_err *err)
 {
-	char from[64], ebuf[160];
+	char addr[64], ebuf[160];
+	unsigned missed;
 
-	log_info(LOG_SUB_IKE, "%s: refused %zu bytes: %s", sa_ep_str(&j->j_src, from, sizeof(from)),
-		 j->j_len, ike_err_str(err, ebuf, sizeof(ebuf)));
+	if (!log_rl_allow(&e->e_rl_refused, &missed))
+		return;
+	log_info(LOG_SUB_IKE, "%s: refused %zu bytes: %s%s", sa_ep_str(from, addr, sizeof(addr)),
+		 len, ike_err_str(err, ebuf, sizeof(ebuf)),
+		 missed ? " (more refusals not logged)" : "");
 }
 
 static void process(void *arg)
@@ -248,7 +256,7 @@ static void process(void *arg)
 
 	if (ike_msg_parse(j->j_data, j->j_len, &msg, &err)) {
 		atomic_fetch_add(&e->e_k.k_rx_bad, 1);
-		log_refused(j, &err);
+		sa_log_refused(e, &j->j_src, j->j_len, &err);
 		if (err.e_code == GW_E_CRITICAL)
 			refuse_critical(e, j, &err);
 		goto out;

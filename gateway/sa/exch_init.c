@@ -52,7 +52,8 @@ static int read_offer(const struct ike_msg *msg, struct init_offer *o, struct ik
  * proposals meet the offer. Connections are final only at IKE_AUTH, when
  * identities are known; this one fixes the IKE proposal. */
 static const struct sa_conn *choose_conn(const struct sa_config *cf, const struct sa_job *j,
-					 const struct ike_pld_sa *offer, struct ike_proposal *chosen)
+					 const struct ike_pld_sa *offer, uint16_t sent_ke,
+					 struct ike_proposal *chosen)
 {
 	for (size_t i = 0; i < cf->cf_n; i++) {
 		const struct model_conn *c = cf->cf_conns[i].sc_conn;
@@ -60,8 +61,8 @@ static const struct sa_conn *choose_conn(const struct sa_config *cf, const struc
 		if (!sa_end_addrs_match(&c->c_local, &j->j_dst) ||
 		    !sa_end_addrs_match(&c->c_remote, &j->j_src))
 			continue;
-		if (!sa_select_proposal(offer, c->c_props, c->c_n_props, IKE_PROTO_IKE, false,
-					chosen))
+		if (!sa_select_proposal_ke(offer, c->c_props, c->c_n_props, IKE_PROTO_IKE, false,
+					   sent_ke, chosen))
 			return &cf->cf_conns[i];
 	}
 	return NULL;
@@ -318,7 +319,7 @@ void exch_init_request_in(struct sa_engine *e, struct sa_job *j, struct ike_msg 
 		return;
 	}
 	cf = sa_engine_config(e);
-	if (!(sc = choose_conn(cf, j, &o.io_sa, &chosen))) {
+	if (!(sc = choose_conn(cf, j, &o.io_sa, o.io_ke.ke_group, &chosen))) {
 		offer_str(&o.io_sa, offered, sizeof(offered));
 		snprintf(why, sizeof(why), "no connection accepts the offered proposals (%s)", offered);
 		refuse(e, j, msg, SA_FAIL_NO_PROPOSAL, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0, why);

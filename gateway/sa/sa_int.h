@@ -21,6 +21,7 @@
 #include "pool/pool.h"
 #include "sa/config.h"
 #include "sa/sa.h"
+#include "util/log.h"
 
 /* A transport endpoint, compact (an SA keeps two). */
 struct sa_ep {
@@ -147,6 +148,7 @@ struct sa_engine {
 	sa_event_fn e_event;          /* to the control socket's subscribers */
 	void *e_event_arg;
 	uint64_t e_started;           /* unix seconds */
+	struct log_rl e_rl_refused;   /* malformed datagrams */
 };
 
 /* One received datagram, copied off the receiver thread (engine.c). */
@@ -201,6 +203,8 @@ int sa_send_notify_plain(struct sa_engine *e, const struct ike_hdr *req, const s
 			 const struct sa_ep *from, uint16_t type, const uint8_t *data, size_t len);
 
 /* ---- engine.c ---- */
+void sa_log_refused(struct sa_engine *e, const struct sa_ep *from, size_t len,
+		    const struct ike_err *err);
 struct sa_config *sa_engine_config(struct sa_engine *e); /* a reference */
 void sa_emit(struct sa_engine *e, const char *type, struct ike_sa *sa, const char *detail);
 void sa_fail_count(struct sa_engine *e, enum sa_fail why);
@@ -214,6 +218,10 @@ void sa_input(struct sa_engine *e, struct ike_sa *sa, struct sa_job *j, struct i
 /* ---- select.c ---- */
 int sa_select_proposal(const struct ike_pld_sa *offer, const struct model_proposal *ours,
 		       size_t n_ours, uint8_t proto, bool strip_ke, struct ike_proposal *chosen);
+/* The same, preferring KE group prefer_ke when both sides accept it. */
+int sa_select_proposal_ke(const struct ike_pld_sa *offer, const struct model_proposal *ours,
+			  size_t n_ours, uint8_t proto, bool strip_ke, uint16_t prefer_ke,
+			  struct ike_proposal *chosen);
 uint16_t sa_proposal_get(const struct ike_proposal *p, uint8_t type, uint16_t *keylen);
 void sa_offer_from_config(const struct model_proposal *ours, size_t n, const uint8_t *spi,
 			  uint8_t spi_len, bool strip_ke, struct ike_pld_sa *sa);

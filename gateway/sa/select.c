@@ -42,13 +42,28 @@ static unsigned types_of_offer(const struct ike_proposal *q, bool strip_ke)
 	return m;
 }
 
-/* One of ours against one of theirs: first match per type, in our order. */
+static bool ours_has(const struct proposal *p, uint8_t type, uint16_t id)
+{
+	for (uint8_t i = 0; i < p->p_n; i++)
+		if (p->p_xf[i].x_type == type && p->p_xf[i].x_id == id)
+			return true;
+	return false;
+}
+
+/* One of ours against one of theirs: first match per type, in our order;
+ * for KE the group the peer already sent wins when both accept it (no
+ * INVALID_KE_PAYLOAD round trip for nothing). */
 static bool match_one(const struct proposal *p, const struct ike_proposal *q, bool strip_ke,
-		      struct ike_proposal *out)
+		      uint16_t prefer_ke, struct ike_proposal *out)
 {
 	unsigned want = 0, got = 0;
 
 	out->pr_n = 0;
+	if (prefer_ke && !strip_ke && ours_has(p, IKE_XF_KE, prefer_ke) &&
+	    offers(q, IKE_XF_KE, prefer_ke, 0)) {
+		got |= 1u << IKE_XF_KE;
+		out->pr_xf[out->pr_n++] = (struct ike_transform){ IKE_XF_KE, prefer_ke, 0, false };
+	}
 	for (uint8_t i = 0; i < p->p_n; i++) {
 		const struct proposal_xf *x = &p->p_xf[i];
 
@@ -67,13 +82,20 @@ static bool match_one(const struct proposal *p, const struct ike_proposal *q, bo
 int sa_select_proposal(const struct ike_pld_sa *offer, const struct model_proposal *ours,
 		       size_t n_ours, uint8_t proto, bool strip_ke, struct ike_proposal *chosen)
 {
+	return sa_select_proposal_ke(offer, ours, n_ours, proto, strip_ke, 0, chosen);
+}
+
+int sa_select_proposal_ke(const struct ike_pld_sa *offer, const struct model_proposal *ours,
+			  size_t n_ours, uint8_t proto, bool strip_ke, uint16_t prefer_ke,
+			  struct ike_proposal *chosen)
+{
 	for (size_t i = 0; i < n_ours; i++) {
 		for (uint8_t k = 0; k < offer->sa_n; k++) {
 			const struct ike_proposal *q = &offer->sa_prop[k];
 
 			if (q->pr_proto != proto)
 				continue;
-			if (match_one(&ours[i].mp_prop, q, strip_ke, chosen)) {
+			if (match_one(&ours[i].mp_prop, q, strip_ke, prefer_ke, chosen)) {
 				chosen->pr_num = q->pr_num;
 				chosen->pr_proto = proto;
 				chosen->pr_spi_len = q->pr_spi_len;

@@ -1,4 +1,5 @@
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -128,4 +129,19 @@ char *log_escape(char *out, size_t outsz, const void *in, size_t len)
 	}
 	out[o] = '\0';
 	return out;
+}
+
+bool log_rl_allow(struct log_rl *rl, unsigned *missed)
+{
+	uint64_t now = (uint64_t)time(NULL);
+	uint64_t sec = atomic_load(&rl->rl_sec);
+
+	if (sec != now && atomic_compare_exchange_strong(&rl->rl_sec, &sec, now))
+		atomic_store(&rl->rl_count, 0);
+	if (atomic_fetch_add(&rl->rl_count, 1) >= rl->rl_burst) {
+		atomic_fetch_add(&rl->rl_missed, 1);
+		return false;
+	}
+	*missed = atomic_exchange(&rl->rl_missed, 0);
+	return true;
 }

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <syslog.h>
 
 enum log_sub {
@@ -37,6 +38,21 @@ bool log_enabled(int prio);
 
 void log_msg(enum log_sub sub, int prio, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/*
+ * Rate limit for log lines a peer can trigger: at most rl_burst lines per
+ * second per limiter (one per call site), the rest counted and reported
+ * with the next line let through. Thread-safe.
+ */
+struct log_rl {
+	unsigned rl_burst;
+	_Atomic uint64_t rl_sec;    /* second of the current window */
+	_Atomic unsigned rl_count;  /* lines in it */
+	_Atomic unsigned rl_missed; /* suppressed since the last line */
+};
+#define LOG_RL_INIT(burst) { (burst), 0, 0, 0 }
+/* True when a line may be logged now; *missed gets the suppressed count. */
+bool log_rl_allow(struct log_rl *rl, unsigned *missed);
 
 /* Copy at most len bytes of untrusted text into out (size outsz, always
  * terminated), with non-printable bytes as \xNN. Returns out. */
