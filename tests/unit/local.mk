@@ -28,3 +28,4 @@ tests_unit_pool_test_pool_SOURCES = tests/unit/pool/test_pool.c
 tests_unit_pool_test_pool_CFLAGS = $(UT_CFLAGS)
 tests_unit_pool_test_pool_LDADD = $(UT_LDADD) gateway/pool/libpalpool.a gateway/util/libpalutil.a \
 	$(OPENSSL_LIBS)
+include $(srcdir)/tests/unit/control/local.mk
