@@ -129,8 +129,6 @@ static json_t *parse_uid(const char *s)
 
 static int run_version(struct ctl_conn *c, struct opts *o)
 {
-	if (!o->o_json)
-		printf("palisadectl %s\n", PACKAGE_VERSION);
 	return call(c, o, "version", NULL, show_version);
 }
 
@@ -199,6 +197,7 @@ static int run_stats(struct ctl_conn *c, struct opts *o)
 static int run_reload(struct ctl_conn *c, struct opts *o)
 {
 	json_t *args = json_object(), *result = NULL, *error = NULL;
+	bool errors;
 	int r;
 
 	if (o->o_npos > 0)
@@ -206,10 +205,10 @@ static int run_reload(struct ctl_conn *c, struct opts *o)
 	if (o->o_npos > 1)
 		json_object_set_new(args, "name", json_string(o->o_pos[1]));
 	r = ctl_call(c, "reload", args, &result, &error);
+	errors = json_array_size(jo(result, "errors")) > 0;
+	r = answer(o, r, result, error, show_reload);
 	/* Files the daemon refused make the reload a failure for scripts. */
-	if (!r && json_array_size(jo(result, "errors")))
-		r = CTL_EXIT_ERROR;
-	return answer(o, r, result, error, show_reload);
+	return r ? r : errors ? CTL_EXIT_ERROR : CTL_EXIT_OK;
 }
 
 static volatile sig_atomic_t stop_signal;
@@ -429,6 +428,11 @@ int main(int argc, char **argv)
 		return usage_error("unknown command '%s'", argv[optind]);
 	if ((r = parse_cmd(cmd, argc - optind, argv + optind, &o)))
 		return r;
+	/* our own version even when the daemon cannot be reached */
+	if (cmd->cmd_run == run_version && !o.o_json) {
+		printf("palisadectl %s\n", PACKAGE_VERSION);
+		fflush(stdout);
+	}
 	if ((r = ctl_connect(&c, o.o_socket, o.o_timeout)))
 		return r;
 	r = cmd->cmd_run(&c, &o);

@@ -10,7 +10,8 @@
 #include "ctl/ctl.h"
 
 /* "aes256gcm16/prfsha384/x25519": the members present, in order. */
-static const char *algs(json_t *o, const char *const *keys, bool esn, char *buf, size_t len)
+static const char *algs(json_t *o, const char *const *keys, bool esn, char *buf, size_t len,
+			const char *none)
 {
 	size_t used = 0;
 
@@ -28,7 +29,7 @@ static const char *algs(json_t *o, const char *const *keys, bool esn, char *buf,
 	}
 	if (esn && jb(o, "esn") && used < len)
 		snprintf(buf + used, len - used, "%sesn", used ? "/" : "");
-	return buf[0] ? buf : "-";
+	return buf[0] ? buf : none;
 }
 
 static void upper(char *dst, const char *src, size_t len)
@@ -99,7 +100,7 @@ static void show_child(FILE *f, json_t *ch)
 	fprintf(f, "  %s: #%lld, reqid %lld, %s, %s%s, %s:%s\n", js(ch, "name"), ji(ch, "uid", 0),
 		ji(ch, "reqid", 0), js(ch, "state"), mode, jb(ch, "encap") ? "-in-UDP" : "",
 		js(ch, "protocol")[0] == 'e' ? "ESP" : js(ch, "protocol"),
-		algs(jo(ch, "esp"), esp_keys, true, alg, sizeof(alg)));
+		algs(jo(ch, "esp"), esp_keys, true, alg, sizeof(alg), "-"));
 	fprintf(f, "    installed %s ago (%s), rekeying in %s, expires in %s\n",
 		jsec(ch, "age", t1, sizeof(t1)), js(ch, "installed_at"),
 		jsec(ch, "rekey_in", t2, sizeof(t2)), jsec(ch, "expires_in", t3, sizeof(t3)));
@@ -124,7 +125,8 @@ static void show_ike(FILE *f, json_t *sa)
 	show_end(f, "local ", jo(sa, "local"));
 	show_end(f, "remote", jo(sa, "remote"));
 	show_nat(f, jo(sa, "nat"));
-	fprintf(f, "  %s\n", algs(jo(sa, "ike"), ike_keys, false, alg, sizeof(alg)));
+	fprintf(f, "  %s\n", algs(jo(sa, "ike"), ike_keys, false, alg, sizeof(alg),
+				       "(algorithms not negotiated yet)"));
 	if (json_is_string(jo(sa, "established_at")))
 		fprintf(f, "  created %s ago, established %s", jsec(sa, "age", t1, sizeof(t1)),
 			js(sa, "established_at"));
