@@ -23,7 +23,7 @@ static void check_bytes(uint8_t type, struct writer *wr)
 	wr_init(&w2, UT_MSG_MAX);
 	CU_ASSERT_EQUAL_FATAL(ike_pld_reencode(&p, &w2, &err), 0);
 	CU_ASSERT_EQUAL(wr_len(&w2), wr_len(wr));
-	CU_ASSERT_EQUAL(memcmp(wr_data(&w2), wr_data(wr), wr_len(wr)), 0);
+	CU_ASSERT(wr_len(wr) == 0 || memcmp(wr_data(&w2), wr_data(wr), wr_len(wr)) == 0);
 	wr_free(&w2);
 
 	ut_hdr(&h, IKE_EXCH_INFORMATIONAL, 0, 9);
@@ -36,7 +36,7 @@ static void check_bytes(uint8_t type, struct writer *wr)
 	CU_ASSERT_EQUAL(msg.m_pld[0].p_type, type);
 	CU_ASSERT_EQUAL(msg.m_pld[0].p_off, IKE_HDR_LEN);
 	CU_ASSERT_EQUAL(msg.m_pld[0].p_len, wr_len(wr));
-	CU_ASSERT_EQUAL(memcmp(msg.m_pld[0].p_body, wr_data(wr), wr_len(wr)), 0);
+	CU_ASSERT(wr_len(wr) == 0 || memcmp(msg.m_pld[0].p_body, wr_data(wr), wr_len(wr)) == 0);
 	wr_free(&wm);
 }
 
