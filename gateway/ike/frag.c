@@ -62,7 +62,7 @@ int ike_build_fragments(const struct ike_hdr *hdr, uint8_t inner_first, const ui
 	int rc = 0;
 
 	*n = 0;
-	if ((rc = ike_sk_ops_check(ops)) != 0 || inner_len == 0)
+	if (ike_sk_ops_check(ops) != 0 || inner_len == 0)
 		return GW_E_INVAL;
 	if (!(chunk = frag_chunk_len(frag_max, ops)))
 		return GW_E_RANGE;

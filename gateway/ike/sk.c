@@ -73,10 +73,10 @@ int ike_build_sk(struct ike_builder *b, uint8_t inner_first, const uint8_t *inne
 		 const struct ike_sk_ops *ops, const uint8_t *iv)
 {
 	size_t off;
-	int rc;
 
-	if ((rc = ike_sk_ops_check(ops)) != 0 || b->b_start == (size_t)-1)
-		return rc ? rc : GW_E_INVAL;
+	/* An inner-chain builder has no header to finish. */
+	if (ike_sk_ops_check(ops) != 0 || b->b_start == (size_t)-1)
+		return GW_E_INVAL;
 	off = ike_build_pld_begin(b, IKE_PLD_SK, false);
 	/* The SK header's next-payload names the first inner payload. */
 	wr_put_u8_at(b->b_wr, off, inner_first);

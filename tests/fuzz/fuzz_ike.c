@@ -370,14 +370,14 @@ static void fuzz_split(const uint8_t *data, size_t size)
 	require((r = ike_reasm_new(&lim)) != NULL, "out of memory");
 	for (size_t i = n; i-- > 0;) {
 		struct ike_pld_skf f;
-		const uint8_t *plain;
-		size_t plain_len;
+		const uint8_t *plain = NULL;
+		size_t plain_len = 0;
 		struct ike_msg m;
 
 		require(lens[i] <= frag_max, "fragment over frag_max");
-		require(ike_msg_parse(frags[i], lens[i], &m, NULL) == 0 &&
-				ike_msg_open_skf(&m, frags[i], lens[i], &null_ops, &f, &plain,
-						 &plain_len, NULL) == 0,
+		require(ike_msg_parse(frags[i], lens[i], &m, NULL) == 0, "own fragment unparsed");
+		require(ike_msg_open_skf(&m, frags[i], lens[i], &null_ops, &f, &plain, &plain_len,
+					 NULL) == 0,
 			"own fragment refused");
 		rc = ike_reasm_add(r, 7, &f, m.m_sk_first, plain, plain_len, 0, &out, &out_len,
 				   &out_first);
