@@ -31,7 +31,8 @@ int ctl_client_send(struct ctl_client *c, const char *line, size_t len)
 		char *p;
 
 		/* Compact first; grow only when the data itself needs it. */
-		memmove(b->b_data, b->b_data + b->b_head, used);
+		if (used)
+			memmove(b->b_data, b->b_data + b->b_head, used);
 		b->b_head = 0;
 		b->b_len = used;
 		while (cap - used < len) {
@@ -287,7 +288,8 @@ char *ctl_client_take_output(struct control *ctl, struct ctl_client *c, size_t *
 
 	if (!out)
 		return NULL;
-	memcpy(out, b->b_data + b->b_head, n);
+	if (n)
+		memcpy(out, b->b_data + b->b_head, n);
 	out[n] = 0;
 	b->b_head = b->b_len = 0;
 	*len = n;

@@ -47,7 +47,7 @@ char *ctl_reply_line(json_t *id, json_t *result, const char *code, const char *m
 		json_object_set_new(err, "message", ctl_json_text(msg ? msg : ""));
 		json_object_set_new(o, "error", err);
 	} else {
-		json_object_set(o, "result", result ? result : json_object());
+		json_object_set_new(o, "result", result ? json_incref(result) : json_object());
 	}
 	/* Compact output never contains a raw newline: one line per answer. */
 	if (!(s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER)))

@@ -115,16 +115,13 @@ static int call(struct ctl_conn *c, struct opts *o, const char *cmd, json_t *arg
 	return answer(o, r, result, error, show);
 }
 
-/* "12" -> integer, else NULL; uids are at least 1. */
-static json_t *parse_uid(const char *s)
+/* "12" -> 12; uids are at least 1. */
+static bool parse_uid(const char *s, json_int_t *uid)
 {
-	char *end;
-	unsigned long long v;
-
 	if (!s || !*s || strspn(s, "0123456789") != strlen(s) || strlen(s) > 18)
-		return NULL;
-	v = strtoull(s, &end, 10);
-	return v ? json_integer((json_int_t)v) : NULL;
+		return false;
+	*uid = (json_int_t)strtoll(s, NULL, 10);
+	return *uid > 0;
 }
 
 static int run_version(struct ctl_conn *c, struct opts *o)
@@ -144,11 +141,12 @@ static int run_list_conns(struct ctl_conn *c, struct opts *o)
 static int run_list_sas(struct ctl_conn *c, struct opts *o)
 {
 	json_t *args = json_object();
+	json_int_t uid;
 
 	if (o->o_conn)
 		json_object_set_new(args, "conn", json_string(o->o_conn));
-	if (o->o_id)
-		json_object_set_new(args, "ike_uid", parse_uid(o->o_id));
+	if (o->o_id && parse_uid(o->o_id, &uid))
+		json_object_set_new(args, "ike_uid", json_integer(uid));
 	return call(c, o, "list-sas", args, show_sas);
 }
 
@@ -164,15 +162,16 @@ static int run_initiate(struct ctl_conn *c, struct opts *o)
 /* SA selection of terminate and rekey (api/control.md 5.5). */
 static json_t *select_sa(struct opts *o)
 {
-	json_t *uid = parse_uid(o->o_pos[0]);
+	json_int_t uid;
+	bool is_uid = parse_uid(o->o_pos[0], &uid);
 	const char *key;
 
 	if (o->o_child_flag)
-		key = uid ? "child_uid" : "child";
+		key = is_uid ? "child_uid" : "child";
 	else
-		key = uid ? "ike_uid" : "conn";
-	return json_pack("{s:o,s:b}", key, uid ? uid : json_string(o->o_pos[0]), "wait",
-			 !o->o_no_wait);
+		key = is_uid ? "ike_uid" : "conn";
+	return json_pack("{s:o,s:b}", key, is_uid ? json_integer(uid) : json_string(o->o_pos[0]),
+			 "wait", !o->o_no_wait);
 }
 
 static int run_terminate(struct ctl_conn *c, struct opts *o)
@@ -330,13 +329,15 @@ static void cmd_options(const struct command *cmd, struct option *lo)
 
 static int cmd_opt(int ch, struct opts *o)
 {
+	json_int_t uid;
+
 	switch (ch) {
 	case O_CONN:
 		o->o_conn = optarg;
 		break;
 	case O_ID:
 		o->o_id = optarg;
-		if (!parse_uid(optarg))
+		if (!parse_uid(optarg, &uid))
 			return usage_error("--id: expected an IKE SA uid, not '%s'", optarg);
 		break;
 	case O_CHILD_NAME:

@@ -125,8 +125,9 @@ static void show_ike(FILE *f, json_t *sa)
 	show_end(f, "local ", jo(sa, "local"));
 	show_end(f, "remote", jo(sa, "remote"));
 	show_nat(f, jo(sa, "nat"));
-	fprintf(f, "  %s\n", algs(jo(sa, "ike"), ike_keys, false, alg, sizeof(alg),
-				       "(algorithms not negotiated yet)"));
+	fprintf(f, "  %s\n",
+		algs(jo(sa, "ike"), ike_keys, false, alg, sizeof(alg),
+		     "(algorithms not negotiated yet)"));
 	if (json_is_string(jo(sa, "established_at")))
 		fprintf(f, "  created %s ago, established %s", jsec(sa, "age", t1, sizeof(t1)),
 			js(sa, "established_at"));

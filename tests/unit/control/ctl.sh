@@ -182,6 +182,9 @@ err subscribe-bad "invalid-argument"
 
 kill "$fpid"
 wait "$fpid"
+rc=$?
 fpid=""
+# under ASan a leak or error in the server shows here
+[ $rc -eq 0 ] && ok "fake_gatewayd: clean exit" || { nok "fake_gatewayd: exit $rc"; cat "$work/fake.log"; }
 echo "ctl.sh: $pass passed, $fail failed"
 [ $fail -eq 0 ]

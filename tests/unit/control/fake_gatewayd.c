@@ -20,21 +20,26 @@
 static const char conns_json[] =
 	"{\"conns\":["
 	"{\"name\":\"rw\",\"local\":{\"addrs\":[\"%any\"],\"id\":\"vpn.example.com\",\"auth\":"
-	"\"pubkey\",\"cert\":\"gw\",\"key\":\"pkcs11:token=palisade;object=gw-key\",\"eap_id\":null},"
+	"\"pubkey\",\"cert\":\"gw\",\"key\":\"pkcs11:token=palisade;object=gw-key\",\"eap_id\":"
+	"null},"
 	"\"remote\":{\"addrs\":[\"%any\"],\"id\":\"%any\",\"auth\":\"eap-mschapv2\",\"ca\":"
 	"\"corp-root\",\"cert\":null,\"eap_id\":null,\"port\":500},"
 	"\"ike\":{\"proposals\":[\"aes256gcm16-prfsha384-x25519\",\"aes128-sha256-modp2048\"],"
-	"\"rekey_time\":14400,\"reauth_time\":0,\"over_time\":1440,\"dpd_delay\":30,\"dpd_timeout\":"
+	"\"rekey_time\":14400,\"reauth_time\":0,\"over_time\":1440,\"dpd_delay\":30,\"dpd_"
+	"timeout\":"
 	"150,\"encap\":false,\"fragmentation\":true,\"keyingtries\":1},"
 	"\"children\":[{\"name\":\"net\",\"mode\":\"tunnel\",\"local_ts\":[\"10.1.0.0/16\"],"
 	"\"remote_ts\":[\"dynamic\"],\"esp_proposals\":[\"aes256gcm16\"],\"rekey_time\":3600,"
-	"\"life_time\":3960,\"rekey_bytes\":0,\"life_bytes\":0,\"rekey_packets\":0,\"life_packets\":"
+	"\"life_time\":3960,\"rekey_bytes\":0,\"life_bytes\":0,\"rekey_packets\":0,\"life_"
+	"packets\":"
 	"0,\"start_action\":\"none\",\"dpd_action\":\"clear\",\"close_action\":\"none\","
 	"\"replay_window\":0}],\"pools\":[\"rw-v4\"],\"psk_set\":false,\"ike_sas\":1},"
 	"{\"name\":\"site\",\"local\":{\"addrs\":[\"192.0.2.1\"],\"id\":null,\"auth\":\"psk\","
-	"\"cert\":null,\"key\":null,\"eap_id\":null},\"remote\":{\"addrs\":[\"203.0.113.9\"],\"id\":"
+	"\"cert\":null,\"key\":null,\"eap_id\":null},\"remote\":{\"addrs\":[\"203.0.113.9\"],"
+	"\"id\":"
 	"\"203.0.113.9\",\"auth\":\"psk\",\"ca\":null,\"cert\":null,\"eap_id\":null,\"port\":4500},"
-	"\"ike\":{\"proposals\":[\"aes128-sha256-modp2048\"],\"rekey_time\":0,\"reauth_time\":86400,"
+	"\"ike\":{\"proposals\":[\"aes128-sha256-modp2048\"],\"rekey_time\":0,\"reauth_time\":"
+	"86400,"
 	"\"over_time\":0,\"dpd_delay\":0,\"dpd_timeout\":0,\"encap\":true,\"fragmentation\":false,"
 	"\"keyingtries\":0},\"children\":[{\"name\":\"lan\",\"mode\":\"transport\",\"local_ts\":"
 	"[\"192.0.2.1/32[udp/1701]\"],\"remote_ts\":[\"203.0.113.9/32[udp/1701]\"],"
@@ -68,14 +73,16 @@ static const char net_child_json[] =
 	"\"rekey_in\":3300,\"expires_in\":3900}";
 
 static const char site_sa_json[] =
-	"{\"uid\":9,\"name\":\"site\",\"state\":\"CONNECTING\",\"role\":\"initiator\",\"version\":2,"
+	"{\"uid\":9,\"name\":\"site\",\"state\":\"CONNECTING\",\"role\":\"initiator\",\"version\":"
+	"2,"
 	"\"spi_i\":\"0011223344556677\",\"spi_r\":\"0000000000000000\","
 	"\"local\":{\"addr\":\"2001:db8::1\",\"port\":500,\"id\":null,\"id_type\":null,\"auth\":"
 	"null,\"vips\":[]},\"remote\":{\"addr\":\"2001:db8::9\",\"port\":500,\"id\":null,"
 	"\"id_type\":null,\"auth\":null,\"eap_id\":null,\"vips\":[]},"
 	"\"nat\":{\"local\":true,\"remote\":false,\"encap_forced\":true},"
 	"\"ike\":{\"proposal\":null,\"encr\":null,\"integ\":null,\"prf\":null,\"dh\":null},"
-	"\"created_at\":\"2026-11-27T13:59:58Z\",\"established_at\":null,\"age\":2,\"rekey_in\":null,"
+	"\"created_at\":\"2026-11-27T13:59:58Z\",\"established_at\":null,\"age\":2,\"rekey_in\":"
+	"null,"
 	"\"reauth_in\":null,\"children\":[]}";
 
 static const char stats_json[] =
@@ -273,8 +280,9 @@ static int selection(struct control_req *req, json_t *args, bool *ike, bool *fou
 
 static int h_terminate(struct control_req *req, json_t *args, void *arg, json_t **result)
 {
-	static const char *const allowed[] = { "ike_uid", "conn", "child_uid", "child", "wait",
-					       NULL };
+	static const char *const allowed[] = {
+		"ike_uid", "conn", "child_uid", "child", "wait", NULL
+	};
 	struct control *ctl = arg;
 	bool ike, found, wait;
 	int r;
@@ -296,7 +304,8 @@ static int h_terminate(struct control_req *req, json_t *args, void *arg, json_t 
 				       "192.0.2.1", "port", 4500, "id", "vpn.example.com", "remote",
 				       "addr", "198.51.100.7", "port", 4500, "id",
 				       "alice@example.com", "eap_id", "alice", "established_at",
-				       "2026-11-27T13:00:01Z", "age", 3600, "reason", "terminated"));
+				       "2026-11-27T13:00:01Z", "age", 3600, "reason",
+				       "terminated"));
 	*result = json_pack("{s:o,s:[i]}", "ike_sas", ike ? json_pack("[i]", 7) : json_array(),
 			    "child_sas", 12);
 	return 0;
@@ -305,7 +314,7 @@ static int h_terminate(struct control_req *req, json_t *args, void *arg, json_t 
 static int h_rekey(struct control_req *req, json_t *args, void *arg, json_t **result)
 {
 	static const char *const allowed[] = { "ike_uid", "conn", "child_uid", "child",
-					       "reauth", "wait", NULL };
+					       "reauth",  "wait", NULL };
 	struct control *ctl = arg;
 	bool ike, found, wait, reauth;
 	json_t *entry;
@@ -372,7 +381,7 @@ static int reload_result(struct control_req *req, const char *what, const char *
 static int h_reload(struct control_req *req, json_t *args, void *arg, json_t **result)
 {
 	static const char *const allowed[] = { "what", "name", NULL };
-	static const char *const whats[] = { "all",  "settings",  "conns", "cas",
+	static const char *const whats[] = { "all",   "settings",  "conns", "cas",
 					     "certs", "eap-users", "pools", NULL };
 	const struct control_peer *p = control_req_peer(req);
 	const char *what, *name;
@@ -396,8 +405,8 @@ static int h_reload(struct control_req *req, json_t *args, void *arg, json_t **r
 	if ((r = reload_result(req, what, name, result)))
 		return r;
 	ev = json_deep_copy(*result);
-	json_object_set_new(ev, "by", json_pack("{s:i,s:i}", "uid", (int)p->cp_uid, "pid",
-						(int)p->cp_pid));
+	json_object_set_new(ev, "by",
+			    json_pack("{s:i,s:i}", "uid", (int)p->cp_uid, "pid", (int)p->cp_pid));
 	control_emit(arg, "reload", ev);
 	return 0;
 }
