@@ -62,10 +62,6 @@ struct ctl_client *ctl_client_new(struct control *ctl, int fd, const struct cont
 			break;
 	if (slot == ctl->ctl_max_clients || !(c = calloc(1, sizeof(*c))))
 		return NULL;
-	if (!(c->c_in = malloc(CTL_IN_CAP))) {
-		free(c);
-		return NULL;
-	}
 	c->c_id = ++ctl->ctl_next_id;
 	c->c_fd = fd;
 	c->c_slot = slot;
@@ -164,7 +160,9 @@ void ctl_client_pump(struct control *ctl, struct ctl_client *c)
 	ctl_client_update(ctl, c);
 }
 
-/* Room for more input: move the unparsed rest to the front. */
+/* Room for more input: move the unparsed rest to the front, and grow the
+ * buffer (up to one maximal line and its newline) when it is nearly full:
+ * most requests are short, so most clients never need 64 KiB. */
 static size_t in_room(struct ctl_client *c)
 {
 	if (c->c_in_head) {
@@ -175,7 +173,18 @@ static size_t in_room(struct ctl_client *c)
 		c->c_in_len = rest;
 		c->c_in_head = 0;
 	}
-	return CTL_IN_CAP - c->c_in_len;
+	if (c->c_in_cap - c->c_in_len < CTL_IN_CHUNK && c->c_in_cap < CTL_IN_CAP) {
+		size_t cap = c->c_in_cap ? 2 * c->c_in_cap : CTL_IN_CHUNK;
+		char *p;
+
+		if (cap > CTL_IN_CAP)
+			cap = CTL_IN_CAP;
+		if ((p = realloc(c->c_in, cap))) {
+			c->c_in = p;
+			c->c_in_cap = cap;
+		}
+	}
+	return c->c_in_cap - c->c_in_len;
 }
 
 size_t ctl_client_input(struct control *ctl, struct ctl_client *c, const char *data, size_t len)
@@ -184,6 +193,8 @@ size_t ctl_client_input(struct control *ctl, struct ctl_client *c, const char *d
 
 	if (len > room)
 		len = room;
+	if (!len)
+		return 0;
 	memcpy(c->c_in + c->c_in_len, data, len);
 	c->c_in_len += len;
 	if (c->c_subscribed)

@@ -18,12 +18,13 @@
 
 #define CTL_NAME_MAX       32 /* command and event names */
 #define CTL_MAX_CMDS       64
-#define CTL_MAX_PENDING    16         /* unanswered requests per client */
-#define CTL_OUT_HIGH       (1u << 20) /* stop reading requests above this */
-#define CTL_MBOX_EVENTS    8192       /* events queued for the server thread */
-#define CTL_NOTICE_RESERVE 160        /* room kept for the "dropped" line */
-#define CTL_MAX_FILTER     32         /* event names a subscriber may pick */
-#define CTL_IN_CAP         (CONTROL_LINE_MAX + 1)
+#define CTL_MAX_PENDING    16                     /* unanswered requests per client */
+#define CTL_OUT_HIGH       (1u << 20)             /* stop reading requests above this */
+#define CTL_MBOX_EVENTS    8192                   /* events queued for the server thread */
+#define CTL_NOTICE_RESERVE 160                    /* room kept for the "dropped" line */
+#define CTL_MAX_FILTER     32                     /* event names a subscriber may pick */
+#define CTL_IN_CAP         (CONTROL_LINE_MAX + 1) /* a maximal line and its newline */
+#define CTL_IN_CHUNK       4096
 
 struct ctl_cmd {
 	char cmd_name[CTL_NAME_MAX + 1];
@@ -75,8 +76,8 @@ struct ctl_client {
 	int c_fd;      /* -1: detached (tests, fuzzing): output stays in c_out */
 	unsigned c_slot;
 	struct control_peer c_peer;
-	char *c_in; /* CTL_IN_CAP bytes */
-	size_t c_in_head, c_in_len, c_in_scan;
+	char *c_in; /* grows to CTL_IN_CAP bytes */
+	size_t c_in_cap, c_in_head, c_in_len, c_in_scan;
 	struct ctl_buf c_out;
 	unsigned c_pending;
 	uint32_t c_mask; /* epoll events registered */

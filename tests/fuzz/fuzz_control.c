@@ -82,7 +82,9 @@ static struct control *server(struct control_req ***held)
 {
 	static struct control_req *hold;
 	static struct control *ctl;
-	struct control_config cfg = { .cc_path = "/nonexistent/fuzz.sock", .cc_sub_buffer = 4096 };
+	struct control_config cfg = { .cc_path = "/nonexistent/fuzz.sock",
+				      .cc_sub_buffer = 4096,
+				      .cc_max_clients = 2 };
 
 	*held = &hold;
 	if (ctl)
