@@ -118,6 +118,13 @@ static bool may_parse(const struct ctl_client *c)
 	       ctl_buf_used(&c->c_out) < CTL_OUT_HIGH;
 }
 
+/* Subscribers are always read (their input is dropped): a peer that
+ * half-closed or gets closed is not. */
+static bool may_read(const struct ctl_client *c)
+{
+	return !c->c_dead && !c->c_eof && !c->c_closing && (c->c_subscribed || may_parse(c));
+}
+
 static void too_large(struct ctl_client *c)
 {
 	ctl_send_error(c, NULL, "too-large", "request line longer than 65536 bytes");
@@ -205,7 +212,7 @@ size_t ctl_client_input(struct control *ctl, struct ctl_client *c, const char *d
 
 void ctl_client_read(struct control *ctl, struct ctl_client *c)
 {
-	while (!c->c_dead && !c->c_eof && may_parse(c)) {
+	while (may_read(c)) {
 		size_t room = in_room(c);
 		ssize_t n;
 
@@ -275,7 +282,7 @@ void ctl_client_update(struct control *ctl, struct ctl_client *c)
 		ctl_client_close(ctl, c);
 		return;
 	}
-	if (!c->c_eof && !c->c_closing && (c->c_subscribed || may_parse(c)))
+	if (may_read(c))
 		mask |= EPOLLIN;
 	if (ctl_buf_used(&c->c_out))
 		mask |= EPOLLOUT;

@@ -25,8 +25,8 @@ json_t *ctl_json_text(const char *s)
 
 	if (j)
 		return j;
-	for (i = 0; s[i] && i < sizeof(buf) - 1; i++)
-		buf[i] = (unsigned char)s[i] < 0x80 ? s[i] : '?';
+	for (i = 0; i < sizeof(buf) - 1 && s[i]; i++)
+		buf[i] = (unsigned char)s[i] < 0x80 ? s[i] : (char)'?';
 	buf[i] = 0;
 	return json_string(buf);
 }
@@ -106,15 +106,13 @@ static const char *check_envelope(json_t *req, json_t **id, const char **cmd, js
 	if (!json_is_object(req))
 		return "a request is a JSON object";
 	v = json_object_get(req, "id");
-	if (json_is_integer(v) && json_integer_value(v) >= 0)
-		*id = v;
-	else if (json_is_string(v) && json_string_length(v) <= ID_STR_MAX)
-		*id = v;
-	else
+	if (!(json_is_integer(v) && json_integer_value(v) >= 0) &&
+	    !(json_is_string(v) && json_string_length(v) <= ID_STR_MAX))
 		return "\"id\" must be a non-negative integer or a string of at most 64 bytes";
+	*id = v;
 	json_object_foreach(req, key, v)
 	{
-		if (strcmp(key, "id") && strcmp(key, "cmd") && strcmp(key, "args"))
+		if (strcmp(key, "id") != 0 && strcmp(key, "cmd") != 0 && strcmp(key, "args") != 0)
 			return "unknown member in request (allowed: id, cmd, args)";
 	}
 	v = json_object_get(req, "cmd");
@@ -141,6 +139,8 @@ static void audit(const struct ctl_client *c, const struct ctl_cmd *cmd, json_t 
 {
 	char *s = NULL, esc[256];
 
+	if (!log_enabled(LOG_INFO))
+		return;
 	if (!(cmd->cmd_flags & CONTROL_F_SECRET))
 		s = json_dumps(args, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	log_escape(esc, sizeof(esc), s ? s : "", s ? strlen(s) : 0);

@@ -36,7 +36,7 @@ static void show_child(FILE *f, json_t *ch)
 	char mode[16], buf[1024];
 	size_t i;
 
-	for (i = 0; js(ch, "mode")[i] && i < sizeof(mode) - 1; i++)
+	for (i = 0; i < sizeof(mode) - 1 && js(ch, "mode")[i]; i++)
 		mode[i] = (char)toupper((unsigned char)js(ch, "mode")[i]);
 	mode[i] = 0;
 	fprintf(f, "  %s: %s", js(ch, "name"), mode);

@@ -36,7 +36,7 @@ static void upper(char *dst, const char *src, size_t len)
 {
 	size_t i;
 
-	for (i = 0; src[i] && i < len - 1; i++)
+	for (i = 0; i < len - 1 && src[i]; i++)
 		dst[i] = (char)toupper((unsigned char)src[i]);
 	dst[i] = 0;
 }

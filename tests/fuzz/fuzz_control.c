@@ -129,15 +129,16 @@ static void check_output(char *out)
 	}
 }
 
-static void collect(struct control *ctl, struct ctl_client *c)
+static void collect(struct control *ctl, struct ctl_client *c, bool last)
 {
 	size_t len;
 	char *out;
 
 	ctl_mbox_drain(ctl);
-	if (c->c_subscribed)
+	if (last && c->c_subscribed) {
 		control_emit(ctl, "ike-up", json_pack("{s:i}", "uid", 1));
-	ctl_mbox_drain(ctl);
+		ctl_mbox_drain(ctl);
+	}
 	out = ctl_client_take_output(ctl, c, &len);
 	require(out != NULL, "no output buffer", NULL);
 	require(strlen(out) == len, "NUL in output", out);
@@ -154,20 +155,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t off = 0, chunk;
 
 	require(c != NULL, "no client slot", NULL);
-	/* the first byte picks the read size, as the kernel splits streams */
+	/* the first byte picks the read size, as the kernel splits streams;
+	 * at most ~64 pieces, so that big inputs stay quick */
 	chunk = size ? (size_t)data[0] * 97 + 1 : 1;
+	if (chunk < size / 64)
+		chunk = size / 64;
 	while (off < size && !c->c_closing) {
 		size_t n = size - off < chunk ? size - off : chunk;
 		size_t took = ctl_client_input(ctl, c, (const char *)data + off, n);
 
-		collect(ctl, c);
+		collect(ctl, c, false);
 		if (!took)
 			break; /* back-pressure with nothing left to answer */
 		off += took;
 	}
 	c->c_eof = true;
 	ctl_client_pump(ctl, c);
-	collect(ctl, c);
+	collect(ctl, c, true);
 	require(c->c_pending <= CTL_MAX_PENDING, "pending above the limit", NULL);
 	ctl_client_free(ctl, c);
 	control_reply(*held, NULL);
