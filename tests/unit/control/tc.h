@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <jansson.h>
 
@@ -16,6 +17,8 @@
 #include "runner.h"
 
 #define TC_TIMEOUT 5000 /* ms: any single wait in these tests */
+/* String equality that fails (instead of crashing) on NULL. */
+#define ASSERT_STR(a, b) CU_ASSERT_TRUE((a) != NULL && strcmp((a), (b)) == 0)
 
 struct tsrv {
 	char ts_dir[64];

@@ -115,11 +115,11 @@ static void test_filter(void)
 	control_emit(s.ts_ctl, "child-up", NULL);
 	control_emit(s.ts_ctl, "reload", NULL);
 	ev = tcli_json(&c, TC_TIMEOUT);
-	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(ev, "event")), "ike-down");
+	ASSERT_STR(json_string_value(json_object_get(ev, "event")), "ike-down");
 	CU_ASSERT_EQUAL(json_integer_value(json_object_get(ev, "seq")), 2);
 	json_decref(ev);
 	ev = tcli_json(&c, TC_TIMEOUT);
-	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(ev, "event")), "reload");
+	ASSERT_STR(json_string_value(json_object_get(ev, "event")), "reload");
 	CU_ASSERT_EQUAL(json_integer_value(json_object_get(ev, "seq")), 4);
 	json_decref(ev);
 	tcli_close(&c);
@@ -235,7 +235,7 @@ static void test_slow_subscriber(void)
 	{
 		json_t *ev = tcli_json(&c, TC_TIMEOUT);
 
-		CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(ev, "event")), "ike-down");
+		ASSERT_STR(json_string_value(json_object_get(ev, "event")), "ike-down");
 		CU_ASSERT_EQUAL(json_integer_value(json_object_get(ev, "seq")), N + 1);
 		json_decref(ev);
 	}
@@ -302,7 +302,7 @@ static void test_pipelined_subscribe(void)
 	json_decref(a);
 	control_emit(s.ts_ctl, "auth-failed", json_pack("{s:s}", "reason", "psk-mismatch"));
 	a = tcli_json(&c, TC_TIMEOUT);
-	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(a, "event")), "auth-failed");
+	ASSERT_STR(json_string_value(json_object_get(a, "event")), "auth-failed");
 	json_decref(a);
 	a = tcli_json(&c, TC_TIMEOUT);
 	CU_ASSERT_TRUE(ans_ok(a, 1));
@@ -310,7 +310,7 @@ static void test_pipelined_subscribe(void)
 	tcli_sends(&c, "{\"id\":4,\"cmd\":\"echo\"}\n");
 	control_emit(s.ts_ctl, "ike-failed", NULL);
 	a = tcli_json(&c, TC_TIMEOUT);
-	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(a, "event")), "ike-failed");
+	ASSERT_STR(json_string_value(json_object_get(a, "event")), "ike-failed");
 	json_decref(a);
 	tcli_close(&c);
 	tsrv_stop(&s);

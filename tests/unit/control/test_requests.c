@@ -31,7 +31,7 @@ static void test_echo(void)
 	json_decref(a);
 	/* string ids are echoed; args may be absent; \r\n is accepted */
 	a = tcli_call(&c, "{\"cmd\":\"echo\",\"id\":\"req-7\"}\r\n");
-	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(a, "id")), "req-7");
+	ASSERT_STR(json_string_value(json_object_get(a, "id")), "req-7");
 	CU_ASSERT_EQUAL(json_object_size(json_object_get(a, "result")), 0);
 	json_decref(a);
 	/* blank lines are ignored: the next answer is for id 3 */
@@ -52,26 +52,23 @@ static void test_version_and_formats(void)
 	CU_ASSERT_EQUAL_FATAL(tcli_open(&c, s.ts_path), 0);
 	a = tcli_call(&c, "{\"id\":1,\"cmd\":\"version\"}\n");
 	r = json_object_get(a, "result");
-	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(r, "daemon")),
-			       "palisade-gatewayd");
-	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(r, "version")), PACKAGE_VERSION);
+	ASSERT_STR(json_string_value(json_object_get(r, "daemon")), "palisade-gatewayd");
+	ASSERT_STR(json_string_value(json_object_get(r, "version")), PACKAGE_VERSION);
 	CU_ASSERT_EQUAL(json_integer_value(json_object_get(r, "protocol")), CONTROL_PROTOCOL);
 	cmds = json_object_get(r, "commands");
 	CU_ASSERT_EQUAL(json_array_size(cmds), 12);
-	CU_ASSERT_STRING_EQUAL(json_string_value(json_array_get(cmds, 0)), "args");
-	CU_ASSERT_STRING_EQUAL(json_string_value(json_array_get(cmds, 11)), "version");
+	ASSERT_STR(json_string_value(json_array_get(cmds, 0)), "args");
+	ASSERT_STR(json_string_value(json_array_get(cmds, 11)), "version");
 	json_decref(a);
 	a = tcli_call(&c, "{\"id\":2,\"cmd\":\"version\",\"args\":{\"x\":1}}\n");
 	CU_ASSERT_TRUE(ans_err(a, "invalid-argument"));
 	json_decref(a);
 	a = tcli_call(&c, "{\"id\":3,\"cmd\":\"formats\"}\n");
 	r = json_object_get(a, "result");
-	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(r, "time")),
-			       "2026-11-27T14:00:00Z");
+	ASSERT_STR(json_string_value(json_object_get(r, "time")), "2026-11-27T14:00:00Z");
 	CU_ASSERT_TRUE(json_is_null(json_object_get(r, "never")));
-	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(r, "spi")), "00c0ffee");
-	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(r, "ike_spi")),
-			       "0123456789abcdef");
+	ASSERT_STR(json_string_value(json_object_get(r, "spi")), "00c0ffee");
+	ASSERT_STR(json_string_value(json_object_get(r, "ike_spi")), "0123456789abcdef");
 	json_decref(a);
 	tcli_close(&c);
 	tsrv_stop(&s);
@@ -97,9 +94,8 @@ static void test_async(void)
 	a = tcli_json(&c, TC_TIMEOUT);
 	CU_ASSERT_TRUE(ans_err(a, "ike-failed"));
 	CU_ASSERT_EQUAL(json_integer_value(json_object_get(a, "id")), 3);
-	CU_ASSERT_STRING_EQUAL(
-		json_string_value(json_object_get(json_object_get(a, "error"), "message")),
-		"failed after 50 ms");
+	ASSERT_STR(json_string_value(json_object_get(json_object_get(a, "error"), "message")),
+		   "failed after 50 ms");
 	json_decref(a);
 	a = tcli_json(&c, TC_TIMEOUT);
 	CU_ASSERT_TRUE(ans_ok(a, 1));
@@ -175,9 +171,8 @@ static void test_handler_errors(void)
 	json_decref(a);
 	a = tcli_call(&c, "{\"id\":2,\"cmd\":\"fail\",\"args\":{\"how\":\"custom\"}}\n");
 	CU_ASSERT_TRUE(ans_err(a, "bad-state"));
-	CU_ASSERT_STRING_EQUAL(
-		json_string_value(json_object_get(json_object_get(a, "error"), "message")),
-		"custom failure 42");
+	ASSERT_STR(json_string_value(json_object_get(json_object_get(a, "error"), "message")),
+		   "custom failure 42");
 	json_decref(a);
 	a = tcli_call(&c, "{\"id\":3,\"cmd\":\"fail\",\"args\":{\"how\":\"range\"}}\n");
 	CU_ASSERT_TRUE(ans_err(a, "busy"));
@@ -313,10 +308,10 @@ static void test_split_input(void)
 		CU_ASSERT_EQUAL(ctl_client_input(s.ts_ctl, c, in + i, 1), 1);
 	ctl_mbox_drain(s.ts_ctl);
 	out = ctl_client_take_output(s.ts_ctl, c, &len);
-	CU_ASSERT_STRING_EQUAL(out, "{\"id\":1,\"ok\":true,\"result\":{\"k\":\"v\"}}\n"
-				    "{\"id\":2,\"ok\":false,\"error\":{\"code\":\"unknown-"
-				    "command\",\"message\":\"unknown command 'nope'\"}}\n"
-				    "{\"id\":3,\"ok\":true,\"result\":{\"now\":true}}\n");
+	ASSERT_STR(out, "{\"id\":1,\"ok\":true,\"result\":{\"k\":\"v\"}}\n"
+			"{\"id\":2,\"ok\":false,\"error\":{\"code\":\"unknown-"
+			"command\",\"message\":\"unknown command 'nope'\"}}\n"
+			"{\"id\":3,\"ok\":true,\"result\":{\"now\":true}}\n");
 	CU_ASSERT_EQUAL(c->c_pending, 0);
 	free(out);
 	/* EOF processes a last line without its newline */
@@ -327,7 +322,7 @@ static void test_split_input(void)
 	c->c_eof = true;
 	ctl_client_pump(s.ts_ctl, c);
 	out = ctl_client_take_output(s.ts_ctl, c, &len);
-	CU_ASSERT_STRING_EQUAL(out, "{\"id\":4,\"ok\":true,\"result\":{}}\n");
+	ASSERT_STR(out, "{\"id\":4,\"ok\":true,\"result\":{}}\n");
 	free(out);
 	ctl_client_free(s.ts_ctl, c);
 	tsrv_stop(&s);
@@ -494,7 +489,7 @@ static void test_reply_after_free(void)
 		usleep(1000);
 	req = s.ts_kept;
 	CU_ASSERT_PTR_NOT_NULL_FATAL(req);
-	CU_ASSERT_STRING_EQUAL(control_req_cmd(req), "keep");
+	ASSERT_STR(control_req_cmd(req), "keep");
 	tcli_close(&c); /* the client leaves first ... */
 	tsrv_stop(&s);  /* ... then the server */
 	control_reply(req, json_pack("{s:i}", "late", 1));
