@@ -73,7 +73,7 @@ static void test_subscribe_order(void)
 	}
 	CU_ASSERT_EQUAL(bad, 0);
 	tcli_close(&c);
-	for (int i = 0; i < 500 && control_has_subscribers(s.ts_ctl); i++)
+	for (int i = 0; i < 5000 && control_has_subscribers(s.ts_ctl); i++)
 		usleep(1000);
 	CU_ASSERT_FALSE(control_has_subscribers(s.ts_ctl));
 	control_emit(s.ts_ctl, "ike-up", NULL);
@@ -189,19 +189,18 @@ static void test_slow_subscriber(void)
 	struct control_config cfg = { .cc_sub_buffer = 8192 };
 	struct control_stats st;
 	json_int_t last = 0, got = 0, lost = 0, notices = 0;
-	int64_t t0;
 	struct tsrv s;
 	struct tcli c;
 	int bad = 0;
 
 	CU_ASSERT_EQUAL_FATAL(tsrv_start(&s, &cfg), 0);
 	CU_ASSERT_TRUE_FATAL(subscribe(&c, s.ts_path, "{}"));
-	t0 = ms_now();
+	/* the reader reads only after this loop: an emitter that waited for
+	 * it would hang here */
 	for (int i = 0; i < N; i++)
 		control_emit(s.ts_ctl, "ike-up",
 			     json_pack("{s:i,s:s}", "n", i, "pad",
 				       "...................................."));
-	CU_ASSERT_TRUE(ms_now() - t0 < 4000); /* nothing waited for the reader */
 	while (got + lost < N) {
 		json_t *ev = tcli_json(&c, TC_TIMEOUT);
 		const char *name = json_string_value(json_object_get(ev, "event"));

@@ -406,7 +406,12 @@ static void test_client_limit(void)
 	/* a slot frees up when a client leaves */
 	tcli_close(&c[0]);
 	tcli_close(&c[3]);
-	usleep(100 * 1000);
+	for (int i = 0; i < 5000; i++) {
+		control_get_stats(s.ts_ctl, &st);
+		if (st.cs_clients == 2)
+			break;
+		usleep(1000);
+	}
 	CU_ASSERT_EQUAL(tcli_open(&c[3], s.ts_path), 0);
 	a = tcli_call(&c[3], "{\"id\":2,\"cmd\":\"echo\"}\n");
 	CU_ASSERT_TRUE(ans_ok(a, 2));
@@ -485,7 +490,7 @@ static void test_reply_after_free(void)
 	CU_ASSERT_EQUAL_FATAL(tsrv_start(&s, NULL), 0);
 	CU_ASSERT_EQUAL_FATAL(tcli_open(&c, s.ts_path), 0);
 	tcli_sends(&c, "{\"id\":1,\"cmd\":\"keep\"}\n");
-	for (int i = 0; i < 500 && !s.ts_kept; i++)
+	for (int i = 0; i < 5000 && !s.ts_kept; i++)
 		usleep(1000);
 	req = s.ts_kept;
 	CU_ASSERT_PTR_NOT_NULL_FATAL(req);
