@@ -92,11 +92,12 @@ static void refuse(struct control *ctl, int fd, const struct control_peer *p, co
 	size_t len = 0;
 	char *line = ctl_reply_line(NULL, NULL, code, msg, &len);
 
+	/* counted before the peer can see the answer (tests read the stats) */
+	atomic_fetch_add(&ctl->ctl_refused, 1);
 	if (line && send(fd, line, len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
 		log_debug(LOG_SUB_CTL, "refusal not sent: %s", strerror(errno));
 	free(line);
 	close(fd);
-	atomic_fetch_add(&ctl->ctl_refused, 1);
 	log_refusal(ctl, p, msg);
 }
 
