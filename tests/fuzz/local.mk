@@ -6,6 +6,7 @@
 # fuzz_ike.in/ is written by the unit tests (the messages they build, sealed
 # with the target's identity cipher):
 #   IKE_CORPUS_DIR=$(srcdir)/tests/fuzz/fuzz_ike.in tests/unit/ike/test_ike
+
 FUZZ_IKE_LIBS = gateway/ike/libpalike.a gateway/util/libpalutil.a $(OPENSSL_LIBS)
 
 check_PROGRAMS += tests/fuzz/run_fuzz_ike
@@ -17,6 +18,7 @@ tests_fuzz_run_fuzz_ike_LDADD = $(FUZZ_IKE_LIBS)
 if FUZZING
 noinst_PROGRAMS += tests/fuzz/fuzz_ike
 FUZZ_TARGETS += tests/fuzz/fuzz_ike
+
 tests_fuzz_fuzz_ike_SOURCES = tests/fuzz/fuzz_ike.c
 tests_fuzz_fuzz_ike_CFLAGS = $(AM_CFLAGS)
 tests_fuzz_fuzz_ike_LDFLAGS = -fsanitize=fuzzer
@@ -72,3 +74,25 @@ endif
 EXTRA_DIST += tests/fuzz/fuzz_config.in
 
 include $(srcdir)/tests/fuzz/auth.mk
+
+# fuzz_control: the control server's request path (gateway/control)
+FUZZ_CONTROL_LIBS = gateway/control/libpalcontrol.a gateway/util/libpalutil.a \
+	$(JANSSON_LIBS) $(OPENSSL_LIBS)
+
+check_PROGRAMS += tests/fuzz/run_fuzz_control
+TESTS += tests/fuzz/run_fuzz_control
+tests_fuzz_run_fuzz_control_SOURCES = tests/fuzz/fuzz_control.c tests/fuzz/standalone.c
+tests_fuzz_run_fuzz_control_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) \
+	-DFUZZ_CORPUS='"fuzz_control.in"'
+tests_fuzz_run_fuzz_control_LDADD = $(FUZZ_CONTROL_LIBS)
+
+if FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz_control
+FUZZ_TARGETS += tests/fuzz/fuzz_control
+tests_fuzz_fuzz_control_SOURCES = tests/fuzz/fuzz_control.c
+tests_fuzz_fuzz_control_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
+tests_fuzz_fuzz_control_LDFLAGS = -fsanitize=fuzzer
+tests_fuzz_fuzz_control_LDADD = $(FUZZ_CONTROL_LIBS)
+endif
+
+EXTRA_DIST += tests/fuzz/fuzz_control.in
