@@ -17,6 +17,8 @@
 #include <systemd/sd-daemon.h>
 
 #include "api/model/model.h"
+#include "cmds.h"
+#include "control/control.h"
 #include "datapath/datapath.h"
 #include "net/net.h"
 #include "pool/pool.h"
@@ -34,6 +36,8 @@ struct daemon {
 	struct pool *d_pool;
 	struct net *d_net;
 	struct datapath *d_dp;
+	struct control *d_ctl;
+	struct cmds d_cmds;
 };
 
 #define QUEUE_LEN 8192 /* jobs per worker before the receiver drops */
@@ -175,6 +179,21 @@ static int start_datapath(struct daemon *d)
 	return 0;
 }
 
+static int start_control(struct daemon *d)
+{
+	char path[4096];
+	struct control_config cc = { .cc_path = path };
+	int r;
+
+	snprintf(path, sizeof(path), "%s/control.sock", d->d_run_dir);
+	if ((r = control_new(&cc, &d->d_ctl)))
+		return r;
+	d->d_cmds = (struct cmds){ d->d_engine, d->d_ctl };
+	if ((r = cmds_register(&d->d_cmds)) || (r = control_start(d->d_ctl)))
+		log_err(LOG_SUB_CTL, "control socket %s: %s", path, gw_strerror(r));
+	return r;
+}
+
 static int start(struct daemon *d)
 {
 	int r;
@@ -187,13 +206,15 @@ static int start(struct daemon *d)
 	sa_engine_set_net(d->d_engine, d->d_net);
 	sa_engine_set_datapath(d->d_engine, d->d_dp);
 	log_info(LOG_SUB_DMN, "data path: %s", dp_backend_name(dp_backend_of(d->d_dp)));
-	if ((r = net_start(d->d_net)))
+	if ((r = start_control(d)) || (r = net_start(d->d_net)))
 		return r;
 	return sa_engine_start(d->d_engine);
 }
 
 static void stop(struct daemon *d)
 {
+	control_free(d->d_ctl); /* no more commands while we go */
+	d->d_ctl = NULL;
 	if (d->d_net && d->d_pool)
 		sa_engine_shutdown(d->d_engine); /* Deletes out while we can send */
 	net_free(d->d_net); /* no more calls into the engine */
@@ -210,13 +231,18 @@ static void stop(struct daemon *d)
  * the data path change on restart only. */
 static void reload(struct daemon *d)
 {
+	const char *code;
 	char why[512];
+	json_t *res;
 
-	if (sa_engine_reload(d->d_engine, why, sizeof(why))) {
+	if (!(res = sa_engine_reload(d->d_engine, &code, why, sizeof(why)))) {
 		log_err(LOG_SUB_CFG, "%s", why);
 		log_warn(LOG_SUB_CFG, "reload refused, keeping the running configuration");
 		return;
 	}
+	if (d->d_ctl)
+		cmds_reload_event(d->d_ctl, res, NULL);
+	json_decref(res);
 	log_set_level(d->d_cli_log_level >= 0 ? d->d_cli_log_level
 					      : sa_engine_settings(d->d_engine)->gs_log_level);
 	log_info(LOG_SUB_CFG, "configuration reloaded");

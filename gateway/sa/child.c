@@ -181,10 +181,10 @@ static int policy_pair(struct sa_engine *e, struct ike_sa *sa, const struct chil
 				p.p_sel.s_dst_plen = out ? rp[k] : lp[i];
 				dp_addr_of(out ? &sa->s_local : &sa->s_remote, &p.p_tmpl_src);
 				dp_addr_of(out ? &sa->s_remote : &sa->s_local, &p.p_tmpl_dst);
-				rc = del ? dp_policy_del(e->e_dp, &p.p_sel, p.p_dir, 0, 0)
-					 : dp_policy_add(e->e_dp, &p);
-				if (del)
-					rc = 0; /* remove as much as we can */
+				if (del) /* remove as much as we can */
+					sa_policy_release(e, &p, c->c_uid);
+				else
+					rc = sa_policy_hold(e, &p, c->c_uid);
 			}
 		}
 	}
@@ -270,7 +270,8 @@ static int child_establish(struct sa_engine *e, struct ike_sa *sa, const struct 
 		 ike_sa_prefix(sa, pfx, sizeof(pfx)), cc->c_name, c->c_uid,
 		 sa_proposal_str(chosen, pstr, sizeof(pstr)), c->c_spi_in, c->c_spi_out,
 		 transport ? "transport" : "tunnel", c->c_encap ? " in UDP" : "");
-	sa_emit(e, "child-up", sa, cc->c_name);
+	atomic_fetch_add(&e->e_children, 1);
+	sa_event_child(e, sa, c, true, NULL);
 	return 0;
 }
 
@@ -280,8 +281,9 @@ void child_sa_delete_all(struct sa_engine *e, struct ike_sa *sa)
 		struct child_sa *c = sa->s_children;
 
 		sa->s_children = c->c_next;
+		sa_event_child(e, sa, c, false, "ike-down");
 		child_uninstall(e, sa, c);
-		sa_emit(e, "child-down", sa, c->c_cfg->c_name);
+		atomic_fetch_sub(&e->e_children, 1);
 		child_free(c);
 	}
 }
@@ -395,8 +397,9 @@ out:
 	free(offer);
 }
 
-/* Initiator: the responder's answer to our child offer. */
-void child_complete(struct sa_engine *e, struct ike_sa *sa, const struct ike_msg *msg)
+/* Initiator: the responder's answer to our child offer. Returns the
+ * reason it failed, NULL when the child is up (or none was offered). */
+const char *child_complete(struct sa_engine *e, struct ike_sa *sa, const struct ike_msg *msg)
 {
 	struct child_offer *o = sa->s_pending;
 	struct ike_pld_sa *answer = malloc(sizeof(*answer));
@@ -436,6 +439,7 @@ void child_complete(struct sa_engine *e, struct ike_sa *sa, const struct ike_msg
 	sa->s_pending = NULL;
 out:
 	free(answer);
+	return why;
 }
 
 bool child_sa_delete_by_out(struct sa_engine *e, struct ike_sa *sa, uint32_t spi_out,
@@ -448,8 +452,9 @@ bool child_sa_delete_by_out(struct sa_engine *e, struct ike_sa *sa, uint32_t spi
 			continue;
 		*pp = c->c_next;
 		*spi_in = c->c_spi_in;
+		sa_event_child(e, sa, c, false, "peer-deleted");
 		child_uninstall(e, sa, c);
-		sa_emit(e, "child-down", sa, c->c_cfg->c_name);
+		atomic_fetch_sub(&e->e_children, 1);
 		child_free(c);
 		return true;
 	}

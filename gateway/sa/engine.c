@@ -30,7 +30,8 @@ int sa_engine_new(const char *config_dir, struct sa_engine **out, char *why, siz
 	if ((r = sa_config_load(config_dir, ++e->e_cfg_gen, &e->e_cfg, why, why_len)))
 		goto fail;
 	atomic_store(&e->e_cookie_threshold, e->e_cfg->cf_settings.gs_cookie_threshold);
-	if (!(e->e_table = sa_table_new()) || !(e->e_cookie = sa_cookie_new())) {
+	if (!(e->e_table = sa_table_new()) || !(e->e_cookie = sa_cookie_new()) ||
+	    !(e->e_policies = sa_policies_new())) {
 		r = GW_E_NOMEM;
 		goto fail;
 	}
@@ -77,10 +78,15 @@ struct sa_config *sa_engine_config(struct sa_engine *e)
 	return c;
 }
 
-void sa_fail_count(struct sa_engine *e, enum sa_fail why)
+void sa_fail_count(struct sa_engine *e, enum sa_end why)
 {
 	if (why < SA_FAIL_MAX)
 		atomic_fetch_add(&e->e_k.k_fail[why], 1);
+}
+
+void sa_drop_count(struct sa_engine *e, enum sa_drop why)
+{
+	atomic_fetch_add(&e->e_k.k_drop[why], 1);
 }
 
 /* ---- timers ---- */
@@ -148,15 +154,15 @@ static bool cookie_gate(struct sa_engine *e, struct net_dgram *d, const struct i
 	switch (sa_cookie_check(e->e_cookie, d->d_data, d->d_len, src, cookie, &len)) {
 	case SA_COOKIE_OK:
 		return true;
-	case SA_COOKIE_BAD:
-		atomic_fetch_add(&e->e_k.k_cookies_bad, 1);
-		/* fall through: a stale or forged cookie gets a fresh one */
-	case SA_COOKIE_NONE:
+	case SA_COOKIE_BAD:  /* stale or forged: a fresh one */
+	case SA_COOKIE_NONE: /* the first try under load */
+		sa_drop_count(e, SA_DROP_COOKIE);
 		atomic_fetch_add(&e->e_k.k_cookies_sent, 1);
 		sa_send_notify_plain(e, h, src, dst, IKE_N_COOKIE, cookie, len);
 		return false;
 	default:
-		return false; /* unparsable: dropped */
+		sa_drop_count(e, SA_DROP_MALFORMED);
+		return false;
 	}
 }
 
@@ -175,7 +181,7 @@ void sa_engine_input(void *arg, struct net_dgram *d)
 	sa_ep_from_sockaddr(&src, &d->d_src);
 	sa_ep_from_sockaddr(&dst, &d->d_dst);
 	if (ike_hdr_parse(d->d_data, d->d_len, &h, &err)) {
-		atomic_fetch_add(&e->e_k.k_rx_bad, 1);
+		sa_drop_count(e, err.e_code == GW_E_UNSUP ? SA_DROP_UNSUPPORTED : SA_DROP_MALFORMED);
 		sa_log_refused(e, &src, d->d_len, &err);
 		return;
 	}
@@ -187,13 +193,13 @@ void sa_engine_input(void *arg, struct net_dgram *d)
 		key = (h.h_flags & IKE_FLAG_INITIATOR) ? h.h_spi_r : h.h_spi_i;
 	}
 	if (!(j = malloc(sizeof(*j) + d->d_len))) {
-		atomic_fetch_add(&e->e_k.k_rx_dropped, 1);
+		sa_drop_count(e, SA_DROP_QUEUE_FULL);
 		return;
 	}
 	*j = (struct sa_job){ e, src, dst, d->d_natt, d->d_len };
 	memcpy(j->j_data, d->d_data, d->d_len);
 	if (pool_submit(e->e_pool, key, process, j)) {
-		atomic_fetch_add(&e->e_k.k_rx_dropped, 1);
+		sa_drop_count(e, SA_DROP_QUEUE_FULL);
 		free(j);
 	}
 }
@@ -255,7 +261,7 @@ static void process(void *arg)
 	uint64_t ours;
 
 	if (ike_msg_parse(j->j_data, j->j_len, &msg, &err)) {
-		atomic_fetch_add(&e->e_k.k_rx_bad, 1);
+		sa_drop_count(e, err.e_code == GW_E_UNSUP ? SA_DROP_UNSUPPORTED : SA_DROP_MALFORMED);
 		sa_log_refused(e, &j->j_src, j->j_len, &err);
 		if (err.e_code == GW_E_CRITICAL)
 			refuse_critical(e, j, &err);
@@ -273,7 +279,7 @@ static void process(void *arg)
 		log_debug(LOG_SUB_IKE, "%s: no IKE SA with SPI %016llx, %s dropped",
 			  sa_ep_str(&j->j_src, from, sizeof(from)), (unsigned long long)ours,
 			  ike_exch_name(msg.m_hdr.h_exch));
-		atomic_fetch_add(&e->e_k.k_rx_dropped, 1);
+		sa_drop_count(e, SA_DROP_UNKNOWN_SPI);
 		goto out;
 	}
 	if (sa->s_state != IKE_ST_DEAD)
@@ -281,99 +287,6 @@ static void process(void *arg)
 	ike_sa_checkin(e, sa);
 out:
 	free(j);
-}
-
-/* ---- events ---- */
-
-void sa_emit(struct sa_engine *e, const char *type, struct ike_sa *sa, const char *detail)
-{
-	char id[300] = "", remote[64];
-	json_t *data;
-
-	if (!e->e_event)
-		return;
-	if (sa->s_peer_id)
-		auth_id_str(sa->s_peer_id, id, sizeof(id));
-	sa_ep_str(&sa->s_remote, remote, sizeof(remote));
-	data = json_pack("{s:I, s:s, s:s, s:s}", "uid", (json_int_t)sa->s_uid, "name",
-			 sa->s_conn ? sa->s_conn->sc_conn->c_name : "", "remote", remote,
-			 "remote_id", id);
-	if (!data)
-		return;
-	if (detail)
-		json_object_set_new(data, "detail", json_string(detail));
-	e->e_event(e->e_event_arg, type, data);
-	json_decref(data);
-}
-
-/* ---- control ---- */
-
-int sa_engine_initiate(struct sa_engine *e, const char *conn, char *why, size_t why_len)
-{
-	struct sa_config *cf = sa_engine_config(e);
-	const struct sa_conn *sc = sa_config_find(cf, conn);
-	int r = GW_E_NOTFOUND;
-
-	if (!sc)
-		snprintf(why, why_len, "no connection '%s'", conn);
-	else if ((r = exch_init_start(e, sc, cf)))
-		snprintf(why, why_len, "cannot initiate '%s': %s", conn, gw_strerror(r));
-	sa_config_unref(cf);
-	return r;
-}
-
-/* Check out the SA with this unique id (the caller checks it in). */
-static struct ike_sa *find_uid(struct sa_engine *e, uint32_t uid)
-{
-	uint64_t *spis;
-	size_t n = sa_table_spis(e->e_table, &spis);
-	struct ike_sa *found = NULL;
-
-	for (size_t i = 0; i < n && !found; i++) {
-		struct ike_sa *sa = sa_table_checkout(e->e_table, spis[i]);
-
-		if (sa && sa->s_uid == uid)
-			found = sa;
-		else if (sa)
-			ike_sa_checkin(e, sa);
-	}
-	free(spis);
-	return found;
-}
-
-int sa_engine_terminate(struct sa_engine *e, uint32_t uid, char *why, size_t why_len)
-{
-	struct ike_sa *sa = find_uid(e, uid);
-
-	if (!sa) {
-		snprintf(why, why_len, "no IKE SA with id %u", uid);
-		return GW_E_NOTFOUND;
-	}
-	exch_info_delete_ike(e, sa);
-	ike_sa_checkin(e, sa);
-	return 0;
-}
-
-int sa_engine_reload(struct sa_engine *e, char *why, size_t why_len)
-{
-	struct sa_config *cf, *old;
-	int r;
-
-	pthread_mutex_lock(&e->e_cfg_lock);
-	r = sa_config_load(e->e_config_dir, e->e_cfg_gen + 1, &cf, why, why_len);
-	if (!r) {
-		old = e->e_cfg;
-		e->e_cfg = cf;
-		e->e_cfg_gen++;
-		atomic_store(&e->e_cookie_threshold, cf->cf_settings.gs_cookie_threshold);
-	}
-	pthread_mutex_unlock(&e->e_cfg_lock);
-	if (r)
-		return r;
-	/* SAs keep the snapshot they started with; it goes with the last of them */
-	sa_config_unref(old);
-	log_info(LOG_SUB_CFG, "configuration reloaded: %zu connection(s)", cf->cf_n);
-	return 0;
 }
 
 int sa_engine_start(struct sa_engine *e)
@@ -385,7 +298,8 @@ int sa_engine_start(struct sa_engine *e)
 
 		for (size_t k = 0; k < c->c_n_children; k++) {
 			if (c->c_children[k].c_start_action == MODEL_ACTION_START) {
-				exch_init_start(e, &cf->cf_conns[i], cf);
+				exch_init_start(e, &cf->cf_conns[i], cf, &c->c_children[k], NULL,
+						NULL);
 				break;
 			}
 		}
@@ -408,7 +322,7 @@ void sa_engine_shutdown(struct sa_engine *e)
 			continue;
 		if (sa->s_state == IKE_ST_ESTABLISHED)
 			exch_info_delete_ike(e, sa);
-		ike_sa_kill(e, sa, SA_FAIL_MAX, "shutting down");
+		ike_sa_kill(e, sa, SA_END_SHUTDOWN, "shutting down");
 		ike_sa_checkin(e, sa);
 	}
 	free(spis);
@@ -421,6 +335,7 @@ void sa_engine_free(struct sa_engine *e)
 		return;
 	sa_table_free(e->e_table, NULL);
 	sa_cookie_free(e->e_cookie);
+	sa_policies_free(e->e_policies);
 	sa_config_unref(e->e_cfg);
 	pthread_mutex_destroy(&e->e_cfg_lock);
 	free(e);

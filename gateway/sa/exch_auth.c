@@ -13,20 +13,6 @@
 #include "util/err.h"
 #include "util/log.h"
 
-/* Our identity for a connection: configured, the certificate's subject,
- * or our IP address (3.5). */
-static void local_id(const struct ike_sa *sa, const struct sa_conn *sc, struct auth_id *id)
-{
-	if (sc->sc_local_id_set) {
-		*id = sc->sc_local_id;
-		return;
-	}
-	memset(id, 0, sizeof(*id));
-	id->id_type = sa->s_local.ep_family == AF_INET ? IKE_ID_IPV4_ADDR : IKE_ID_IPV6_ADDR;
-	id->id_len = sa->s_local.ep_family == AF_INET ? 4 : 16;
-	memcpy(id->id_data, sa->s_local.ep_addr, id->id_len);
-}
-
 static void build_id(struct ike_builder *b, uint8_t type, const struct auth_id *id)
 {
 	struct ike_pld_id p = { id->id_type, id->id_data, id->id_len };
@@ -99,7 +85,7 @@ int exch_auth_start(struct sa_engine *e, struct ike_sa *sa)
 	struct auth_id id;
 	int r;
 
-	local_id(sa, sc, &id);
+	sa_local_id(sa, sc, &id);
 	sa_inner_begin(&b, &wr);
 	build_id(&b, IKE_PLD_IDI, &id);
 	build_certs(&b, sc);
@@ -117,7 +103,7 @@ int exch_auth_start(struct sa_engine *e, struct ike_sa *sa)
 	if (!sc->sc_remote_any)
 		build_id(&b, IKE_PLD_IDR, &sc->sc_remote_id);
 	if ((r = build_auth(&b, sa, sc, &id)) ||
-	    (c->c_n_children && (r = child_offer(e, sa, &c->c_children[0], &b)))) {
+	    (sa->s_first_child && (r = child_offer(e, sa, sa->s_first_child, &b)))) {
 		wr_free(&wr);
 		return r;
 	}
@@ -266,7 +252,8 @@ static void established(struct sa_engine *e, struct ike_sa *sa, const struct sa_
 	log_info(LOG_SUB_IKE, "%s: IKE_SA %s established with '%s' (%s)%s",
 		 ike_sa_prefix(sa, pfx, sizeof(pfx)), c->c_name, auth_id_str(peer, ids, sizeof(ids)),
 		 sa_proposal_str(&p, pstr, sizeof(pstr)), sa->s_natt ? ", NAT-T" : "");
-	sa_emit(e, "ike-up", sa, NULL);
+	atomic_fetch_add(&e->e_established, 1);
+	sa_event_ike_up(e, sa);
 	if (c->c_dpd_delay)
 		sa_timer(e, sa, c->c_dpd_delay * 1000, dpd_check, 0);
 	if (sa->s_nat_local && sa->s_cfg->cf_settings.gs_nat_keepalive)
@@ -281,9 +268,27 @@ static void free_init_messages(struct ike_sa *sa)
 	sa->s_init_i_len = sa->s_init_r_len = 0;
 }
 
-static void refuse_auth(struct sa_engine *e, struct ike_sa *sa, const struct ike_msg *msg,
-			const char *who, const char *why)
+/* The auth-failed reason key (api/control.md 6.1) for a failure text. */
+static const char *auth_reason(const char *why, enum model_auth how)
 {
+	if (how == MODEL_AUTH_PSK)
+		return "psk-mismatch";
+	if (strstr(why, "expired") || strstr(why, "not yet valid"))
+		return "cert-expired";
+	if (strstr(why, "identity") || strstr(why, "subjectAltName"))
+		return "id-mismatch";
+	if (strstr(why, "issuer") || strstr(why, "trust") || strstr(why, "certificate"))
+		return "cert-untrusted";
+	return "bad-signature";
+}
+
+/* 2.21.2: the responder answers a failed IKE_AUTH with
+ * AUTHENTICATION_FAILED and forgets the SA. */
+static void refuse_auth(struct sa_engine *e, struct ike_sa *sa, const struct ike_msg *msg,
+			const char *who, const char *why, enum sa_end end, const char *method,
+			const char *reason)
+{
+	struct ike_pld_notify n = { .n_type = IKE_N_AUTHENTICATION_FAILED };
 	struct ike_builder b;
 	struct writer wr;
 	char pfx[96];
@@ -291,14 +296,11 @@ static void refuse_auth(struct sa_engine *e, struct ike_sa *sa, const struct ike
 	log_info(LOG_SUB_AUTH, "%s: authentication of %s failed: %s",
 		 ike_sa_prefix(sa, pfx, sizeof(pfx)), who, why);
 	sa_inner_begin(&b, &wr);
-	{
-		struct ike_pld_notify n = { .n_type = IKE_N_AUTHENTICATION_FAILED };
-
-		ike_build_notify(&b, &n);
-	}
+	ike_build_notify(&b, &n);
 	sa_send_response(e, sa, IKE_EXCH_AUTH, msg->m_hdr.h_msgid, &b);
-	sa_emit(e, "auth-failed", sa, why);
-	ike_sa_kill(e, sa, SA_FAIL_AUTH, why);
+	if (end == SA_END_AUTH)
+		sa_event_auth_failed(e, sa, true, method, reason);
+	ike_sa_kill(e, sa, end, why);
 }
 
 void exch_auth_request_in(struct sa_engine *e, struct ike_sa *sa, struct ike_msg *msg)
@@ -316,33 +318,38 @@ void exch_auth_request_in(struct sa_engine *e, struct ike_sa *sa, struct ike_msg
 	if (sa->s_state != IKE_ST_INIT_DONE)
 		return;
 	if (read_id(msg, IKE_PLD_IDI, &peer)) {
-		refuse_auth(e, sa, msg, "the initiator", "no usable IDi payload");
+		refuse_auth(e, sa, msg, "the initiator", "no usable IDi payload", SA_END_AUTH, NULL,
+			    "no-credentials");
 		return;
 	}
 	auth_id_str(&peer, ids, sizeof(ids));
 	if (!ap || ike_pld_auth_parse(ap, &a, &err)) {
-		refuse_auth(e, sa, msg, ids, "no AUTH payload (EAP is not offered by this gateway)");
+		refuse_auth(e, sa, msg, ids, "no AUTH payload (EAP is not offered by this gateway)",
+			    SA_END_AUTH, NULL, "no-credentials");
 		return;
 	}
 	has_idr = !read_id(msg, IKE_PLD_IDR, &idr);
 	if (!(sc = match_conn(sa, &peer, has_idr ? &idr : NULL, a.a_method))) {
 		snprintf(why, sizeof(why), "no connection for this identity with auth method %u%s",
 			 a.a_method, has_idr ? " and the IDr it asked for" : "");
-		refuse_auth(e, sa, msg, ids, why);
+		refuse_auth(e, sa, msg, ids, why, SA_END_NO_CONN, NULL, NULL);
 		return;
 	}
 	if (verify_peer(sa, sc, msg, &peer, &a, why, sizeof(why))) {
-		refuse_auth(e, sa, msg, ids, why);
+		sa->s_conn = sc;
+		refuse_auth(e, sa, msg, ids, why, SA_END_AUTH, sa_auth_name(sc->sc_conn->c_remote.e_auth),
+			    auth_reason(why, sc->sc_conn->c_remote.e_auth));
 		return;
 	}
 	sa->s_conn = sc;
-	local_id(sa, sc, &mine);
+	sa_local_id(sa, sc, &mine);
 	sa_inner_begin(&b, &wr);
 	build_id(&b, IKE_PLD_IDR, &mine);
 	build_certs(&b, sc);
 	if (build_auth(&b, sa, sc, &mine)) {
 		wr_free(&wr);
-		refuse_auth(e, sa, msg, ids, "internal error: cannot sign with our key");
+		refuse_auth(e, sa, msg, ids, "internal error: cannot sign with our key",
+			    SA_END_LOCAL_ERROR, NULL, NULL);
 		return;
 	}
 	established(e, sa, sc, &peer);
@@ -359,6 +366,7 @@ void exch_auth_response_in(struct sa_engine *e, struct ike_sa *sa, struct ike_ms
 	struct ike_pld_auth a;
 	struct auth_id peer;
 	struct ike_err err;
+	const char *cwhy;
 	char ids[300], why[AUTH_WHY_LEN + 64];
 
 	if (sa->s_state != IKE_ST_AUTH_SENT)
@@ -366,8 +374,10 @@ void exch_auth_response_in(struct sa_engine *e, struct ike_sa *sa, struct ike_ms
 	if (!ap || ike_pld_auth_parse(ap, &a, &err) || read_id(msg, IKE_PLD_IDR, &peer)) {
 		snprintf(why, sizeof(why), "responder refused IKE_AUTH: %s",
 			 nerr ? ike_notify_name(nerr) : "no AUTH or IDr payload");
-		sa_emit(e, "auth-failed", sa, why);
-		ike_sa_kill(e, sa, nerr == IKE_N_AUTHENTICATION_FAILED ? SA_FAIL_AUTH : SA_FAIL_PEER,
+		if (nerr == IKE_N_AUTHENTICATION_FAILED)
+			sa_event_auth_failed(e, sa, false, sa_auth_name(sc->sc_conn->c_local.e_auth),
+					     "peer-refused");
+		ike_sa_kill(e, sa, nerr == IKE_N_AUTHENTICATION_FAILED ? SA_END_AUTH : SA_END_PEER_ERROR,
 			    why);
 		return;
 	}
@@ -382,13 +392,17 @@ void exch_auth_response_in(struct sa_engine *e, struct ike_sa *sa, struct ike_ms
 		why[0] = '\0';
 	if (why[0]) {
 		log_info(LOG_SUB_AUTH, "authentication of responder %s failed: %s", ids, why);
-		sa_emit(e, "auth-failed", sa, why);
-		ike_sa_kill(e, sa, SA_FAIL_AUTH, why);
+		sa_event_auth_failed(e, sa, true, sa_auth_name(sc->sc_conn->c_remote.e_auth),
+				     auth_reason(why, sc->sc_conn->c_remote.e_auth));
+		ike_sa_kill(e, sa, SA_END_AUTH, why);
 		return;
 	}
 	established(e, sa, sc, &peer);
 	free_init_messages(sa);
-	child_complete(e, sa, msg);
+	if ((cwhy = child_complete(e, sa, msg)))
+		sa_waiter_fire(sa, "child-failed", cwhy, NULL);
+	else
+		sa_waiter_fire(sa, NULL, NULL, sa_initiated_json(sa));
 }
 
 /* ---- liveness (2.4) and NAT keepalives (RFC 3948 2.3) ---- */

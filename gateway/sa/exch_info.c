@@ -84,7 +84,7 @@ void exch_info_request_in(struct sa_engine *e, struct ike_sa *sa, struct ike_msg
 	sa_send_response(e, sa, IKE_EXCH_INFORMATIONAL, msg->m_hdr.h_msgid, &b);
 	if (delete_ike) {
 		log_info(LOG_SUB_IKE, "%s: peer deleted the IKE SA", ike_sa_prefix(sa, pfx, sizeof(pfx)));
-		ike_sa_kill(e, sa, SA_FAIL_MAX, "deleted by peer");
+		ike_sa_kill(e, sa, SA_END_PEER_DELETED, "deleted by peer");
 	}
 }
 
@@ -95,7 +95,7 @@ void exch_info_response_in(struct sa_engine *e, struct ike_sa *sa, struct ike_ms
 	(void)msg;
 	if (sa->s_state == IKE_ST_DELETING) {
 		log_info(LOG_SUB_IKE, "%s: IKE SA deleted", ike_sa_prefix(sa, pfx, sizeof(pfx)));
-		ike_sa_kill(e, sa, SA_FAIL_MAX, "deleted");
+		ike_sa_kill(e, sa, SA_END_TERMINATED, "deleted");
 	}
 }
 
@@ -106,7 +106,7 @@ void exch_info_delete_ike(struct sa_engine *e, struct ike_sa *sa)
 	struct writer wr;
 
 	if (sa->s_state != IKE_ST_ESTABLISHED) {
-		ike_sa_kill(e, sa, SA_FAIL_MAX, "terminated");
+		ike_sa_kill(e, sa, SA_END_TERMINATED, "terminated");
 		return;
 	}
 	sa_inner_begin(&b, &wr);
@@ -114,7 +114,7 @@ void exch_info_delete_ike(struct sa_engine *e, struct ike_sa *sa)
 	sa->s_state = IKE_ST_DELETING;
 	sa_wire_clear(&sa->s_req); /* a delete overrides what was pending */
 	if (sa_send_request(e, sa, IKE_EXCH_INFORMATIONAL, &b))
-		ike_sa_kill(e, sa, SA_FAIL_MAX, "terminated");
+		ike_sa_kill(e, sa, SA_END_TERMINATED, "terminated");
 }
 
 void exch_info_dpd(struct sa_engine *e, struct ike_sa *sa)
@@ -150,5 +150,5 @@ void sa_refuse_syntax(struct sa_engine *e, struct ike_sa *sa, struct ike_msg *ms
 		sa_send_response(e, sa, msg->m_hdr.h_exch, msg->m_hdr.h_msgid, &b);
 	}
 	if (sa->s_state != IKE_ST_ESTABLISHED)
-		ike_sa_kill(e, sa, SA_FAIL_SYNTAX, "malformed message");
+		ike_sa_kill(e, sa, SA_END_PEER_ERROR, "malformed message");
 }

@@ -212,7 +212,7 @@ static void half_open_expired(struct sa_engine *e, struct ike_sa *sa, uint32_t a
 {
 	(void)arg;
 	if (sa->s_state == IKE_ST_INIT_DONE)
-		ike_sa_kill(e, sa, SA_FAIL_TIMEOUT, "half-open: no IKE_AUTH within 30 s");
+		ike_sa_kill(e, sa, SA_END_TIMEOUT, "half-open: no IKE_AUTH within 30 s");
 }
 
 /* A new responder SA in the table (checked out), counted half-open. */
@@ -245,7 +245,7 @@ static struct ike_sa *responder_sa(struct sa_engine *e, struct sa_job *j, const 
 }
 
 static void refuse(struct sa_engine *e, struct sa_job *j, const struct ike_msg *msg,
-		   enum sa_fail why, uint16_t type, const uint8_t *data, size_t len,
+		   enum sa_end why, uint16_t type, const uint8_t *data, size_t len,
 		   const char *reason)
 {
 	log_refusal(j, reason);
@@ -286,7 +286,7 @@ static void accept_init(struct sa_engine *e, struct sa_job *j, const struct ike_
 	sa_natd_check(sa, msg, 0);
 	if (responder_keys(sa, o) || respond(e, sa, chosen, &rsp, &len) ||
 	    !(sa->s_init_i = dup_bytes(j->j_data, j->j_len)) || !(sa->s_init_r = dup_bytes(rsp, len))) {
-		ike_sa_kill(e, sa, SA_FAIL_INTERNAL, "IKE_SA_INIT: out of memory or crypto failure");
+		ike_sa_kill(e, sa, SA_END_LOCAL_ERROR, "IKE_SA_INIT: out of memory or crypto failure");
 		ike_sa_checkin(e, sa);
 		return;
 	}
@@ -314,7 +314,7 @@ void exch_init_request_in(struct sa_engine *e, struct sa_job *j, struct ike_msg 
 	if (retransmitted(e, j, msg))
 		return;
 	if (ike_msg_check_rules(msg, &err) || read_offer(msg, &o, &err)) {
-		refuse(e, j, msg, SA_FAIL_SYNTAX, IKE_N_INVALID_SYNTAX, NULL, 0,
+		refuse(e, j, msg, SA_END_PEER_ERROR, IKE_N_INVALID_SYNTAX, NULL, 0,
 		       ike_err_str(&err, ebuf, sizeof(ebuf)));
 		return;
 	}
@@ -322,14 +322,14 @@ void exch_init_request_in(struct sa_engine *e, struct sa_job *j, struct ike_msg 
 	if (!(sc = choose_conn(cf, j, &o.io_sa, o.io_ke.ke_group, &chosen))) {
 		offer_str(&o.io_sa, offered, sizeof(offered));
 		snprintf(why, sizeof(why), "no connection accepts the offered proposals (%s)", offered);
-		refuse(e, j, msg, SA_FAIL_NO_PROPOSAL, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0, why);
+		refuse(e, j, msg, SA_END_NO_PROPOSAL, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0, why);
 	} else if (suite_from(&chosen, &s), o.io_ke.ke_group != s.s_ke) {
 		/* 1.2: tell the initiator which group we want; no state kept */
 		uint8_t g[2] = { (uint8_t)(s.s_ke >> 8), (uint8_t)s.s_ke };
 
 		snprintf(why, sizeof(why), "KE group %u sent, group %u selected: INVALID_KE_PAYLOAD",
 			 o.io_ke.ke_group, s.s_ke);
-		refuse(e, j, msg, SA_FAIL_INVALID_KE, IKE_N_INVALID_KE_PAYLOAD, g, sizeof(g), why);
+		refuse(e, j, msg, SA_END_INVALID_KE, IKE_N_INVALID_KE_PAYLOAD, g, sizeof(g), why);
 	} else {
 		accept_init(e, j, msg, cf, sc, &chosen, &o);
 	}
@@ -435,7 +435,8 @@ static uint16_t first_group(const struct model_conn *c)
 	return 0;
 }
 
-int exch_init_start(struct sa_engine *e, const struct sa_conn *sc, struct sa_config *cf)
+int exch_init_start(struct sa_engine *e, const struct sa_conn *sc, struct sa_config *cf,
+		    const struct model_child *child, const struct sa_waiter *w, uint32_t *uid)
 {
 	const struct model_conn *c = sc->sc_conn;
 	struct ike_sa *sa;
@@ -447,6 +448,7 @@ int exch_init_start(struct sa_engine *e, const struct sa_conn *sc, struct sa_con
 	sa->s_cfg = sa_config_ref(cf);
 	sa->s_conn = sc;
 	sa->s_state = IKE_ST_INIT_SENT;
+	sa->s_first_child = child;
 	sa->s_suite.s_ke = first_group(c);
 	if ((r = resolve_remote(&c->c_remote, &sa->s_remote)) ||
 	    (r = route_source(&sa->s_remote, cf->cf_settings.gs_ike_port, &sa->s_local))) {
@@ -465,11 +467,15 @@ int exch_init_start(struct sa_engine *e, const struct sa_conn *sc, struct sa_con
 	}
 	if ((r = crypto_random(sa->s_ni, NONCE_LEN)) || (r = ke_new(sa->s_suite.s_ke, &sa->s_ke)) ||
 	    (r = init_request_send(e, sa))) {
-		ike_sa_kill(e, sa, SA_FAIL_INTERNAL, "cannot build IKE_SA_INIT");
+		ike_sa_kill(e, sa, SA_END_LOCAL_ERROR, "cannot build IKE_SA_INIT");
 		ike_sa_checkin(e, sa);
 		return r;
 	}
 	log_info(LOG_SUB_IKE, "%s: initiating '%s'", ike_sa_prefix(sa, pfx, sizeof(pfx)), c->c_name);
+	if (w)
+		sa->s_waiter = *w;
+	if (uid)
+		*uid = sa->s_uid;
 	ike_sa_checkin(e, sa);
 	return 0;
 }
@@ -592,13 +598,13 @@ void exch_init_response_in(struct sa_engine *e, struct ike_sa *sa, struct ike_ms
 			return;
 		snprintf(why, sizeof(why), "responder refused IKE_SA_INIT: %s",
 			 nerr ? ike_notify_name(nerr) : "cookie loop");
-		ike_sa_kill(e, sa, nerr == IKE_N_NO_PROPOSAL_CHOSEN ? SA_FAIL_NO_PROPOSAL : SA_FAIL_PEER,
+		ike_sa_kill(e, sa, nerr == IKE_N_NO_PROPOSAL_CHOSEN ? SA_END_NO_PROPOSAL : SA_END_PEER_ERROR,
 			    why);
 		return;
 	}
 	if (read_offer(msg, &o, &err) || check_choice(sa, &o, &chosen) ||
 	    msg->m_hdr.h_spi_r == 0) {
-		ike_sa_kill(e, sa, SA_FAIL_SYNTAX, "IKE_SA_INIT response unusable (proposal, KE or SPI)");
+		ike_sa_kill(e, sa, SA_END_PEER_ERROR, "IKE_SA_INIT response unusable (proposal, KE or SPI)");
 		return;
 	}
 	sa->s_spi_r = msg->m_hdr.h_spi_r;
@@ -607,12 +613,12 @@ void exch_init_response_in(struct sa_engine *e, struct ike_sa *sa, struct ike_ms
 	sa->s_peer_hashes = o.io_hashes;
 	sa_natd_check(sa, msg, msg->m_hdr.h_spi_r);
 	if (initiator_keys(sa, &o) || !(sa->s_init_r = dup_bytes(j->j_data, j->j_len))) {
-		ike_sa_kill(e, sa, SA_FAIL_INTERNAL, "key derivation failed");
+		ike_sa_kill(e, sa, SA_END_LOCAL_ERROR, "key derivation failed");
 		return;
 	}
 	sa->s_init_r_len = j->j_len;
 	sa_wire_clear(&sa->s_req);
 	float_ports(sa);
 	if (exch_auth_start(e, sa))
-		ike_sa_kill(e, sa, SA_FAIL_INTERNAL, "cannot build IKE_AUTH");
+		ike_sa_kill(e, sa, SA_END_LOCAL_ERROR, "cannot build IKE_AUTH");
 }

@@ -68,6 +68,7 @@ struct ike_sa *ike_sa_new(struct sa_engine *e, bool initiator)
 	sa->s_initiator = initiator;
 	sa->s_uid = atomic_fetch_add(&e->e_next_uid, 1) + 1;
 	sa->s_created_ms = pool_now_ms();
+	sa->s_created = (uint64_t)time(NULL);
 	sa->s_last_rx_ms = sa->s_created_ms;
 	return sa;
 }
@@ -143,32 +144,55 @@ void ike_sa_free(struct sa_engine *e, struct ike_sa *sa)
 	free(sa);
 }
 
-static const char *const fail_names[SA_FAIL_MAX] = {
-	"no-proposal", "invalid-ke", "auth", "ts", "syntax", "timeout", "peer", "internal",
-};
-
-const char *sa_fail_name(enum sa_fail why)
+/* Our identity for the SA's connection: configured, the certificate's
+ * subject, or our IP address (3.5). */
+void sa_local_id(const struct ike_sa *sa, const struct sa_conn *sc, struct auth_id *id)
 {
-	return why < SA_FAIL_MAX ? fail_names[why] : "none";
+	if (sc && sc->sc_local_id_set) {
+		*id = sc->sc_local_id;
+		return;
+	}
+	memset(id, 0, sizeof(*id));
+	id->id_type = sa->s_local.ep_family == AF_INET ? IKE_ID_IPV4_ADDR : IKE_ID_IPV6_ADDR;
+	id->id_len = sa->s_local.ep_family == AF_INET ? 4 : 16;
+	memcpy(id->id_data, sa->s_local.ep_addr, id->id_len);
 }
 
-void ike_sa_kill(struct sa_engine *e, struct ike_sa *sa, enum sa_fail why, const char *reason)
+/* Tell a waiting control request how it ended. */
+void sa_waiter_fire(struct ike_sa *sa, const char *code, const char *msg, json_t *result)
 {
+	struct sa_waiter w = sa->s_waiter;
+
+	memset(&sa->s_waiter, 0, sizeof(sa->s_waiter));
+	if (w.w_fn)
+		w.w_fn(w.w_arg, code, msg, result);
+	else
+		json_decref(result);
+}
+
+void ike_sa_kill(struct sa_engine *e, struct ike_sa *sa, enum sa_end why, const char *reason)
+{
+	bool up = sa->s_state == IKE_ST_ESTABLISHED || sa->s_state == IKE_ST_DELETING;
 	char pfx[96];
 
 	if (sa->s_state == IKE_ST_DEAD)
 		return;
-	if (sa->s_state != IKE_ST_ESTABLISHED && sa->s_state != IKE_ST_DELETING &&
-	    why != SA_FAIL_MAX) {
-		sa_fail_count(e, why);
+	if (up && why < SA_FAIL_MAX) /* an established SA does not fail, it ends */
+		why = why == SA_END_TIMEOUT ? SA_END_DPD : SA_END_ERROR;
+	if (!up) {
+		sa_fail_count(e, why < SA_FAIL_MAX ? why : SA_END_LOCAL_ERROR);
 		log_info(LOG_SUB_IKE, "%s: IKE SA setup failed (%s): %s",
-			 ike_sa_prefix(sa, pfx, sizeof(pfx)), sa_fail_name(why), reason);
-		sa_emit(e, "ike-failed", sa, reason);
+			 ike_sa_prefix(sa, pfx, sizeof(pfx)), sa_end_name(why), reason);
 	} else {
-		log_info(LOG_SUB_IKE, "%s: IKE SA down: %s", ike_sa_prefix(sa, pfx, sizeof(pfx)),
-			 reason);
-		sa_emit(e, "ike-down", sa, reason);
+		atomic_fetch_sub(&e->e_established, 1);
+		log_info(LOG_SUB_IKE, "%s: IKE SA down (%s): %s", ike_sa_prefix(sa, pfx, sizeof(pfx)),
+			 sa_end_name(why), reason);
 	}
+	sa_event_ike_end(e, sa, why, reason);
+	if (!up)
+		sa_waiter_fire(sa, why == SA_END_AUTH ? "auth-failed" : "ike-failed", reason, NULL);
+	else
+		sa_waiter_fire(sa, NULL, NULL, sa_terminated_json(sa));
 	sa->s_state = IKE_ST_DEAD;
 	sa->s_timer_gen++;
 }
@@ -188,4 +212,26 @@ void ike_sa_checkin(struct sa_engine *e, struct ike_sa *sa)
 		sa_table_halfopen_del(e->e_table, sa->s_spi_i, &sa->s_remote);
 	sa_table_remove(e->e_table, spi);
 	ike_sa_free(e, sa);
+}
+
+json_t *sa_terminated_json(const struct ike_sa *sa)
+{
+	json_t *kids = json_array();
+
+	for (const struct child_sa *c = sa->s_children; c; c = c->c_next)
+		json_array_append_new(kids, json_integer((json_int_t)c->c_uid));
+	return json_pack("{s:[I], s:o}", "ike_sas", (json_int_t)sa->s_uid, "child_sas", kids);
+}
+
+/* The initiate result (api/control.md 5.4) once the SA is up. */
+json_t *sa_initiated_json(const struct ike_sa *sa)
+{
+	json_t *kids = json_array();
+
+	for (const struct child_sa *c = sa->s_children; c; c = c->c_next)
+		json_array_append_new(kids, json_pack("{s:s, s:I, s:s}", "name", c->c_cfg->c_name,
+						      "uid", (json_int_t)c->c_uid, "state",
+						      "INSTALLED"));
+	return json_pack("{s:I, s:s, s:s, s:o}", "ike_uid", (json_int_t)sa->s_uid, "conn",
+			 sa->s_conn->sc_conn->c_name, "state", "ESTABLISHED", "children", kids);
 }

@@ -34,12 +34,17 @@ static bool window_ok(struct sa_engine *e, struct ike_sa *sa, const struct ike_h
 {
 	bool response = h->h_flags & IKE_FLAG_RESPONSE;
 
-	if (response) /* late, duplicate or unsolicited responses are ignored */
-		return sa->s_req.w_n && h->h_msgid == sa->s_req.w_msgid;
-	if (h->h_msgid == sa->s_msgid_in)
+	if (response) { /* late, duplicate or unsolicited responses are ignored */
+		if (sa->s_req.w_n && h->h_msgid == sa->s_req.w_msgid)
+			return true;
+	} else if (h->h_msgid == sa->s_msgid_in) {
 		return true;
-	if (h->h_msgid + 1 == sa->s_msgid_in && sa->s_rsp.w_n && sa->s_rsp.w_msgid == h->h_msgid)
+	} else if (h->h_msgid + 1 == sa->s_msgid_in && sa->s_rsp.w_n &&
+		   sa->s_rsp.w_msgid == h->h_msgid) {
 		sa_resend_response(e, sa);
+		return false;
+	}
+	sa_drop_count(e, SA_DROP_MESSAGE_ID);
 	return false;
 }
 
@@ -123,7 +128,11 @@ void sa_input(struct sa_engine *e, struct ike_sa *sa, struct sa_job *j, struct i
 	char pfx[96], ebuf[160];
 	int r;
 
-	if (!spis_match(sa, &msg->m_hdr) || !window_ok(e, sa, &msg->m_hdr))
+	if (!spis_match(sa, &msg->m_hdr)) {
+		sa_drop_count(e, SA_DROP_UNKNOWN_SPI);
+		return;
+	}
+	if (!window_ok(e, sa, &msg->m_hdr))
 		return;
 	if (msg->m_hdr.h_exch == IKE_EXCH_SA_INIT) {
 		if (msg->m_hdr.h_flags & IKE_FLAG_RESPONSE && sa->s_state == IKE_ST_INIT_SENT)
@@ -132,7 +141,9 @@ void sa_input(struct sa_engine *e, struct ike_sa *sa, struct sa_job *j, struct i
 	}
 	if ((r = open_message(e, sa, j, msg, &plain))) {
 		if (r == GW_E_AUTH)
-			atomic_fetch_add(&e->e_k.k_rx_integrity, 1);
+			sa_drop_count(e, SA_DROP_INTEGRITY);
+		else if (r != GW_E_AGAIN)
+			sa_drop_count(e, SA_DROP_MALFORMED);
 		if (r != GW_E_AGAIN)
 			log_debug(LOG_SUB_IKE, "%s: %s #%u dropped: %s",
 				  ike_sa_prefix(sa, pfx, sizeof(pfx)),

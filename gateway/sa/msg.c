@@ -134,7 +134,7 @@ static void retransmit(struct sa_engine *e, struct ike_sa *sa, uint32_t msgid)
 	if (sa->s_req_tries >= tries) {
 		log_info(LOG_SUB_IKE, "%s: no answer to message #%u after %u retransmits, giving up",
 			 ike_sa_prefix(sa, pfx, sizeof(pfx)), msgid, tries);
-		ike_sa_kill(e, sa, SA_FAIL_TIMEOUT, "peer does not answer");
+		ike_sa_kill(e, sa, SA_END_TIMEOUT, "peer does not answer");
 		return;
 	}
 	sa->s_req_tries++;

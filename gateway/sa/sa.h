@@ -21,8 +21,13 @@ struct datapath;
 struct pool;
 struct sa_engine;
 
-/* Events for the control socket's subscribers (data: borrowed). */
+/* Events for the control socket's subscribers (api/control.md 6); the
+ * sink takes data. Called from workers. */
 typedef void (*sa_event_fn)(void *arg, const char *type, json_t *data);
+/* The outcome of a control request that waited (initiate, terminate):
+ * code NULL and a result (taken), or an error code of api/control.md 3.1
+ * and a message. Called once, from a worker. */
+typedef void (*sa_done_fn)(void *arg, const char *code, const char *msg, json_t *result);
 
 /* Load the configuration directory (gateway.json, conns/, cas/, certs/,
  * keys/); why names the file and JSON path of a problem. */
@@ -48,11 +53,24 @@ void sa_engine_input(void *arg, struct net_dgram *d);
 void sa_engine_esp_input(void *arg, struct net_dgram *d);
 
 /* Control. */
-int sa_engine_reload(struct sa_engine *e, char *why, size_t why_len);
-int sa_engine_initiate(struct sa_engine *e, const char *conn, char *why, size_t why_len);
-int sa_engine_terminate(struct sa_engine *e, uint32_t uid, char *why, size_t why_len);
-json_t *sa_engine_list_sas(struct sa_engine *e, const char *conn, const char *id);
-json_t *sa_engine_list_conns(struct sa_engine *e);
+/* Control (api/control.md 5). Errors come back as an error code of 3.1 in
+ * *code and a message in why. */
+/* Reload the configuration directory; the reload result (5.8), or NULL. */
+json_t *sa_engine_reload(struct sa_engine *e, const char **code, char *why, size_t why_len);
+/*
+ * Start an IKE SA for conn (with its first child, or child). With done,
+ * it is called when the SA is up or failed; *uid gets the new SA's uid.
+ */
+int sa_engine_initiate(struct sa_engine *e, const char *conn, const char *child, sa_done_fn done,
+		       void *arg, uint32_t *uid, const char **code, char *why, size_t why_len);
+/* Delete the IKE SA ike_uid, or all of conn's (one of the two); done as
+ * above with {"ike_sas": [...], "child_sas": [...]}. */
+int sa_engine_terminate(struct sa_engine *e, uint32_t ike_uid, const char *conn,
+			sa_done_fn done, void *arg, const char **code, char *why, size_t why_len);
+/* {"ike_sas": [...]}, filtered by conn and/or ike_uid (0 = any). */
+json_t *sa_engine_list_sas(struct sa_engine *e, const char *conn, uint32_t ike_uid);
+/* {"conns": [...]}, or only conn (NULL when it does not exist). */
+json_t *sa_engine_list_conns(struct sa_engine *e, const char *conn);
 json_t *sa_engine_stats(struct sa_engine *e);
 
 struct ike_sk_ops;

@@ -23,6 +23,49 @@
 #include "sa/sa.h"
 #include "util/log.h"
 
+/*
+ * Why an IKE SA ends (api/control.md 5.7 and 6.1): the first group are
+ * setup failures (stats failed_by_reason, ike-failed), the second the end
+ * of an established SA (ike-down).
+ */
+enum sa_end {
+	SA_END_NO_PROPOSAL,
+	SA_END_INVALID_KE,
+	SA_END_AUTH,
+	SA_END_NO_CONN,
+	SA_END_TS,
+	SA_END_TIMEOUT,
+	SA_END_PEER_ERROR, /* the peer refused with an error notify, or sent garbage */
+	SA_END_LOCAL_ERROR,
+	SA_FAIL_MAX,
+	SA_END_TERMINATED = SA_FAIL_MAX,
+	SA_END_PEER_DELETED,
+	SA_END_DPD,
+	SA_END_EXPIRED,
+	SA_END_SHUTDOWN,
+	SA_END_ERROR, /* a local failure took an established SA down */
+	SA_END_MAX
+};
+
+/* How a control request learns the outcome of what it started (called
+ * once, on a worker, with the SA checked out). */
+struct sa_waiter {
+	sa_done_fn w_fn;
+	void *w_arg;
+};
+
+/* Drop causes of IKE datagrams (api/control.md 5.7 dropped_by_cause). */
+enum sa_drop {
+	SA_DROP_MALFORMED,
+	SA_DROP_UNSUPPORTED,
+	SA_DROP_UNKNOWN_SPI,
+	SA_DROP_INTEGRITY,
+	SA_DROP_MESSAGE_ID,
+	SA_DROP_COOKIE,
+	SA_DROP_QUEUE_FULL,
+	SA_DROP_MAX
+};
+
 /* A transport endpoint, compact (an SA keeps two). */
 struct sa_ep {
 	uint8_t ep_family; /* AF_INET / AF_INET6 */
@@ -101,32 +144,22 @@ struct ike_sa {
 	unsigned s_req_tries;
 	unsigned s_init_retries;        /* COOKIE / INVALID_KE round trips */
 	struct sa_wire s_rsp;          /* our last response (for retransmitted requests) */
+	struct sa_waiter s_waiter;     /* a control request waiting for this SA */
+	uint64_t s_created;            /* unix seconds */
 	uint32_t s_timer_gen;          /* bumps invalidate pending timers */
 	struct child_sa *s_children;
 	void *s_pending;               /* exchange-specific state (initiator child request) */
+	const struct model_child *s_first_child; /* initiator: the child to set up in IKE_AUTH */
 	struct ike_reasm *s_reasm;
 	uint64_t s_created_ms, s_established; /* monotonic ms; unix seconds */
 	uint64_t s_last_rx_ms;
 };
 
-/* Why an SA setup failed, for stats and the event stream. */
-enum sa_fail {
-	SA_FAIL_NO_PROPOSAL,
-	SA_FAIL_INVALID_KE,
-	SA_FAIL_AUTH,
-	SA_FAIL_TS,
-	SA_FAIL_SYNTAX,
-	SA_FAIL_TIMEOUT,
-	SA_FAIL_PEER,     /* the peer refused with an error notify */
-	SA_FAIL_INTERNAL,
-	SA_FAIL_MAX
-};
-
 struct sa_counters {
-	_Atomic uint64_t k_rx, k_rx_bad, k_rx_dropped, k_rx_retransmit, k_rx_integrity;
+	_Atomic uint64_t k_rx, k_rx_retransmit, k_drop[SA_DROP_MAX];
 	_Atomic uint64_t k_tx, k_tx_retransmit;
 	_Atomic uint64_t k_setups_ok, k_fail[SA_FAIL_MAX];
-	_Atomic uint64_t k_cookies_sent, k_cookies_bad;
+	_Atomic uint64_t k_cookies_sent;
 	_Atomic uint64_t k_child_ok, k_child_fail;
 };
 
@@ -140,9 +173,12 @@ struct sa_engine {
 	struct sa_config *e_cfg;      /* current snapshot; take a ref under the lock */
 	uint64_t e_cfg_gen;
 	struct sa_cookie *e_cookie;
+	struct sa_policies *e_policies;
 	_Atomic int64_t e_half_open;
 	_Atomic unsigned e_cookie_threshold; /* read by the receiver thread */
 	_Atomic uint32_t e_next_uid;
+	_Atomic int64_t e_established; /* IKE SAs up now */
+	_Atomic int64_t e_children;    /* CHILD SAs installed now */
 	_Atomic uint32_t e_next_reqid;
 	struct sa_counters e_k;
 	sa_event_fn e_event;          /* to the control socket's subscribers */
@@ -167,7 +203,7 @@ uint64_t ike_sa_our_spi(const struct ike_sa *sa);
 /* "ike[7] 192.0.2.9[4500]" for log lines about this SA */
 const char *ike_sa_prefix(const struct ike_sa *sa, char *buf, size_t len);
 /* Mark dead: checkin removes and frees it, after its children are gone. */
-void ike_sa_kill(struct sa_engine *e, struct ike_sa *sa, enum sa_fail why, const char *reason);
+void ike_sa_kill(struct sa_engine *e, struct ike_sa *sa, enum sa_end why, const char *reason);
 /* Derive SKEYSEED and the SK keys, set up both SK ciphers. */
 int ike_sa_derive(struct ike_sa *sa, const struct secret *shared);
 /* Check the SA back in, or remove and free it when dead. */
@@ -206,8 +242,8 @@ int sa_send_notify_plain(struct sa_engine *e, const struct ike_hdr *req, const s
 void sa_log_refused(struct sa_engine *e, const struct sa_ep *from, size_t len,
 		    const struct ike_err *err);
 struct sa_config *sa_engine_config(struct sa_engine *e); /* a reference */
-void sa_emit(struct sa_engine *e, const char *type, struct ike_sa *sa, const char *detail);
-void sa_fail_count(struct sa_engine *e, enum sa_fail why);
+void sa_fail_count(struct sa_engine *e, enum sa_end why);
+void sa_drop_count(struct sa_engine *e, enum sa_drop why);
 /* Run fn on the worker of our SPI after ms (arg freed with free()). */
 int sa_timer(struct sa_engine *e, struct ike_sa *sa, uint32_t ms, void (*fn)(struct sa_engine *e,
 	     struct ike_sa *sa, uint32_t arg), uint32_t arg);
@@ -252,21 +288,51 @@ int child_offer(struct sa_engine *e, struct ike_sa *sa, const struct model_child
 void child_offer_abort(struct sa_engine *e, struct ike_sa *sa);
 void child_respond(struct sa_engine *e, struct ike_sa *sa, const struct ike_msg *msg,
 		   struct ike_builder *b);
-void child_complete(struct sa_engine *e, struct ike_sa *sa, const struct ike_msg *msg);
+const char *child_complete(struct sa_engine *e, struct ike_sa *sa, const struct ike_msg *msg);
 void child_sa_delete_all(struct sa_engine *e, struct ike_sa *sa);
 bool child_sa_delete_by_out(struct sa_engine *e, struct ike_sa *sa, uint32_t spi_out,
 			    uint32_t *spi_in);
 void child_sa_update_peer(struct sa_engine *e, struct ike_sa *sa, const struct sa_ep *to);
 
+/* ---- json.c, events.c ---- */
+json_t *sa_json_time(uint64_t t);
+json_t *sa_json_addr(const struct sa_ep *ep);
+json_t *sa_json_ike(struct sa_engine *e, const struct ike_sa *sa, bool children);
+json_t *sa_json_child(struct sa_engine *e, const struct ike_sa *sa, const struct child_sa *c);
+void sa_child_counters(struct sa_engine *e, const struct ike_sa *sa, const struct child_sa *c,
+		       struct dp_sa_stats *in, struct dp_sa_stats *out);
+const char *sa_auth_name(enum model_auth a);
+void sa_event_ike_up(struct sa_engine *e, struct ike_sa *sa);
+void sa_event_ike_end(struct sa_engine *e, struct ike_sa *sa, enum sa_end why, const char *msg);
+void sa_event_auth_failed(struct sa_engine *e, struct ike_sa *sa, bool peer, const char *method,
+			  const char *reason);
+void sa_event_child(struct sa_engine *e, struct ike_sa *sa, const struct child_sa *c, bool up,
+		    const char *reason);
+
+/* ---- policy.c ---- */
+struct sa_policies *sa_policies_new(void);
+void sa_policies_free(struct sa_policies *sp);
+/* Install pol for CHILD SA owner (replacing another holder's); release
+ * restores the previous holder's or removes it. */
+int sa_policy_hold(struct sa_engine *e, const struct dp_policy *pol, uint32_t owner);
+void sa_policy_release(struct sa_engine *e, const struct dp_policy *pol, uint32_t owner);
+
 /* ---- misc ---- */
-const char *sa_fail_name(enum sa_fail why);
+void sa_local_id(const struct ike_sa *sa, const struct sa_conn *sc, struct auth_id *id);
+void sa_waiter_fire(struct ike_sa *sa, const char *code, const char *msg, json_t *result);
+json_t *sa_terminated_json(const struct ike_sa *sa);
+json_t *sa_initiated_json(const struct ike_sa *sa);
+const char *sa_end_name(enum sa_end why);
 uint16_t sa_msg_error(const struct ike_msg *msg);
 
 /* ---- exchanges ---- */
 void exch_init_request_in(struct sa_engine *e, struct sa_job *j, struct ike_msg *msg);
 void exch_init_response_in(struct sa_engine *e, struct ike_sa *sa, struct ike_msg *msg,
 			   struct sa_job *j);
-int exch_init_start(struct sa_engine *e, const struct sa_conn *sc, struct sa_config *cf);
+/* Initiate sc (offering child, or none); w (optional) waits for the
+ * outcome; *uid gets the SA's uid. */
+int exch_init_start(struct sa_engine *e, const struct sa_conn *sc, struct sa_config *cf,
+		    const struct model_child *child, const struct sa_waiter *w, uint32_t *uid);
 void exch_auth_request_in(struct sa_engine *e, struct ike_sa *sa, struct ike_msg *msg);
 void exch_auth_response_in(struct sa_engine *e, struct ike_sa *sa, struct ike_msg *msg);
 int exch_auth_start(struct sa_engine *e, struct ike_sa *sa);

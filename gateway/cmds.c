@@ -1,0 +1,185 @@
+/*
+ * The control socket's commands (api/control.md 5), wired to the engine.
+ * Handlers run on the control thread; those that wait for the network
+ * answer later from a worker through the engine's done callback.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmds.h"
+#include "control/control.h"
+#include "sa/sa.h"
+#include "util/err.h"
+
+#define WHY_LEN 512
+
+/* The engine's done callback: complete the pending request. */
+static void done(void *arg, const char *code, const char *msg, json_t *result)
+{
+	struct control_req *req = arg;
+
+	if (code)
+		control_reply_error(req, code, "%s", msg ? msg : code);
+	else
+		control_reply(req, result);
+}
+
+static int cmd_list_conns(struct control_req *req, json_t *args, void *arg, json_t **result)
+{
+	static const char *const keys[] = { "conn", NULL };
+	const char *conn = NULL;
+
+	if (control_args_allow(req, args, keys) ||
+	    control_arg_str(req, args, "conn", false, 63, &conn))
+		return GW_E_INVAL;
+	if (!(*result = sa_engine_list_conns(arg, conn)))
+		return control_req_error(req, "not-found", "no connection '%s'", conn);
+	return 0;
+}
+
+static int cmd_list_sas(struct control_req *req, json_t *args, void *arg, json_t **result)
+{
+	static const char *const keys[] = { "conn", "ike_uid", NULL };
+	const char *conn = NULL;
+	uint64_t uid = 0;
+	bool has_uid;
+
+	if (control_args_allow(req, args, keys) ||
+	    control_arg_str(req, args, "conn", false, 63, &conn) ||
+	    control_arg_uint(req, args, "ike_uid", UINT32_MAX, &uid, &has_uid))
+		return GW_E_INVAL;
+	*result = sa_engine_list_sas(arg, conn, (uint32_t)uid);
+	return 0;
+}
+
+static int cmd_initiate(struct control_req *req, json_t *args, void *arg, json_t **result)
+{
+	static const char *const keys[] = { "conn", "child", "wait", NULL };
+	const char *conn, *child = NULL, *code;
+	char why[WHY_LEN];
+	uint32_t uid;
+	bool wait;
+
+	if (control_args_allow(req, args, keys) ||
+	    control_arg_str(req, args, "conn", true, 63, &conn) ||
+	    control_arg_str(req, args, "child", false, 63, &child) ||
+	    control_arg_bool(req, args, "wait", true, &wait))
+		return GW_E_INVAL;
+	if (sa_engine_initiate(arg, conn, child, wait ? done : NULL, req, &uid, &code, why,
+			       sizeof(why)))
+		return control_req_error(req, code, "%s", why);
+	if (wait)
+		return CONTROL_PENDING;
+	*result = json_pack("{s:I, s:s, s:s, s:[{s:s?, s:n, s:n}]}", "ike_uid", (json_int_t)uid,
+			    "conn", conn, "state", "CONNECTING", "children", "name", child, "uid",
+			    "state");
+	return 0;
+}
+
+static int cmd_terminate(struct control_req *req, json_t *args, void *arg, json_t **result)
+{
+	static const char *const keys[] = { "ike_uid", "conn", "child_uid", "child", "wait", NULL };
+	const char *conn = NULL, *code;
+	char why[WHY_LEN];
+	uint64_t uid = 0;
+	bool has_uid, wait;
+
+	if (control_args_allow(req, args, keys) ||
+	    control_arg_uint(req, args, "ike_uid", UINT32_MAX, &uid, &has_uid) ||
+	    control_arg_str(req, args, "conn", false, 63, &conn) ||
+	    control_arg_bool(req, args, "wait", true, &wait))
+		return GW_E_INVAL;
+	if (json_object_get(args, "child_uid") || json_object_get(args, "child"))
+		return control_req_error(req, "not-supported",
+					 "closing single CHILD SAs is not available yet; "
+					 "terminate the IKE SA (ike_uid or conn)");
+	if (has_uid == (conn != NULL))
+		return control_req_error(req, "invalid-argument",
+					 "give exactly one of ike_uid and conn");
+	if (sa_engine_terminate(arg, (uint32_t)uid, conn, wait ? done : NULL, req, &code, why,
+				sizeof(why)))
+		return control_req_error(req, code, "%s", why);
+	if (wait)
+		return CONTROL_PENDING;
+	*result = json_pack("{s:[], s:[]}", "ike_sas", "child_sas");
+	return 0;
+}
+
+static int cmd_rekey(struct control_req *req, json_t *args, void *arg, json_t **result)
+{
+	(void)args;
+	(void)arg;
+	(void)result;
+	return control_req_error(req, "not-supported",
+				 "rekeying (CREATE_CHILD_SA) is not available in this version");
+}
+
+static int cmd_stats(struct control_req *req, json_t *args, void *arg, json_t **result)
+{
+	static const char *const keys[] = { NULL };
+	struct cmds *cc = arg;
+
+	if (control_args_allow(req, args, keys))
+		return GW_E_INVAL;
+	if ((*result = sa_engine_stats(cc->cm_e)))
+		json_object_set_new(*result, "control", control_stats_json(cc->cm_ctl));
+	return 0;
+}
+
+static int cmd_reload(struct control_req *req, json_t *args, void *arg, json_t **result)
+{
+	static const char *const keys[] = { "what", "name", NULL };
+	const struct control_peer *peer = control_req_peer(req);
+	struct cmds *cc = arg;
+	const char *what = NULL, *name = NULL, *code;
+	char why[WHY_LEN];
+
+	if (control_args_allow(req, args, keys) ||
+	    control_arg_str(req, args, "what", false, 16, &what) ||
+	    control_arg_str(req, args, "name", false, 63, &name))
+		return GW_E_INVAL;
+	if (what && strcmp(what, "all"))
+		return control_req_error(req, "not-supported",
+					 "this version reloads everything: use what \"all\"");
+	if (!(*result = sa_engine_reload(cc->cm_e, &code, why, sizeof(why))))
+		return control_req_error(req, code, "%s", why);
+	cmds_reload_event(cc->cm_ctl, *result, peer);
+	return 0;
+}
+
+void cmds_reload_event(struct control *ctl, json_t *result, const struct control_peer *peer)
+{
+	json_t *ev = json_deep_copy(result);
+
+	if (!ev)
+		return;
+	json_object_set_new(ev, "by",
+			    peer ? json_pack("{s:I, s:I}", "uid", (json_int_t)peer->cp_uid, "pid",
+					     (json_int_t)peer->cp_pid)
+				 : json_null());
+	control_emit(ctl, "reload", ev);
+}
+
+/* The engine's events go to the control socket's subscribers. */
+static void event_sink(void *arg, const char *type, json_t *data)
+{
+	control_emit(arg, type, data);
+}
+
+int cmds_register(struct cmds *cm)
+{
+	struct control *ctl = cm->cm_ctl;
+	struct sa_engine *e = cm->cm_e;
+	int r;
+
+	if ((r = control_register(ctl, "list-conns", cmd_list_conns, e, 0)) ||
+	    (r = control_register(ctl, "list-sas", cmd_list_sas, e, 0)) ||
+	    (r = control_register(ctl, "initiate", cmd_initiate, e, CONTROL_F_MUTATES)) ||
+	    (r = control_register(ctl, "terminate", cmd_terminate, e, CONTROL_F_MUTATES)) ||
+	    (r = control_register(ctl, "rekey", cmd_rekey, e, CONTROL_F_MUTATES)) ||
+	    (r = control_register(ctl, "stats", cmd_stats, cm, 0)) ||
+	    (r = control_register(ctl, "reload", cmd_reload, cm, CONTROL_F_MUTATES)))
+		return r;
+	sa_engine_set_events(e, event_sink, ctl);
+	return 0;
+}
