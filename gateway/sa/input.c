@@ -73,8 +73,10 @@ static int open_message(struct sa_engine *e, struct ike_sa *sa, struct sa_job *j
 	if ((r = ike_reasm_add(sa->s_reasm, msg->m_hdr.h_msgid, &f, msg->m_sk_first, p, len,
 			       pool_now_ms(), plain, &out_len, &first)))
 		return r;
-	msg->m_n = (size_t)msg->m_sk; /* drop the SKF view, parse the whole chain */
-	msg->m_sk = -1;
+	/* the payload rules want the (SKF) envelope the chain came in: keep it
+	 * last in the outer chain, parse the whole inner chain after it */
+	msg->m_n = (size_t)msg->m_sk + 1;
+	msg->m_sk_first = first;
 	return ike_msg_parse_inner(msg, first, *plain, out_len, IKE_HDR_LEN, &err);
 }
 
