@@ -149,7 +149,10 @@ static bool cookie_gate(struct sa_engine *e, struct net_dgram *d, const struct i
 	uint8_t cookie[SA_COOKIE_MAX];
 	size_t len;
 
-	if (threshold == 0 || atomic_load(&e->e_half_open) < (int64_t)threshold)
+	/* the requests queued for the workers become half-open SAs too: a
+	 * burst must not slip past the gate before the workers count them */
+	if (threshold == 0 ||
+	    atomic_load(&e->e_half_open) + atomic_load(&e->e_init_queued) < (int64_t)threshold)
 		return true;
 	switch (sa_cookie_check(e->e_cookie, d->d_data, d->d_len, src, cookie, &len)) {
 	case SA_COOKIE_OK:
@@ -176,6 +179,7 @@ void sa_engine_input(void *arg, struct net_dgram *d)
 	struct ike_hdr h;
 	struct sa_job *j;
 	uint64_t key;
+	bool init;
 
 	atomic_fetch_add(&e->e_k.k_rx, 1);
 	sa_ep_from_sockaddr(&src, &d->d_src);
@@ -185,7 +189,8 @@ void sa_engine_input(void *arg, struct net_dgram *d)
 		sa_log_refused(e, &src, d->d_len, &err);
 		return;
 	}
-	if (h.h_exch == IKE_EXCH_SA_INIT && !(h.h_flags & IKE_FLAG_RESPONSE) && h.h_spi_r == 0) {
+	init = h.h_exch == IKE_EXCH_SA_INIT && !(h.h_flags & IKE_FLAG_RESPONSE) && h.h_spi_r == 0;
+	if (init) {
 		if (!cookie_gate(e, d, &h, &src, &dst))
 			return;
 		key = halfopen_key(&h, &src);
@@ -198,7 +203,11 @@ void sa_engine_input(void *arg, struct net_dgram *d)
 	}
 	*j = (struct sa_job){ e, src, dst, d->d_natt, d->d_len };
 	memcpy(j->j_data, d->d_data, d->d_len);
+	if (init)
+		atomic_fetch_add(&e->e_init_queued, 1);
 	if (pool_submit(e->e_pool, key, process, j)) {
+		if (init)
+			atomic_fetch_sub(&e->e_init_queued, 1);
 		sa_drop_count(e, SA_DROP_QUEUE_FULL);
 		free(j);
 	}
@@ -251,9 +260,26 @@ void sa_log_refused(struct sa_engine *e, const struct sa_ep *from, size_t len,
 		 missed ? " (more refusals not logged)" : "");
 }
 
+static void process_job(struct sa_job *j);
+
+/* A queued IKE_SA_INIT request leaves e_init_queued once it has run (and
+ * made its half-open SA, or not). */
 static void process(void *arg)
 {
 	struct sa_job *j = arg;
+	struct sa_engine *e = j->j_e;
+	struct ike_hdr h;
+	struct ike_err err;
+	bool init = !ike_hdr_parse(j->j_data, j->j_len, &h, &err) && h.h_exch == IKE_EXCH_SA_INIT &&
+		    !(h.h_flags & IKE_FLAG_RESPONSE) && h.h_spi_r == 0;
+
+	process_job(j);
+	if (init)
+		atomic_fetch_sub(&e->e_init_queued, 1);
+}
+
+static void process_job(struct sa_job *j)
+{
 	struct sa_engine *e = j->j_e;
 	struct ike_msg msg;
 	struct ike_err err;
