@@ -574,8 +574,14 @@ static int initiator_keys(struct ike_sa *sa, const struct init_offer *o)
 /* 2.23: after NAT detection (or with encap forced), IKE moves to 4500. */
 static void float_ports(struct ike_sa *sa)
 {
+	char pfx[96];
+
 	if (!sa->s_nat_local && !sa->s_nat_remote && !sa->s_conn->sc_conn->c_encap)
 		return;
+	log_info(LOG_SUB_IKE, "%s: %s, moving to the NAT-T port", ike_sa_prefix(sa, pfx, sizeof(pfx)),
+		 sa->s_nat_local    ? "NAT detected: we are behind a NAT"
+		 : sa->s_nat_remote ? "NAT detected: the peer is behind a NAT"
+				    : "UDP encapsulation forced");
 	sa->s_natt = true;
 	sa->s_local.ep_port = sa->s_cfg->cf_settings.gs_natt_port;
 	if (sa->s_remote.ep_port == 500)
