@@ -10,6 +10,8 @@ Python than in sh.
     get FILE PATH              print one value of a JSON file
                                (ike_sas.0.children.0.spi_in; "#" = length)
     expect FILE PATH=VALUE...  compare values; print each mismatch, exit 1
+    cross FILE_A FILE_B PA=PB...
+                               value PA of FILE_A equals PB of FILE_B
     events FILE EVENT [K=V...] count event lines of `palisadectl --json
                                subscribe` output with these data members
     flood DST PORT COUNT NET [SECONDS]
@@ -121,6 +123,20 @@ def cmd_expect(path, items):
     sys.exit(1 if bad else 0)
 
 
+def cmd_cross(path_a, path_b, items):
+    a, b = load(path_a), load(path_b)
+    bad = 0
+    for item in items:
+        ka, kb = item.split("=", 1)
+        va = text(lookup(a, ka)) if a is not None else "(no document)"
+        vb = text(lookup(b, kb)) if b is not None else "(no document)"
+        if va != vb or va == "null":
+            print(f"  {os.path.basename(path_a)}: {ka} = {va}, "
+                  f"but {os.path.basename(path_b)}: {kb} = {vb}")
+            bad += 1
+    sys.exit(1 if bad else 0)
+
+
 def cmd_events(path, event, items):
     n = 0
     with open(path) as f:
@@ -211,6 +227,8 @@ def main():
         cmd_get(rest[0], rest[1])
     elif cmd == "expect":
         cmd_expect(rest[0], rest[1:])
+    elif cmd == "cross":
+        cmd_cross(rest[0], rest[1], rest[2:])
     elif cmd == "events":
         cmd_events(rest[0], rest[1], rest[2:])
     elif cmd == "flood":

@@ -31,7 +31,20 @@ nsb() { ip netns exec "$NSB" "$@"; }
 # stop_all: stop every daemon and helper; their logs are kept as
 # $WORK/logs/N.SIDE.log (N counts the pairs started).
 stop_all() {
-	local s
+	local s rc
+	for s in a b; do # a daemon that died on the way is a failure of its own
+		[ -n "${PID[$s]:-}" ] || continue
+		if kill -0 "${PID[$s]}" 2>/dev/null; then
+			kill "${PID[$s]}"
+			wait "${PID[$s]}"
+			rc=$?
+			[ $rc = 0 ] || ko "gatewayd $s (run $RUN) stopped with status $rc"
+		else
+			wait "${PID[$s]}"
+			ko "gatewayd $s (run $RUN) died early with status $?: $(tail -1 "$WORK/$s.log")"
+		fi
+		unset "PID[$s]"
+	done
 	for n in "${!PID[@]}"; do
 		kill "${PID[$n]}" 2>/dev/null
 	done
@@ -249,16 +262,12 @@ sa_pair_ok() {
 	expect b sas ike_sas.#=1 ike_sas.0.state=ESTABLISHED ike_sas.0.role=responder \
 		ike_sas.0.children.#=1 ike_sas.0.children.0.state=INSTALLED \
 		ike_sas.0.children.0.mode="$mode" || bad=1
-	expect b sas ike_sas.0.spi_i="$(get a sas ike_sas.0.spi_i)" \
-		ike_sas.0.spi_r="$(get a sas ike_sas.0.spi_r)" \
-		ike_sas.0.children.0.spi_in="$(get a sas ike_sas.0.children.0.spi_out)" \
-		ike_sas.0.children.0.spi_out="$(get a sas ike_sas.0.children.0.spi_in)" \
-		ike_sas.0.local.id="$(get a sas ike_sas.0.remote.id)" \
-		ike_sas.0.remote.id="$(get a sas ike_sas.0.local.id)" \
-		ike_sas.0.ike.proposal="$(get a sas ike_sas.0.ike.proposal)" \
-		ike_sas.0.children.0.esp.proposal="$(get a sas ike_sas.0.children.0.esp.proposal)" ||
-		bad=1
-	[ "$(get a sas ike_sas.0.spi_r)" != 0000000000000000 ] || bad=1
+	local s=ike_sas.0 c=ike_sas.0.children.0
+	$HELPER cross "$WORK/a.sas" "$WORK/b.sas" $s.spi_i=$s.spi_i $s.spi_r=$s.spi_r \
+		$c.spi_in=$c.spi_out $c.spi_out=$c.spi_in $s.local.id=$s.remote.id \
+		$s.remote.id=$s.local.id $s.ike.proposal=$s.ike.proposal \
+		$c.esp.proposal=$c.esp.proposal $c.local_ts=$c.remote_ts \
+		$c.remote_ts=$c.local_ts || bad=1
 	return $bad
 }
 
