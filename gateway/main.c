@@ -282,6 +282,7 @@ int main(int argc, char **argv)
 
 	if ((r = parse_args(&d, argc, argv)))
 		return r;
+	model_json_wipe_init();
 	log_init("palisade-gatewayd", !d.d_foreground,
 		 d.d_cli_log_level >= 0 ? d.d_cli_log_level : LOG_INFO);
 	if (sa_engine_new(d.d_config_dir, &d.d_engine, why, sizeof(why))) {
