@@ -1,0 +1,1 @@
+# Kernel tier (tests/kernel): real XFRM/ESP in Debian's kernel under qemu.
