@@ -25,7 +25,7 @@ static int collect_sa(const struct nlmsghdr *nlh, void *arg)
 	void *p;
 
 	if (xfrm_msg_parse_sa(nlh, &si) < 0 || si.si_proto != IPPROTO_ESP ||
-	    !xfrm_tagged(si.si_seq))
+	    (!xfrm_tagged(si.si_seq) && !xfrm_tagged(si.si_reqid)))
 		return 0;
 	if (v->v_nsas == v->v_capsas) {
 		v->v_capsas = v->v_capsas ? v->v_capsas * 2 : 16;

@@ -425,7 +425,7 @@ int xfrm_msg_sa_id(int type, uint32_t spi, const struct dp_addr *dst, uint32_t m
 	return 0;
 }
 
-int xfrm_msg_allocspi(const struct dp_addr *src, const struct dp_addr *dst, uint32_t seq,
+int xfrm_msg_allocspi(const struct dp_addr *src, const struct dp_addr *dst, uint32_t reqid,
 		      uint32_t min, uint32_t max, struct nl_msg **out)
 {
 	struct xfrm_userspi_info u;
@@ -438,7 +438,7 @@ int xfrm_msg_allocspi(const struct dp_addr *src, const struct dp_addr *dst, uint
 		return GW_E_INVAL;
 	u.info.id.proto = IPPROTO_ESP;
 	u.info.family = dst->a_family;
-	u.info.seq = seq;
+	u.info.reqid = reqid;
 	u.min = min;
 	u.max = max;
 	return msg_new(XFRM_MSG_ALLOCSPI, 0, &u, sizeof(u), out);

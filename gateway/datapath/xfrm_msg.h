@@ -7,10 +7,14 @@
  * Ownership tags: the kernel has no owner field on states or policies, so
  * ours carry a tag that survives a crash of the daemon and lets dp_new()
  * remove exactly what an earlier run left behind:
- *  - an SA's (and an ALLOCSPI larval state's) km.seq (xfrm_usersa_info.seq)
- *    is XFRM_TAG | n; the kernel stores it and reports it in dumps, and
- *    only compares it with its own acquire sequence numbers, which count
- *    up from 1 and would need ~1.3e9 acquires to reach the tag;
+ *  - an SA's km.seq (xfrm_usersa_info.seq) is XFRM_TAG | n; the kernel
+ *    stores it and reports it in dumps, and only compares it with its own
+ *    acquire sequence numbers, which count up from 1 and would need ~1.3e9
+ *    acquires to reach the tag;
+ *  - ALLOCSPI ignores seq for the larval state it creates (it only uses it
+ *    to find an existing one), so a larval state carries the tag in its
+ *    reqid, unique per call: the kernel would otherwise hand the same
+ *    larval state, and SPI, to two ALLOCSPIs for the same addresses;
  *  - a policy's index is XFRM_TAG | n << 3 | dir; the kernel keeps a
  *    user-chosen index when it is free (the low three bits name the
  *    direction, as the kernel requires).
@@ -76,8 +80,8 @@ int xfrm_msg_sa(int type, const struct dp_sa *sa, uint32_t window, uint32_t seq,
 /* XFRM_MSG_DELSA or XFRM_MSG_GETSA for one ESP SA. */
 int xfrm_msg_sa_id(int type, uint32_t spi, const struct dp_addr *dst, uint32_t mark,
 		   uint32_t mark_mask, struct nl_msg **out);
-/* XFRM_MSG_ALLOCSPI: a larval ESP state src->dst tagged seq. */
-int xfrm_msg_allocspi(const struct dp_addr *src, const struct dp_addr *dst, uint32_t seq,
+/* XFRM_MSG_ALLOCSPI: a larval ESP state src->dst, tagged by its reqid. */
+int xfrm_msg_allocspi(const struct dp_addr *src, const struct dp_addr *dst, uint32_t reqid,
 		      uint32_t min, uint32_t max, struct nl_msg **out);
 /* XFRM_MSG_NEWPOLICY with index (XFRM_TAG | n << 3 | dir). */
 int xfrm_msg_policy(const struct dp_policy *p, uint32_t index, struct nl_msg **out);

@@ -380,7 +380,8 @@ static void test_sa_id_allocspi(void)
 	u = nlmsg_data(nlmsg_hdr(msg));
 	CU_ASSERT_EQUAL(u->min, 0x1000);
 	CU_ASSERT_EQUAL(u->max, 0x2000);
-	CU_ASSERT_EQUAL(u->info.seq, XFRM_TAG | 9);
+	CU_ASSERT_EQUAL(u->info.reqid, XFRM_TAG | 9);
+	CU_ASSERT_EQUAL(u->info.seq, 0);
 	CU_ASSERT_EQUAL(u->info.id.proto, IPPROTO_ESP);
 	CU_ASSERT_EQUAL(u->info.family, AF_INET);
 	CU_ASSERT_EQUAL(memcmp(&u->info.saddr, src.a_addr, 4), 0);
