@@ -4,6 +4,6 @@ gateway_datapath_libpaldatapath_a_SOURCES = \
 	gateway/datapath/datapath.h gateway/datapath/backend.h
 gateway_datapath_libpaldatapath_a_CFLAGS = $(AM_CFLAGS) $(LIBNL_CFLAGS) $(OPENSSL_CFLAGS)
 # What a program linking libpaldatapath.a adds to its LDADD.
-DP_LIBS = $(LIBNL_LIBS) $(OPENSSL_LIBS)
+DATAPATH_LIBS = $(LIBNL_LIBS) $(OPENSSL_LIBS)
 
 include $(srcdir)/gateway/datapath/xfrm.mk
