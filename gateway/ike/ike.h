@@ -67,7 +67,9 @@ struct ike_hdr {
 	uint32_t h_length;
 };
 
-/* Checks major version 2 and that the length field matches len. */
+/* Checks major version 2 and that the length field matches len. A wrong
+ * major version gives GW_E_UNSUP with hdr filled in (for
+ * INVALID_MAJOR_VERSION); len > IKE_MSG_MAX gives GW_E_RANGE. */
 int ike_hdr_parse(const uint8_t *buf, size_t len, struct ike_hdr *hdr, struct ike_err *err);
 void ike_hdr_write(struct writer *wr, const struct ike_hdr *hdr);
 
@@ -101,7 +103,9 @@ int ike_msg_parse(const uint8_t *buf, size_t len, struct ike_msg *msg, struct ik
 int ike_msg_parse_inner(struct ike_msg *msg, uint8_t first, const uint8_t *buf, size_t len,
 			size_t base_off, struct ike_err *err);
 /* Per-exchange table check (payload kinds, min/max counts, inside SK or
- * not): run once, on the whole message, before any state changes. */
+ * not): run once, on the whole message, before any state changes.
+ * GW_E_STATE when the message breaks the table, GW_E_UNSUP for an exchange
+ * type without one. */
 int ike_msg_check_rules(const struct ike_msg *msg, struct ike_err *err);
 /* First payload of a type (n-th with ike_msg_find_nth), NULL if none. */
 const struct ike_pld *ike_msg_find(const struct ike_msg *msg, uint8_t type);
@@ -265,10 +269,15 @@ struct ike_builder {
 	struct writer *b_wr;
 	size_t b_start;  /* offset of the IKE header in the writer */
 	size_t b_np_off; /* offset of the next-payload byte to patch */
+	uint8_t b_first; /* inner chains: type of the first payload */
 };
 
 /* Writes hdr (length and next payload are patched later). */
 void ike_build_begin(struct ike_builder *b, struct writer *wr, const struct ike_hdr *hdr);
+/* Start an inner chain (the plaintext of SK/SKF) in wr, without an IKE
+ * header: b_first gets the first payload's type, for ike_build_sk(). On
+ * such a builder ike_build_end() only reports the writer's status. */
+void ike_build_inner_begin(struct ike_builder *b, struct writer *wr);
 /* Open a payload: chains it and writes the generic header; returns the
  * offset to pass to ike_build_pld_end(), which patches the length. */
 size_t ike_build_pld_begin(struct ike_builder *b, uint8_t type, bool critical);

@@ -16,3 +16,4 @@ check-kernel: all $(check_PROGRAMS)
 	KERNEL_VM_RO_SHARES="$$ro $$KERNEL_VM_RO_SHARES" \
 	bash "$(abs_top_srcdir)/tests/kernel/run-in-vm.sh" "$(abs_top_builddir)" \
 		"$(abs_top_srcdir)/tests/kernel/kernel-tests.sh" "$(abs_top_builddir)"
+.PHONY: check-kernel

@@ -15,3 +15,17 @@ tests_unit_util_test_util_LDADD = $(UT_LDADD) gateway/util/libpalutil.a $(OPENSS
 include $(srcdir)/tests/unit/ike/local.mk
 include $(srcdir)/tests/unit/crypto/local.mk
 include $(srcdir)/tests/unit/datapath/xfrm.mk
+
+check_PROGRAMS += tests/unit/model/test_model
+TESTS += tests/unit/model/test_model
+tests_unit_model_test_model_SOURCES = tests/unit/model/test_model.c
+tests_unit_model_test_model_CFLAGS = $(UT_CFLAGS) $(JANSSON_CFLAGS)
+tests_unit_model_test_model_LDADD = $(UT_LDADD) api/model/libpalmodel.a gateway/util/libpalutil.a \
+	$(JANSSON_LIBS) $(OPENSSL_LIBS)
+
+check_PROGRAMS += tests/unit/pool/test_pool
+TESTS += tests/unit/pool/test_pool
+tests_unit_pool_test_pool_SOURCES = tests/unit/pool/test_pool.c
+tests_unit_pool_test_pool_CFLAGS = $(UT_CFLAGS)
+tests_unit_pool_test_pool_LDADD = $(UT_LDADD) gateway/pool/libpalpool.a gateway/util/libpalutil.a \
+	$(OPENSSL_LIBS)

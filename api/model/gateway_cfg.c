@@ -1,0 +1,201 @@
+/* gateway.json: daemon settings, validated field by field. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "api/model/model.h"
+#include "api/model/json_util.h"
+#include "gateway/util/err.h"
+#include "gateway/util/log.h"
+
+void gw_settings_defaults(struct gw_settings *gs)
+{
+	memset(gs, 0, sizeof(*gs));
+	gs->gs_n_listen = 2;
+	strcpy(gs->gs_listen[0], "0.0.0.0");
+	strcpy(gs->gs_listen[1], "::");
+	gs->gs_ike_port = 500;
+	gs->gs_natt_port = 4500;
+	gs->gs_datapath = MODEL_DP_AUTO;
+	strcpy(gs->gs_tun_name, "palisade0");
+	gs->gs_replay_window = 1024;
+	gs->gs_cookie_threshold = 512;
+	gs->gs_nat_keepalive = 20;
+	gs->gs_log_level = LOG_INFO;
+}
+
+const char *model_datapath_name(enum model_datapath dp)
+{
+	switch (dp) {
+	case MODEL_DP_AUTO:
+		return "auto";
+	case MODEL_DP_XFRM:
+		return "xfrm";
+	case MODEL_DP_USERSPACE:
+		return "userspace";
+	}
+	return "?";
+}
+
+static int parse_listen(json_t *v, struct gw_settings *gs, struct model_err *err)
+{
+	size_t i;
+	json_t *a;
+
+	if (!json_is_array(v) || json_array_size(v) == 0)
+		return mj_fail(err, "$.listen", "must be a non-empty array of IP addresses");
+	if (json_array_size(v) > MODEL_MAX_LISTEN)
+		return mj_fail(err, "$.listen", "at most %d addresses", MODEL_MAX_LISTEN);
+	json_array_foreach(v, i, a)
+	{
+		const char *s = json_string_value(a);
+		unsigned char buf[16];
+		char path[32];
+
+		snprintf(path, sizeof(path), "$.listen[%zu]", i);
+		if (!s)
+			return mj_fail(err, path, "must be a string");
+		if (inet_pton(AF_INET, s, buf) != 1 && inet_pton(AF_INET6, s, buf) != 1)
+			return mj_fail_value(err, path, "not an IP address", s);
+		snprintf(gs->gs_listen[i], sizeof(gs->gs_listen[i]), "%s", s);
+	}
+	gs->gs_n_listen = json_array_size(v);
+	return 0;
+}
+
+static int parse_datapath(json_t *v, struct gw_settings *gs, struct model_err *err)
+{
+	static const char *const names[] = { "auto", "xfrm", "userspace" };
+	const char *s = json_string_value(v);
+
+	for (size_t i = 0; s && i < 3; i++) {
+		if (!strcmp(s, names[i])) {
+			gs->gs_datapath = (enum model_datapath)i;
+			return 0;
+		}
+	}
+	return mj_fail_value(err, "$.datapath", "must be auto, xfrm or userspace",
+			     s ? s : "(not a string)");
+}
+
+static int parse_tun(json_t *v, struct gw_settings *gs, struct model_err *err)
+{
+	const char *s = json_string_value(v);
+	size_t n = s ? strlen(s) : 0;
+
+	if (!s || n == 0 || n >= sizeof(gs->gs_tun_name) || strchr(s, '/') || strchr(s, ' '))
+		return mj_fail_value(err, "$.tun_name", "must be an interface name of 1-15 characters",
+				     s ? s : "(not a string)");
+	memcpy(gs->gs_tun_name, s, n + 1);
+	return 0;
+}
+
+static int parse_log_level(json_t *v, struct gw_settings *gs, struct model_err *err)
+{
+	const char *s = json_string_value(v);
+	int level = s ? log_level_parse(s) : -1;
+
+	if (level < 0)
+		return mj_fail_value(err, "$.log_level", "must be debug, info, notice, warning or err",
+				     s ? s : "(not a string)");
+	gs->gs_log_level = level;
+	return 0;
+}
+
+static int parse_field(const char *key, json_t *v, struct gw_settings *gs, struct model_err *err)
+{
+	uint64_t n;
+
+	if (!strcmp(key, "listen"))
+		return parse_listen(v, gs, err);
+	if (!strcmp(key, "datapath"))
+		return parse_datapath(v, gs, err);
+	if (!strcmp(key, "tun_name"))
+		return parse_tun(v, gs, err);
+	if (!strcmp(key, "log_level"))
+		return parse_log_level(v, gs, err);
+	if (!strcmp(key, "ike_port") || !strcmp(key, "natt_port")) {
+		if (mj_uint(v, key, 1, 65535, &n, err))
+			return GW_E_INVAL;
+		*(key[0] == 'i' ? &gs->gs_ike_port : &gs->gs_natt_port) = (uint16_t)n;
+		return 0;
+	}
+	if (!strcmp(key, "workers")) {
+		if (mj_uint(v, key, 0, 256, &n, err))
+			return GW_E_INVAL;
+		gs->gs_workers = (unsigned)n;
+		return 0;
+	}
+	if (!strcmp(key, "replay_window")) {
+		if (mj_uint(v, key, 32, 65536, &n, err))
+			return GW_E_INVAL;
+		gs->gs_replay_window = (uint32_t)n;
+		return 0;
+	}
+	if (!strcmp(key, "cookie_threshold")) {
+		if (mj_uint(v, key, 0, 1000000, &n, err))
+			return GW_E_INVAL;
+		gs->gs_cookie_threshold = (unsigned)n;
+		return 0;
+	}
+	if (!strcmp(key, "nat_keepalive")) {
+		if (mj_uint(v, key, 0, 3600, &n, err))
+			return GW_E_INVAL;
+		gs->gs_nat_keepalive = (unsigned)n;
+		return 0;
+	}
+	return mj_fail_value(err, "$", "unknown setting", key);
+}
+
+int gw_settings_parse(const char *json, size_t len, struct gw_settings *out,
+		      struct model_err *err)
+{
+	struct gw_settings gs;
+	const char *key;
+	json_t *root, *v;
+	int r = 0;
+
+	gw_settings_defaults(&gs);
+	if (mj_load(json, len, &root, err))
+		return GW_E_PARSE;
+	if (!json_is_object(root)) {
+		json_decref(root);
+		return mj_fail(err, "$", "must be a JSON object");
+	}
+	json_object_foreach(root, key, v)
+	{
+		if ((r = parse_field(key, v, &gs, err)) != 0)
+			break;
+	}
+	json_decref(root);
+	if (r == 0 && gs.gs_ike_port == gs.gs_natt_port)
+		r = mj_fail(err, "$.natt_port", "must differ from ike_port");
+	if (r == 0)
+		*out = gs;
+	return r;
+}
+
+int gw_settings_load(const char *dir, struct gw_settings *gs, struct model_err *err)
+{
+	char path[4096];
+	char *buf;
+	size_t len;
+	int r;
+
+	snprintf(path, sizeof(path), "%s/gateway.json", dir);
+	r = mj_read_file(path, 1 << 20, &buf, &len, err);
+	if (r == GW_E_NOTFOUND) {
+		gw_settings_defaults(gs);
+		return 0;
+	}
+	if (r)
+		return r;
+	r = gw_settings_parse(buf, len, gs, err);
+	free(buf);
+	return r;
+}
