@@ -18,6 +18,8 @@
  *      [tsrc=IP tdst=IP] [reqid=N] [priority=N] [trap]
  *   policy-del in|out|fwd src=NET/LEN dst=NET/LEN [proto=N]
  *   encap PORT        (a UDP socket on PORT with UDP_ENCAP_ESPINUDP)
+ *   listen PORT       (a plain UDP socket on PORT: the test traffic's sink)
+ *   received          (datagrams the listen socket got so far)
  *
  * ALG: aes128gcm16 aes256gcm16 aes128gcm8 chacha20poly1305 aes128 aes256
  * (CBC); integ sha1 sha256 sha384 sha512. Test tool: keys come on the
@@ -322,9 +324,42 @@ static int cmd_encap(void *st, char **argv, int argc)
 	return dp_xfrm_ops.o_udp_encap_enable(st, fd); /* fd stays open until exit */
 }
 
-/* Returns 1 when the command already said "ok ...", 0 for a plain ok. */
-static int run(void *st, char **argv, int argc)
+static int cmd_listen(int *sink, char **argv, int argc)
 {
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+
+	if (argc != 1 || *sink >= 0)
+		return GW_E_INVAL;
+	sin.sin_port = htons((uint16_t)atoi(argv[0]));
+	*sink = socket(AF_INET, SOCK_DGRAM, 0);
+	if (*sink < 0 || bind(*sink, (struct sockaddr *)&sin, sizeof(sin)) < 0)
+		return GW_E_IO;
+	return 0;
+}
+
+static int cmd_received(int sink, unsigned long *count)
+{
+	char buf[2048];
+
+	if (sink < 0)
+		return GW_E_STATE;
+	while (recv(sink, buf, sizeof(buf), MSG_DONTWAIT) >= 0)
+		(*count)++;
+	say("ok n=%lu", *count);
+	return 1;
+}
+
+struct drive {
+	void *d_st; /* the backend */
+	int d_sink; /* "listen" socket, -1 = none */
+	unsigned long d_received;
+};
+
+/* Returns 1 when the command already said "ok ...", 0 for a plain ok. */
+static int run(struct drive *d, char **argv, int argc)
+{
+	void *st = d->d_st;
+
 	struct sa_args sa;
 	struct dp_policy p;
 	int rc;
@@ -352,6 +387,10 @@ static int run(void *st, char **argv, int argc)
 	}
 	if (strcmp(argv[0], "encap") == 0)
 		return cmd_encap(st, argv + 1, argc - 1);
+	if (strcmp(argv[0], "listen") == 0)
+		return cmd_listen(&d->d_sink, argv + 1, argc - 1);
+	if (strcmp(argv[0], "received") == 0)
+		return cmd_received(d->d_sink, &d->d_received);
 	return GW_E_INVAL;
 }
 
@@ -359,11 +398,11 @@ int main(void)
 {
 	struct dp_config cfg = { .c_backend = DP_BACKEND_XFRM, .c_event = on_event };
 	char line[2048], *argv[MAX_ARGS], *save, *tok;
-	void *st;
+	struct drive d = { .d_sink = -1 };
 	int rc, argc;
 
 	log_init("xfrm_drive", false, LOG_WARNING);
-	if ((rc = dp_xfrm_ops.o_open(&cfg, &st)) < 0) {
+	if ((rc = dp_xfrm_ops.o_open(&cfg, &d.d_st)) < 0) {
 		say("err open: %s", gw_strerror(rc));
 		return 1;
 	}
@@ -377,12 +416,12 @@ int main(void)
 			continue;
 		if (strcmp(argv[0], "quit") == 0)
 			break;
-		rc = run(st, argv, argc);
+		rc = run(&d, argv, argc);
 		if (rc == 0)
 			say("ok");
 		else if (rc < 0)
 			say("err %s", gw_strerror(rc));
 	}
-	dp_xfrm_ops.o_close(st);
+	dp_xfrm_ops.o_close(d.d_st);
 	return 0;
 }
