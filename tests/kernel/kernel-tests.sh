@@ -59,7 +59,7 @@ start_drv() { # start_drv NAME NETNS
 	exec {out}<"$T/$n.fifo"
 	DFD[$n]=$in
 	DOUT[$n]=$out
-	wait_for "$n" '^ready' 100
+	wait_for "$n" '^ready' 600 # slow to start under TCG, more so with ASan
 }
 stop_drv() { # stop_drv NAME: "quit" makes it close the backend and exit
 	local n=$1
@@ -100,6 +100,11 @@ drv() { # drv NAME COMMAND...: one command, its reply in $REPLY
 	case "$REPLY" in ok*) return 0 ;; esac
 	echo "     ($n: $* -> ${REPLY:-no reply})"
 	return 1
+}
+
+give_up() { # give_up WHAT: a case cannot go on
+	bad "$1"
+	for n in "${!DFD[@]}"; do stop_drv "$n"; done
 }
 
 cleanup() {
@@ -189,9 +194,9 @@ xfrm_case() {
 	shift 2
 	setup || { bad "$name: namespaces"; return; }
 	start_drv dl "$L" && start_drv dr "$R" && drv dr listen 5001 ||
-		{ bad "$name: xfrm_drive did not start"; return; }
+		{ give_up "$name: xfrm_drive did not start"; return; }
 	case " $* " in *" encap="*)
-		drv dl encap 4500 && drv dr encap 4500 || { bad "$name: UDP_ENCAP sockets"; return; } ;;
+		drv dl encap 4500 && drv dr encap 4500 || { give_up "$name: UDP_ENCAP sockets"; return; } ;;
 	esac
 	if [ "$mode" = tunnel ]; then
 		a=$IL b=$IR
@@ -199,7 +204,7 @@ xfrm_case() {
 	else
 		a=$OL b=$OR
 		sa_pair dl dr 1001 1002 $OL $OR mode=transport reqid=2 "$@" && transport_policies
-	fi || { bad "$name: SAs and policies through the xfrm backend"; return; }
+	fi || { give_up "$name: SAs and policies through the xfrm backend"; return; }
 	ok "$name: SAs and policies installed through the xfrm backend ($((SECONDS - t0)) s)"
 	check "$name: ping $a -> $b" quiet ip netns exec "$L" ping -q -c 5 -i 0.2 -W 2 -I $a $b
 	n=$(udp_stream "$L" dr $b 20)
@@ -233,10 +238,10 @@ xfrm_case() {
 events_case() {
 	local name=events
 	setup || { bad "$name: namespaces"; return; }
-	start_drv dl "$L" && start_drv dr "$R" || { bad "$name: xfrm_drive did not start"; return; }
+	start_drv dl "$L" && start_drv dr "$R" || { give_up "$name: xfrm_drive did not start"; return; }
 	sa_pair dl dr 1001 1002 $OL $OR mode=tunnel reqid=1 enc=aes128gcm16 key=$K20 \
 		bytes-soft=1000 bytes-hard=2000 && tunnel_policies 1 ||
-		{ bad "$name: SAs with byte lifetimes"; return; }
+		{ give_up "$name: SAs with byte lifetimes"; return; }
 	ip netns exec "$L" ping -q -c 30 -i 0.1 -W 1 -I $IL $IR >/dev/null 2>&1
 	check "$name: soft expire of SA 0x1001 reached our callback" \
 		wait_for dl '^event soft-expire spi=0x00001001 reqid=1 dst=192.0.2.2' 30
