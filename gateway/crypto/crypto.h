@@ -63,8 +63,8 @@ size_t prf_len(uint16_t prf); /* output length, 0 if unsupported */
 int prf_compute(uint16_t prf, const uint8_t *key, size_t key_len, const uint8_t *data,
 		size_t data_len, uint8_t *out);
 /* prf+ (2.13): len bytes of T1 | T2 | ...; len <= 255 * prf_len. */
-int prf_plus(uint16_t prf, const uint8_t *key, size_t key_len, const uint8_t *seed,
-	     size_t seed_len, size_t len, struct secret **out);
+int prf_plus(uint16_t prf, const uint8_t *key, size_t key_len, const uint8_t *seed, size_t seed_len,
+	     size_t len, struct secret **out);
 
 /* ---- algorithm sizes (alg.c) ---- */
 
@@ -124,7 +124,7 @@ int keymat_child(uint16_t prf, const struct secret *sk_d, const struct secret *s
  * One direction's cipher for SK payloads: AES-CBC-128/192/256 with
  * HMAC-SHA1-96 or HMAC-SHA2-256-128/384-192/512-256, AES-GCM-16 (128/256,
  * RFC 5282: key | 4-byte salt, 8-byte IV) or ChaCha20-Poly1305 (RFC 7634).
- * ek/ak are SK_e*/SK_a* for this direction (ak NULL for AEAD).
+ * ek/ak are SK_ei/SK_ai or SK_er/SK_ar for this direction (ak NULL for AEAD).
  * Matches struct ike_sk_ops in ike/ike.h (sa/ builds the ops from these).
  */
 struct sk_cipher;

@@ -21,11 +21,11 @@
 #include "sa/sa.h"
 #include "util/err.h"
 
-#define DIE(...)                                      \
-	do {                                          \
+#define DIE(...)                                          \
+	do {                                              \
 		fprintf(stderr, "gen_ike: " __VA_ARGS__); \
-		fputc('\n', stderr);                  \
-		exit(1);                              \
+		fputc('\n', stderr);                      \
+		exit(1);                                  \
 	} while (0)
 
 static const uint8_t addr_i[4] = { 192, 0, 2, 1 };
@@ -63,8 +63,8 @@ static size_t make_cert(uint8_t *out, size_t max)
 	X509_gmtime_adj(X509_getm_notBefore(x), 0);
 	X509_gmtime_adj(X509_getm_notAfter(x), 86400);
 	n = X509_get_subject_name(x);
-	X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, (const unsigned char *)"client.example.org",
-				   -1, -1, 0);
+	X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC,
+				   (const unsigned char *)"client.example.org", -1, -1, 0);
 	X509_set_issuer_name(x, n);
 	X509_set_pubkey(x, key);
 	if (!X509_sign(x, key, EVP_sha256()) || (len = i2d_X509(x, NULL)) <= 0 ||
@@ -85,7 +85,8 @@ static void sa_from_proposal(const struct proposal *p, const uint8_t *spi, uint8
 	pr->pr_num = 1;
 	pr->pr_proto = p->p_proto;
 	pr->pr_spi_len = spi_len;
-	memcpy(pr->pr_spi, spi, spi_len);
+	if (spi_len)
+		memcpy(pr->pr_spi, spi, spi_len);
 	pr->pr_n = p->p_n;
 	for (uint8_t i = 0; i < p->p_n; i++) {
 		pr->pr_xf[i].t_type = p->p_xf[i].x_type;
@@ -298,8 +299,8 @@ static void inner_begin(struct ike_builder *b, struct writer *wr)
  * <SignedOctets>), SignedOctets = first message | peer's nonce |
  * prf(SK_p, ID body).
  */
-static void psk_auth(const struct flow *f, bool from_i, const struct ike_pld_id *id,
-		     uint8_t *out, size_t *out_len)
+static void psk_auth(const struct flow *f, bool from_i, const struct ike_pld_id *id, uint8_t *out,
+		     size_t *out_len)
 {
 	static const char psk[] = "decoder-test-psk-not-a-secret";
 	static const char pad[] = "Key Pad for IKEv2";
@@ -316,8 +317,8 @@ static void psk_auth(const struct flow *f, bool from_i, const struct ike_pld_id 
 	memcpy(octets, from_i ? f->f_init_req : f->f_init_rsp, mlen);
 	memcpy(octets + mlen, from_i ? f->f_nr : f->f_ni, 32);
 	if (prf_compute(prf, skp->data, skp->len, idbody, 4 + id->id_len, octets + mlen + 32) ||
-	    prf_compute(prf, (const uint8_t *)psk, strlen(psk), (const uint8_t *)pad,
-			strlen(pad), key) ||
+	    prf_compute(prf, (const uint8_t *)psk, strlen(psk), (const uint8_t *)pad, strlen(pad),
+			key) ||
 	    prf_compute(prf, key, n, octets, mlen + 32 + n, out))
 		DIE("prf failed");
 	*out_len = n;
@@ -342,7 +343,10 @@ static void child_payloads(struct ike_builder *b, const char *esp, uint32_t spi,
 				     { 10, 1, 255, 255 } };
 	tsr.ts[0] = (struct ike_ts){ IKE_TS_IPV4_ADDR_RANGE, 17, 53, 53, { 10, 2, 0, 0 },
 				     { 10, 2, 0, 255 } };
-	tsr.ts[1] = (struct ike_ts){ IKE_TS_IPV6_ADDR_RANGE, 0, 0, 65535,
+	tsr.ts[1] = (struct ike_ts){ IKE_TS_IPV6_ADDR_RANGE,
+				     0,
+				     0,
+				     65535,
 				     { 0x20, 0x01, 0x0d, 0xb8 },
 				     { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff,
 				       0xff, 0xff, 0xff, 0xff, 0xff } };
@@ -405,19 +409,40 @@ static void eap(struct ike_builder *b, uint8_t code, uint8_t id, uint8_t type, c
 	ike_build_eap(b, &e);
 }
 
+/* EAP-MSCHAPv2 packets (draft-kamath-pppext-eap-mschapv2): OpCode,
+ * MS-CHAPv2-ID, MS-Length, then the op's data; values here are filler. */
+static size_t mschapv2(uint8_t *out, uint8_t op, uint8_t id, const void *data, size_t len)
+{
+	size_t total = 4 + len;
+
+	out[0] = op;
+	out[1] = id;
+	out[2] = (uint8_t)(total >> 8);
+	out[3] = (uint8_t)total;
+	memcpy(out + 4, data, len);
+	return total;
+}
+
 /* RFC 7296 2.16: the responder signs first, then EAP rounds, then AUTH. */
 static void auth_eap(struct flow *f)
 {
-	static const uint8_t challenge[17] = { 16, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
-					       16 };
-	uint8_t sig[64], mac[32];
+	static const char success[] = "S=0123456789ABCDEF0123456789ABCDEF01234567 M=welcome";
+	uint8_t sig[64], mac[32], chal[1 + 16 + 6], resp[1 + 49 + 5], buf[128];
 	struct ike_pld_cert cert = { IKE_CERT_X509_SIG, f->f_cert, f->f_cert_len };
 	struct ike_pld_auth a = { IKE_AUTH_ECDSA_256, sig, sizeof(sig) };
 	struct ike_builder b;
 	struct writer wr;
+	size_t n;
 
-	if (crypto_random(sig, sizeof(sig)) || crypto_random(mac, sizeof(mac)))
+	if (crypto_random(sig, sizeof(sig)) || crypto_random(mac, sizeof(mac)) ||
+	    crypto_random(chal, sizeof(chal)) || crypto_random(resp, sizeof(resp)))
 		DIE("random");
+	chal[0] = 16; /* Value-Size, then the challenge, then the server name */
+	memcpy(chal + 17, "vpngw", 5);
+	resp[0] = 49; /* Peer-Challenge, 8 reserved, NT-Response, Flags, name */
+	memset(resp + 17, 0, 8);
+	resp[49] = 0;
+	memcpy(resp + 50, "alice", 5);
 	inner_begin(&b, &wr);
 	ike_build_id(&b, IKE_PLD_IDI, &id_i);
 	ike_build_id(&b, IKE_PLD_IDR, &id_r);
@@ -436,24 +461,34 @@ static void auth_eap(struct flow *f)
 	eap(&b, EAP_CODE_RESPONSE, 1, EAP_TYPE_IDENTITY, "alice", 5);
 	send_sk(f, IKE_EXCH_AUTH, 2, true, false, &b);
 	inner_begin(&b, &wr);
-	eap(&b, EAP_CODE_REQUEST, 2, EAP_TYPE_MD5, challenge, sizeof(challenge));
+	n = mschapv2(buf, 1, 7, chal, sizeof(chal) - 1);
+	eap(&b, EAP_CODE_REQUEST, 2, EAP_TYPE_MSCHAPV2, buf, n);
 	send_sk(f, IKE_EXCH_AUTH, 2, false, true, &b);
 	inner_begin(&b, &wr);
-	eap(&b, EAP_CODE_RESPONSE, 2, EAP_TYPE_MD5, challenge, sizeof(challenge));
+	n = mschapv2(buf, 2, 7, resp, sizeof(resp));
+	eap(&b, EAP_CODE_RESPONSE, 2, EAP_TYPE_MSCHAPV2, buf, n);
 	send_sk(f, IKE_EXCH_AUTH, 3, true, false, &b);
 	inner_begin(&b, &wr);
-	eap(&b, EAP_CODE_SUCCESS, 2, 0, NULL, 0);
+	n = mschapv2(buf, 3, 7, success, sizeof(success) - 1);
+	eap(&b, EAP_CODE_REQUEST, 3, EAP_TYPE_MSCHAPV2, buf, n);
 	send_sk(f, IKE_EXCH_AUTH, 3, false, true, &b);
+	inner_begin(&b, &wr);
+	buf[0] = 3; /* Success acknowledged: the OpCode alone */
+	eap(&b, EAP_CODE_RESPONSE, 3, EAP_TYPE_MSCHAPV2, buf, 1);
+	send_sk(f, IKE_EXCH_AUTH, 4, true, false, &b);
+	inner_begin(&b, &wr);
+	eap(&b, EAP_CODE_SUCCESS, 3, 0, NULL, 0);
+	send_sk(f, IKE_EXCH_AUTH, 4, false, true, &b);
 
 	a = (struct ike_pld_auth){ IKE_AUTH_PSK, mac, sizeof(mac) };
 	inner_begin(&b, &wr);
 	ike_build_auth(&b, &a);
-	send_sk(f, IKE_EXCH_AUTH, 4, true, false, &b);
+	send_sk(f, IKE_EXCH_AUTH, 5, true, false, &b);
 	inner_begin(&b, &wr);
 	ike_build_auth(&b, &a);
 	cp(&b, IKE_CFG_REPLY);
 	child_payloads(&b, "aes256gcm16", 0xbeef0002, false);
-	send_sk(f, IKE_EXCH_AUTH, 4, false, true, &b);
+	send_sk(f, IKE_EXCH_AUTH, 5, false, true, &b);
 }
 
 /* 1.3.3: rekey a CHILD_SA with PFS. */
@@ -594,8 +629,8 @@ int main(int argc, char **argv)
 		auth_eap(&f);
 	else
 		auth_psk(&f);
-	create_child(&f, eap_flow ? 5 : 2, natt);
-	informational(&f, eap_flow ? 6 : 3);
+	create_child(&f, eap_flow ? 6 : 2, natt);
+	informational(&f, eap_flow ? 7 : 3);
 	write_uat(&f, argv[3]);
 	if (pcap_close(&f.f_pc))
 		DIE("cannot write the capture");
