@@ -7,12 +7,13 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: palisade-mgmtd --config-dir DIR --gateway-socket PATH --listen ADDR:PORT\n"
-		   "\n"
-		   "This build of palisade-mgmtd is a placeholder: the REST API and the\n"
-		   "dashboard are not implemented yet.\n"
-		   "  --version   print the version\n"
-		   "  --help      this text\n");
+	fprintf(f,
+		"usage: palisade-mgmtd --config-dir DIR --gateway-socket PATH --listen ADDR:PORT\n"
+		"\n"
+		"This build of palisade-mgmtd is a placeholder: the REST API and the\n"
+		"dashboard are not implemented yet.\n"
+		"  --version   print the version\n"
+		"  --help      this text\n");
 }
 
 int main(int argc, char **argv)

@@ -89,7 +89,8 @@ static int parse_tun(json_t *v, struct gw_settings *gs, struct model_err *err)
 	size_t n = s ? strlen(s) : 0;
 
 	if (!s || n == 0 || n >= sizeof(gs->gs_tun_name) || strchr(s, '/') || strchr(s, ' '))
-		return mj_fail_value(err, "$.tun_name", "must be an interface name of 1-15 characters",
+		return mj_fail_value(err, "$.tun_name",
+				     "must be an interface name of 1-15 characters",
 				     s ? s : "(not a string)");
 	memcpy(gs->gs_tun_name, s, n + 1);
 	return 0;
@@ -101,7 +102,8 @@ static int parse_log_level(json_t *v, struct gw_settings *gs, struct model_err *
 	int level = s ? log_level_parse(s) : -1;
 
 	if (level < 0)
-		return mj_fail_value(err, "$.log_level", "must be debug, info, notice, warning or err",
+		return mj_fail_value(err, "$.log_level",
+				     "must be debug, info, notice, warning or err",
 				     s ? s : "(not a string)");
 	gs->gs_log_level = level;
 	return 0;
@@ -152,8 +154,7 @@ static int parse_field(const char *key, json_t *v, struct gw_settings *gs, struc
 	return mj_fail_value(err, "$", "unknown setting", key);
 }
 
-int gw_settings_parse(const char *json, size_t len, struct gw_settings *out,
-		      struct model_err *err)
+int gw_settings_parse(const char *json, size_t len, struct gw_settings *out, struct model_err *err)
 {
 	struct gw_settings gs;
 	const char *key;

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "api/model/json_util.h"
 #include "gateway/util/err.h"
 #include "gateway/util/log.h"
@@ -45,6 +47,29 @@ int mj_load(const char *json, size_t len, json_t **out, struct model_err *err)
 	return 0;
 }
 
+/*
+ * Jansson's messages quote the input: "... near '<token>'", "unable to
+ * decode byte 0x..", "invalid Unicode '\\u..'". In a document holding a
+ * secret that token may be part of it, so keep only what the parser says
+ * went wrong, and where.
+ */
+int mj_load_quiet(const char *json, size_t len, json_t **out, struct model_err *err)
+{
+	json_error_t je;
+	char *near;
+
+	*out = json_loadb(json, len, JSON_REJECT_DUPLICATES, &je);
+	if (*out)
+		return 0;
+	if ((near = strstr(je.text, " near ")) != NULL)
+		*near = '\0';
+	if (strstr(je.text, "0x") || strchr(je.text, '\\'))
+		snprintf(je.text, sizeof(je.text), "invalid character or escape");
+	mj_fail(err, "$", "line %d column %d: %s", je.line, je.column, je.text);
+	OPENSSL_cleanse(&je, sizeof(je));
+	return GW_E_PARSE;
+}
+
 int mj_uint(json_t *v, const char *key, uint64_t min, uint64_t max, uint64_t *out,
 	    struct model_err *err)
 {
@@ -62,6 +87,13 @@ int mj_uint(json_t *v, const char *key, uint64_t min, uint64_t max, uint64_t *ou
 	return 0;
 }
 
+static void mj_free_wiped(char *p, size_t n)
+{
+	if (p)
+		OPENSSL_cleanse(p, n);
+	free(p);
+}
+
 int mj_read_file(const char *path, size_t max, char **buf, size_t *len, struct model_err *err)
 {
 	FILE *f = fopen(path, "rb");
@@ -74,21 +106,27 @@ int mj_read_file(const char *path, size_t max, char **buf, size_t *len, struct m
 		mj_fail(err, "$", "cannot open: %s", strerror(errno));
 		return GW_E_IO;
 	}
+	/* Files may hold secrets (conns/ PSKs): read straight into our buffer,
+	 * and wipe the old one when growing instead of realloc()ing it. */
+	setvbuf(f, NULL, _IONBF, 0);
 	for (;;) {
 		size_t got;
 
-		if (!(np = realloc(p, cap + 1))) {
-			free(p);
+		if (!(np = malloc(cap + 1))) {
+			mj_free_wiped(p, n);
 			fclose(f);
 			return GW_E_NOMEM;
 		}
+		if (p)
+			memcpy(np, p, n);
+		mj_free_wiped(p, n);
 		p = np;
 		got = fread(p + n, 1, cap - n, f);
 		n += got;
 		if (n < cap)
 			break;
 		if (cap >= max) {
-			free(p);
+			mj_free_wiped(p, n);
 			fclose(f);
 			mj_fail(err, "$", "file larger than %zu bytes", max);
 			return GW_E_RANGE;
@@ -96,7 +134,7 @@ int mj_read_file(const char *path, size_t max, char **buf, size_t *len, struct m
 		cap = cap * 2 > max ? max : cap * 2;
 	}
 	if (ferror(f)) {
-		free(p);
+		mj_free_wiped(p, n);
 		fclose(f);
 		mj_fail(err, "$", "read error");
 		return GW_E_IO;

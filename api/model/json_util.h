@@ -20,6 +20,9 @@ int mj_fail(struct model_err *err, const char *path, const char *fmt, ...)
 int mj_fail_value(struct model_err *err, const char *path, const char *what, const char *value);
 /* json_loadb with JSON_REJECT_DUPLICATES; the parse error names line:column. */
 int mj_load(const char *json, size_t len, json_t **out, struct model_err *err);
+/* The same for documents with secrets: the message gives line, column and
+ * what is wrong, never the text near the error. */
+int mj_load_quiet(const char *json, size_t len, json_t **out, struct model_err *err);
 /* An integer in [min, max] at $.key. */
 int mj_uint(json_t *v, const char *key, uint64_t min, uint64_t max, uint64_t *out,
 	    struct model_err *err);

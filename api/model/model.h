@@ -40,11 +40,11 @@ struct gw_settings {
 	uint16_t gs_natt_port;                /* 4500 */
 	unsigned gs_workers;                  /* 0 = one per CPU */
 	enum model_datapath gs_datapath;
-	char gs_tun_name[16];                 /* userspace data path */
-	uint32_t gs_replay_window;            /* packets */
-	unsigned gs_cookie_threshold;         /* half-open IKE SAs before cookies */
-	unsigned gs_nat_keepalive;            /* seconds, 0 = off */
-	int gs_log_level;                     /* syslog level */
+	char gs_tun_name[16];         /* userspace data path */
+	uint32_t gs_replay_window;    /* packets */
+	unsigned gs_cookie_threshold; /* half-open IKE SAs before cookies */
+	unsigned gs_nat_keepalive;    /* seconds, 0 = off */
+	int gs_log_level;             /* syslog level */
 };
 
 void gw_settings_defaults(struct gw_settings *gs);
@@ -93,6 +93,8 @@ enum model_action {
  * "[proto/port]" or "[proto/port-port]" ("10.0.0.0/8[tcp/443]",
  * "[udp]", "[icmp]", numbers allowed), or "dynamic" (the end's own
  * address, or its virtual IP). Kept as the range IKE carries (3.13.1).
+ * A suffix alone ("[udp]") restricts "dynamic"; ports only with tcp, udp
+ * and sctp; a CIDR with bits set past its prefix is an error.
  */
 struct model_ts {
 	bool t_dynamic;
@@ -108,14 +110,17 @@ struct model_end {
 	size_t e_n_addrs;
 	/* IPs, CIDRs, ranges, DNS names (remote, initiator), "%any" */
 	char e_addrs[MODEL_MAX_ADDRS][MODEL_HOST_LEN];
-	/* "" = default (address or certificate subject), "%any" (remote) */
+	/* "" = default (address or certificate subject), "%any" (remote).
+	 * The ID type follows from the text, first match: "keyid:<hex>"
+	 * KEY_ID, an IPv4/IPv6 literal, a string with '=' an RFC 4514 DN,
+	 * with '@' RFC822_ADDR, else FQDN. */
 	char e_id[MODEL_ID_LEN];
 	enum model_auth e_auth;
 	char e_cert[MODEL_NAME_LEN]; /* certs/NAME.pem (local) or pinned peer cert */
 	char e_key[MODEL_KEY_LEN];   /* "pkcs11:..." URI or NAME under keys/ */
 	char e_ca[MODEL_NAME_LEN];   /* remote: cas/NAME.pem as trust anchor ("" = any in cas/) */
 	char e_eap_id[MODEL_ID_LEN]; /* local EAP client identity ("" = IKE id) */
-	uint16_t e_port;             /* remote UDP port to initiate to (500) */
+	uint16_t e_port;             /* remote UDP port to initiate to (500); local: 0 */
 };
 
 /* A proposal as written and as parsed by crypto/'s proposal_parse(). */
@@ -147,10 +152,10 @@ struct model_conn {
 	struct model_end c_remote;
 	size_t c_n_props;
 	struct model_proposal c_props[MODEL_MAX_PROPS]; /* IKE */
-	uint32_t c_rekey_time;  /* IKE SA rekey, seconds (0 = never) */
-	uint32_t c_reauth_time; /* 0 = never */
-	uint32_t c_over_time;   /* hard limit after rekey/reauth time */
-	uint32_t c_dpd_delay;   /* 0 = off */
+	uint32_t c_rekey_time;                          /* IKE SA rekey, seconds (0 = never) */
+	uint32_t c_reauth_time;                         /* 0 = never */
+	uint32_t c_over_time;                           /* hard limit after rekey/reauth time */
+	uint32_t c_dpd_delay;                           /* 0 = off */
 	uint32_t c_dpd_timeout;
 	bool c_encap;           /* force UDP encapsulation (fake NAT-D) */
 	bool c_fragmentation;   /* RFC 7383 */
@@ -168,9 +173,10 @@ struct model_conn {
 
 /*
  * Parse and validate one connection document. name is the file name
- * without .json (it must match "name" when the document has one). On
- * success *out is a heap object (free with model_conn_free, which wipes
- * the PSK). Errors name the JSON path ("$.children[0].local_ts[2]").
+ * without .json (it must match "name" when the document has one; NULL:
+ * the document must have one). On success *out is a heap object (free
+ * with model_conn_free, which wipes the PSK). Errors name the JSON path
+ * ("$.children[0].local_ts[2]") and never quote the PSK.
  */
 int model_conn_parse(const char *json, size_t len, const char *name, struct model_conn **out,
 		     struct model_err *err);
@@ -178,9 +184,12 @@ int model_conn_parse(const char *json, size_t len, const char *name, struct mode
 int model_conn_load(const char *dir, const char *name, struct model_conn **out,
 		    struct model_err *err);
 void model_conn_free(struct model_conn *c);
-/* JSON for the API and palisadectl: everything but the PSK ("psk_set": true). */
+/* JSON for the API and palisadectl: everything but the PSK ("psk_set": true),
+ * otherwise in the shape model_conn_parse() reads (drop "psk_set", add
+ * "psk" if needed). free() the result; NULL on ENOMEM. */
 char *model_conn_to_json(const struct model_conn *c);
-/* Parse one traffic selector string (exported for tests and mgmtd). */
+/* Parse one traffic selector string (exported for tests and mgmtd);
+ * errbuf (may be NULL) says why it was refused. */
 int model_ts_parse(const char *s, struct model_ts *ts, char *errbuf, size_t errlen);
 /* The canonical string of a selector ("10.1.0.0/16[tcp/443]"). */
 int model_ts_format(const struct model_ts *ts, char *buf, size_t len);

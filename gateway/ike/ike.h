@@ -24,18 +24,18 @@
 
 #define IKE_HDR_LEN     28
 #define IKE_PLD_HDR_LEN 4
-#define IKE_CRITICAL    0x80 /* critical bit in the generic payload header */
+#define IKE_CRITICAL    0x80  /* critical bit in the generic payload header */
 #define IKE_MSG_MAX     65535 /* largest message we parse or build */
 
 /* Limits: input beyond them is refused with GW_E_RANGE, never allocated. */
-#define IKE_MAX_PAYLOADS  64  /* per message, outer and inner together */
-#define IKE_MAX_PROPOSALS 32  /* per SA payload */
-#define IKE_MAX_TRANSFORMS 64 /* per proposal */
-#define IKE_MAX_TS        32  /* per TS payload */
-#define IKE_MAX_CP_ATTRS  64  /* per CP payload */
-#define IKE_MAX_SPI_LEN   8   /* IKE SPIs in a proposal/notify/delete */
-#define IKE_NONCE_MIN     16  /* 2.10 */
-#define IKE_NONCE_MAX     256 /* 3.9 */
+#define IKE_MAX_PAYLOADS   64  /* per message, outer and inner together */
+#define IKE_MAX_PROPOSALS  32  /* per SA payload */
+#define IKE_MAX_TRANSFORMS 64  /* per proposal */
+#define IKE_MAX_TS         32  /* per TS payload */
+#define IKE_MAX_CP_ATTRS   64  /* per CP payload */
+#define IKE_MAX_SPI_LEN    8   /* IKE SPIs in a proposal/notify/delete */
+#define IKE_NONCE_MIN      16  /* 2.10 */
+#define IKE_NONCE_MAX      256 /* 3.9 */
 
 /*
  * Error detail for every parse and check failure: which payload, at which
@@ -51,8 +51,8 @@ struct ike_err {
 
 /* "SA payload at offset 28: proposal 1 claims 44 bytes, 20 left" */
 const char *ike_err_str(const struct ike_err *err, char *buf, size_t len);
-const char *ike_pld_name(uint8_t type);   /* "SA", "KE", ... "unknown" */
-const char *ike_exch_name(uint8_t exch);  /* "IKE_SA_INIT", ... */
+const char *ike_pld_name(uint8_t type);  /* "SA", "KE", ... "unknown" */
+const char *ike_exch_name(uint8_t exch); /* "IKE_SA_INIT", ... */
 const char *ike_notify_name(uint16_t type);
 
 /* 3.1 IKE header */
@@ -77,10 +77,10 @@ void ike_hdr_write(struct writer *wr, const struct ike_hdr *hdr);
 struct ike_pld {
 	uint8_t p_type;
 	bool p_critical;
-	bool p_in_sk;         /* came out of the SK (or reassembled SKF) payload */
+	bool p_in_sk;          /* came out of the SK (or reassembled SKF) payload */
 	const uint8_t *p_body; /* after the generic header */
-	size_t p_len;         /* body length */
-	size_t p_off;         /* offset of the generic header in the message */
+	size_t p_len;          /* body length */
+	size_t p_off;          /* offset of the generic header in the message */
 };
 
 struct ike_msg {
@@ -89,7 +89,7 @@ struct ike_msg {
 	struct ike_pld m_pld[IKE_MAX_PAYLOADS];
 	/* When the outer chain ends in SK or SKF: its index in m_pld and the
 	 * type of its first inner payload (the SK header's next-payload). */
-	int m_sk;             /* -1 if none */
+	int m_sk; /* -1 if none */
 	uint8_t m_sk_first;
 };
 
@@ -116,9 +116,9 @@ const struct ike_pld *ike_msg_find_notify(const struct ike_msg *msg, uint16_t nt
 /* ---- payload bodies (3.3 - 3.16) ---- */
 
 struct ike_transform {
-	uint8_t t_type;     /* enum ike_xf_type */
+	uint8_t t_type; /* enum ike_xf_type */
 	uint16_t t_id;
-	uint16_t t_keylen;  /* Key Length attribute in bits, 0 = absent */
+	uint16_t t_keylen;   /* Key Length attribute in bits, 0 = absent */
 	bool t_unknown_attr; /* carried an attribute we do not know (3.3.6: skip) */
 };
 
@@ -223,7 +223,7 @@ struct ike_pld_eap {
 
 /* RFC 7383 section 2.5: the SKF payload's own header fields. */
 struct ike_pld_skf {
-	uint16_t f_num;   /* 1-based */
+	uint16_t f_num; /* 1-based */
 	uint16_t f_total;
 	const uint8_t *f_data; /* IV | encrypted | ICV */
 	size_t f_len;
@@ -328,8 +328,8 @@ struct ike_sk_ops {
  * inner_first) and finish the message (ike_build_end). iv: NULL to let the
  * cipher make one, else sk_iv_len bytes to use (test vectors).
  */
-int ike_build_sk(struct ike_builder *b, uint8_t inner_first, const uint8_t *inner,
-		 size_t inner_len, const struct ike_sk_ops *ops, const uint8_t *iv);
+int ike_build_sk(struct ike_builder *b, uint8_t inner_first, const uint8_t *inner, size_t inner_len,
+		 const struct ike_sk_ops *ops, const uint8_t *iv);
 /*
  * Verify and decrypt the SK payload of a parsed message in place (buf is
  * the buffer msg was parsed from, writable), strip the padding and parse
@@ -355,10 +355,10 @@ int ike_msg_open_skf(struct ike_msg *msg, uint8_t *buf, size_t len, const struct
 		     struct ike_err *err);
 
 struct ike_frag_limits {
-	unsigned fl_max_frags;    /* most fragments per message */
-	size_t fl_max_total;      /* most reassembled bytes */
-	unsigned fl_timeout_ms;   /* a partial message older than this is dropped */
-	unsigned fl_max_pending;  /* messages under reassembly at once */
+	unsigned fl_max_frags;   /* most fragments per message */
+	size_t fl_max_total;     /* most reassembled bytes */
+	unsigned fl_timeout_ms;  /* a partial message older than this is dropped */
+	unsigned fl_max_pending; /* messages under reassembly at once */
 };
 
 /* Reassembly buffer, one per IKE SA (caller holds checkout). */
@@ -373,9 +373,9 @@ void ike_reasm_free(struct ike_reasm *r);
  * are ignored; a different total follows RFC 7383 2.6.1; limits give
  * GW_E_RANGE and drop the partial message.
  */
-int ike_reasm_add(struct ike_reasm *r, uint32_t msgid, const struct ike_pld_skf *f,
-		  uint8_t first, const uint8_t *plain, size_t plain_len, uint64_t now_ms,
-		  uint8_t **out, size_t *out_len, uint8_t *out_first);
+int ike_reasm_add(struct ike_reasm *r, uint32_t msgid, const struct ike_pld_skf *f, uint8_t first,
+		  const uint8_t *plain, size_t plain_len, uint64_t now_ms, uint8_t **out,
+		  size_t *out_len, uint8_t *out_first);
 /* Drop partial messages older than the timeout. */
 void ike_reasm_expire(struct ike_reasm *r, uint64_t now_ms);
 

@@ -15,10 +15,10 @@
 typedef void (*pool_fn)(void *arg);
 
 struct pool_stats {
-	uint64_t ps_jobs;     /* jobs run */
-	uint64_t ps_timers;   /* timers fired */
-	uint64_t ps_dropped;  /* refused because a queue was full */
-	uint64_t ps_pending;  /* queued now */
+	uint64_t ps_jobs;    /* jobs run */
+	uint64_t ps_timers;  /* timers fired */
+	uint64_t ps_dropped; /* refused because a queue was full */
+	uint64_t ps_pending; /* queued now */
 };
 
 struct pool;

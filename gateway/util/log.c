@@ -80,8 +80,8 @@ void log_msg(enum log_sub sub, int prio, const char *fmt, ...)
 		r = snprintf(line + n, sizeof(line) - n, ".%03ld ", ts.tv_nsec / 1000000);
 		n += r > 0 ? (size_t)r : 0;
 	}
-	r = snprintf(line + n, sizeof(line) - n, "[%s] %s: ",
-		     sub < LOG_SUB_MAX ? sub_names[sub] : "???",
+	r = snprintf(line + n, sizeof(line) - n,
+		     "[%s] %s: ", sub < LOG_SUB_MAX ? sub_names[sub] : "???",
 		     prio >= 0 && prio <= LOG_DEBUG ? level_names[prio] : "?");
 	n += r > 0 ? (size_t)r : 0;
 	va_start(ap, fmt);

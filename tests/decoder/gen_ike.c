@@ -21,11 +21,11 @@
 #include "sa/sa.h"
 #include "util/err.h"
 
-#define DIE(...)                                      \
-	do {                                          \
+#define DIE(...)                                          \
+	do {                                              \
 		fprintf(stderr, "gen_ike: " __VA_ARGS__); \
-		fputc('\n', stderr);                  \
-		exit(1);                              \
+		fputc('\n', stderr);                      \
+		exit(1);                                  \
 	} while (0)
 
 static const uint8_t addr_i[4] = { 192, 0, 2, 1 };
@@ -63,8 +63,8 @@ static size_t make_cert(uint8_t *out, size_t max)
 	X509_gmtime_adj(X509_getm_notBefore(x), 0);
 	X509_gmtime_adj(X509_getm_notAfter(x), 86400);
 	n = X509_get_subject_name(x);
-	X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, (const unsigned char *)"client.example.org",
-				   -1, -1, 0);
+	X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC,
+				   (const unsigned char *)"client.example.org", -1, -1, 0);
 	X509_set_issuer_name(x, n);
 	X509_set_pubkey(x, key);
 	if (!X509_sign(x, key, EVP_sha256()) || (len = i2d_X509(x, NULL)) <= 0 ||
@@ -299,8 +299,8 @@ static void inner_begin(struct ike_builder *b, struct writer *wr)
  * <SignedOctets>), SignedOctets = first message | peer's nonce |
  * prf(SK_p, ID body).
  */
-static void psk_auth(const struct flow *f, bool from_i, const struct ike_pld_id *id,
-		     uint8_t *out, size_t *out_len)
+static void psk_auth(const struct flow *f, bool from_i, const struct ike_pld_id *id, uint8_t *out,
+		     size_t *out_len)
 {
 	static const char psk[] = "decoder-test-psk-not-a-secret";
 	static const char pad[] = "Key Pad for IKEv2";
@@ -317,8 +317,8 @@ static void psk_auth(const struct flow *f, bool from_i, const struct ike_pld_id 
 	memcpy(octets, from_i ? f->f_init_req : f->f_init_rsp, mlen);
 	memcpy(octets + mlen, from_i ? f->f_nr : f->f_ni, 32);
 	if (prf_compute(prf, skp->data, skp->len, idbody, 4 + id->id_len, octets + mlen + 32) ||
-	    prf_compute(prf, (const uint8_t *)psk, strlen(psk), (const uint8_t *)pad,
-			strlen(pad), key) ||
+	    prf_compute(prf, (const uint8_t *)psk, strlen(psk), (const uint8_t *)pad, strlen(pad),
+			key) ||
 	    prf_compute(prf, key, n, octets, mlen + 32 + n, out))
 		DIE("prf failed");
 	*out_len = n;
@@ -343,7 +343,10 @@ static void child_payloads(struct ike_builder *b, const char *esp, uint32_t spi,
 				     { 10, 1, 255, 255 } };
 	tsr.ts[0] = (struct ike_ts){ IKE_TS_IPV4_ADDR_RANGE, 17, 53, 53, { 10, 2, 0, 0 },
 				     { 10, 2, 0, 255 } };
-	tsr.ts[1] = (struct ike_ts){ IKE_TS_IPV6_ADDR_RANGE, 0, 0, 65535,
+	tsr.ts[1] = (struct ike_ts){ IKE_TS_IPV6_ADDR_RANGE,
+				     0,
+				     0,
+				     65535,
 				     { 0x20, 0x01, 0x0d, 0xb8 },
 				     { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff,
 				       0xff, 0xff, 0xff, 0xff, 0xff } };

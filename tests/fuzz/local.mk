@@ -24,3 +24,69 @@ tests_fuzz_fuzz_ike_LDADD = $(FUZZ_IKE_LIBS)
 endif
 
 EXTRA_DIST += tests/fuzz/smoke.sh tests/fuzz/fuzz_ike.in
+
+# fuzz_conn: connection documents (api/model), with the to_json round trip
+# shared with the unit tests (tests/unit/model/conn_rt.c). fuzz_conn.dict
+# (the document's keys and keywords) speeds up longer runs: -dict=...
+FUZZ_CONN_SRCS = tests/fuzz/fuzz_conn.c tests/unit/model/conn_rt.c tests/unit/model/conn_rt.h
+FUZZ_CONN_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(OPENSSL_CFLAGS) -I$(top_srcdir)/tests/unit/model
+FUZZ_CONN_LIBS = api/model/libpalmodel.a gateway/crypto/libpalcrypto.a gateway/util/libpalutil.a \
+	$(JANSSON_LIBS) $(OPENSSL_LIBS)
+
+check_PROGRAMS += tests/fuzz/run_fuzz_conn
+TESTS += tests/fuzz/run_fuzz_conn
+tests_fuzz_run_fuzz_conn_SOURCES = $(FUZZ_CONN_SRCS) tests/fuzz/standalone.c
+tests_fuzz_run_fuzz_conn_CFLAGS = $(FUZZ_CONN_CFLAGS) -DFUZZ_CORPUS='"fuzz_conn.in"'
+tests_fuzz_run_fuzz_conn_LDADD = $(FUZZ_CONN_LIBS)
+
+if FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz_conn
+FUZZ_TARGETS += tests/fuzz/fuzz_conn
+tests_fuzz_fuzz_conn_SOURCES = $(FUZZ_CONN_SRCS)
+tests_fuzz_fuzz_conn_CFLAGS = $(FUZZ_CONN_CFLAGS)
+tests_fuzz_fuzz_conn_LDFLAGS = -fsanitize=fuzzer
+tests_fuzz_fuzz_conn_LDADD = $(FUZZ_CONN_LIBS)
+endif
+
+EXTRA_DIST += tests/fuzz/fuzz_conn.in tests/fuzz/fuzz_conn.dict
+
+# fuzz_config: gateway.json (api/model daemon settings)
+FUZZ_CONFIG_LIBS = api/model/libpalmodel.a gateway/crypto/libpalcrypto.a \
+	gateway/util/libpalutil.a $(JANSSON_LIBS) $(OPENSSL_LIBS)
+
+check_PROGRAMS += tests/fuzz/run_fuzz_config
+TESTS += tests/fuzz/run_fuzz_config
+tests_fuzz_run_fuzz_config_SOURCES = tests/fuzz/fuzz_config.c tests/fuzz/standalone.c
+tests_fuzz_run_fuzz_config_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) -DFUZZ_CORPUS='"fuzz_config.in"'
+tests_fuzz_run_fuzz_config_LDADD = $(FUZZ_CONFIG_LIBS)
+
+if FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz_config
+FUZZ_TARGETS += tests/fuzz/fuzz_config
+tests_fuzz_fuzz_config_SOURCES = tests/fuzz/fuzz_config.c
+tests_fuzz_fuzz_config_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
+tests_fuzz_fuzz_config_LDFLAGS = -fsanitize=fuzzer
+tests_fuzz_fuzz_config_LDADD = $(FUZZ_CONFIG_LIBS)
+endif
+
+EXTRA_DIST += tests/fuzz/fuzz_config.in
+
+# fuzz_esp: ESP decapsulation (gateway/datapath/esp.c, pkt.c).
+FUZZ_ESP_LIBS = gateway/datapath/libpaldatapath.a gateway/util/libpalutil.a $(DATAPATH_LIBS)
+
+check_PROGRAMS += tests/fuzz/run_fuzz_esp
+TESTS += tests/fuzz/run_fuzz_esp
+tests_fuzz_run_fuzz_esp_SOURCES = tests/fuzz/fuzz_esp.c tests/fuzz/standalone.c
+tests_fuzz_run_fuzz_esp_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) -DFUZZ_CORPUS='"fuzz_esp.in"'
+tests_fuzz_run_fuzz_esp_LDADD = $(FUZZ_ESP_LIBS)
+
+if FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz_esp
+FUZZ_TARGETS += tests/fuzz/fuzz_esp
+tests_fuzz_fuzz_esp_SOURCES = tests/fuzz/fuzz_esp.c
+tests_fuzz_fuzz_esp_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
+tests_fuzz_fuzz_esp_LDFLAGS = -fsanitize=fuzzer
+tests_fuzz_fuzz_esp_LDADD = $(FUZZ_ESP_LIBS)
+endif
+
+EXTRA_DIST += tests/fuzz/fuzz_esp.in

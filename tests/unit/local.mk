@@ -14,6 +14,7 @@ tests_unit_util_test_util_LDADD = $(UT_LDADD) gateway/util/libpalutil.a $(OPENSS
 
 include $(srcdir)/tests/unit/ike/local.mk
 include $(srcdir)/tests/unit/crypto/local.mk
+include $(srcdir)/tests/unit/datapath/local.mk
 include $(srcdir)/tests/unit/datapath/xfrm.mk
 
 check_PROGRAMS += tests/unit/model/test_model
@@ -29,3 +30,15 @@ tests_unit_pool_test_pool_SOURCES = tests/unit/pool/test_pool.c
 tests_unit_pool_test_pool_CFLAGS = $(UT_CFLAGS)
 tests_unit_pool_test_pool_LDADD = $(UT_LDADD) gateway/pool/libpalpool.a gateway/util/libpalutil.a \
 	$(OPENSSL_LIBS)
+
+include $(srcdir)/tests/unit/vectors/local.mk
+
+# api/model connections (conns/NAME.json) and traffic selectors
+check_PROGRAMS += tests/unit/model/test_conn
+TESTS += tests/unit/model/test_conn
+tests_unit_model_test_conn_SOURCES = tests/unit/model/test_conn.c tests/unit/model/test_conn_bad.c \
+	tests/unit/model/test_ts.c tests/unit/model/test_conn.h \
+	tests/unit/model/conn_rt.c tests/unit/model/conn_rt.h
+tests_unit_model_test_conn_CFLAGS = $(UT_CFLAGS) $(JANSSON_CFLAGS)
+tests_unit_model_test_conn_LDADD = $(UT_LDADD) api/model/libpalmodel.a \
+	gateway/crypto/libpalcrypto.a gateway/util/libpalutil.a $(JANSSON_LIBS) $(OPENSSL_LIBS)

@@ -87,7 +87,8 @@ static void test_bad(void)
 		CU_ASSERT_NOT_EQUAL(parse(bad[i].json, &gs, &err), 0);
 		CU_ASSERT_STRING_EQUAL(err.me_path, bad[i].path);
 		if (!strstr(err.me_msg, bad[i].msg_part)) {
-			fprintf(stderr, "case %zu: '%s' lacks '%s'\n", i, err.me_msg, bad[i].msg_part);
+			fprintf(stderr, "case %zu: '%s' lacks '%s'\n", i, err.me_msg,
+				bad[i].msg_part);
 			CU_FAIL("message does not name the problem");
 		}
 		CU_ASSERT_EQUAL(gs.gs_ike_port, 0x5a5a);

@@ -46,8 +46,8 @@ static void test_order_per_key(void)
 	for (int s = 0; s < N_JOBS; s++)
 		for (int k = 0; k < N_KEYS; k++) {
 			jobs[k][s] = (struct order_job){ &o, k, s };
-			CU_ASSERT_EQUAL(pool_submit(p, (uint64_t)k * 0x9e3779b97f4a7c15ULL, order_fn,
-						    &jobs[k][s]),
+			CU_ASSERT_EQUAL(pool_submit(p, (uint64_t)k * 0x9e3779b97f4a7c15ULL,
+						    order_fn, &jobs[k][s]),
 					0);
 		}
 	pool_free(p); /* runs every queued job before it returns */

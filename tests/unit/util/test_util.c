@@ -125,7 +125,8 @@ static void test_log_escape(void)
 {
 	char out[32];
 
-	CU_ASSERT_STRING_EQUAL(log_escape(out, sizeof(out), "ab\n\x01z\\", 6), "ab\\x0a\\x01z\\x5c");
+	CU_ASSERT_STRING_EQUAL(log_escape(out, sizeof(out), "ab\n\x01z\\", 6),
+			       "ab\\x0a\\x01z\\x5c");
 	CU_ASSERT_STRING_EQUAL(log_escape(out, 5, "abcdefgh", 8), "abcd");
 	CU_ASSERT_STRING_EQUAL(log_escape(out, 6, "a\xff", 2), "a\\xff");
 	CU_ASSERT_STRING_EQUAL(log_escape(out, 5, "a\xff", 2), "a");

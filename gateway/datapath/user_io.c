@@ -1,0 +1,650 @@
+/*
+ * user_io.c: the userspace ESP packet paths. Per packet: no allocation,
+ * no lock but the SA's own (crypto context, replay window); the SA and
+ * policy tables are read through a published snapshot (user_table.h).
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <netinet/in.h>
+
+#include "datapath/esp.h"
+#include "datapath/pkt.h"
+#include "datapath/user_io.h"
+#include "util/err.h"
+#include "util/log.h"
+#include "util/reader.h"
+
+#define ACQUIRE_EVERY 30 /* seconds between acquires of one policy (XFRM: acq_expires) */
+/* Room for one in6_pktinfo (or in_pktinfo) control message: CMSG_SPACE(20)
+ * is 40 on LP64; a constant keeps the struct fixed-size for every compiler. */
+#define CMSG_BUF 64
+
+enum { EV_STOP, EV_TUN, EV_RAW4, EV_RAW6 };
+
+/* What one pass over packets works with: a worker's or a caller's. */
+struct user_ctx {
+	struct dp_user *x_u;
+	const struct user_snap *x_sn;
+	unsigned x_crypto; /* esp_sa context index */
+	int x_tunfd;
+	struct user_ctrs *x_ctrs;
+	bool x_shared; /* x_ctrs written by several threads */
+	uint64_t x_now;
+	_Atomic uint64_t *x_log_at;
+};
+
+/* An ESP packet ready for sendmmsg. */
+struct user_tx {
+	int tx_fd;
+	union {
+		struct sockaddr_in v4;
+		struct sockaddr_in6 v6;
+	} tx_dst;
+	socklen_t tx_dlen;
+	struct iovec tx_iov;
+	union {
+		char c_buf[CMSG_BUF];
+		size_t c_align; /* cmsghdr alignment (its own type ends in a flexible array) */
+	} tx_cmsg;
+	size_t tx_clen;
+};
+
+static void ctr_inc(struct user_ctx *x, enum user_ctr_id id, uint64_t n)
+{
+	_Atomic uint64_t *c = &x->x_ctrs->c_v[id];
+
+	if (x->x_shared)
+		atomic_fetch_add_explicit(c, n, memory_order_relaxed);
+	else
+		atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n,
+				      memory_order_relaxed);
+}
+
+/* At most one line a second per thread for what a peer can trigger. */
+static bool log_ok(struct user_ctx *x)
+{
+	if (atomic_load_explicit(x->x_log_at, memory_order_relaxed) == x->x_now)
+		return false;
+	return atomic_exchange(x->x_log_at, x->x_now) != x->x_now;
+}
+
+static void addr_set(struct dp_addr *a, int family, const void *p)
+{
+	memset(a, 0, sizeof(*a));
+	a->a_family = family;
+	memcpy(a->a_addr, p, family == AF_INET ? 4 : 16);
+}
+
+/* ---- inbound: ESP -> TUN ---- */
+
+static int tun_write(struct user_ctx *x, struct iovec *iov, int n)
+{
+	if (writev(x->x_tunfd, iov, n) < 0) {
+		ctr_inc(x, UC_IO_ERRORS, 1);
+		return GW_E_IO;
+	}
+	ctr_inc(x, UC_RX_OK, 1);
+	return 0;
+}
+
+/* RFC 4301 section 5.2 step 4 (selectors), then out to the TUN device;
+ * transport mode first rebuilds the IP header ESP replaced. */
+static int in_deliver(struct user_ctx *x, const struct user_sa *sa, uint8_t *pl,
+		      const struct esp_pkt *res, const struct dp_addr *src,
+		      const struct dp_addr *dst, bool encap)
+{
+	uint8_t hdr[PKT_IP6_HDR];
+	struct iovec iov[2];
+	struct pkt_flow f;
+	size_t hl;
+
+	if (sa->us_mode == DP_MODE_TUNNEL) {
+		if (pkt_parse(pl, res->ep_len, &f) < 0) {
+			ctr_inc(x, UC_MALFORMED, 1);
+			return GW_E_PARSE;
+		}
+		hl = 0;
+	} else {
+		if (!(hl = pkt_build_hdr(hdr, src->a_family, src->a_addr, dst->a_addr, res->ep_nh,
+					 res->ep_len))) {
+			ctr_inc(x, UC_MALFORMED, 1);
+			return GW_E_PARSE;
+		}
+		if (encap)
+			pkt_fix_l4_csum(src->a_family, src->a_addr, dst->a_addr, res->ep_nh, pl,
+					res->ep_len);
+		pkt_flow_l4(&f, src->a_family, src->a_addr, dst->a_addr, res->ep_nh, pl,
+			    res->ep_len);
+	}
+	if (!user_snap_in_allowed(x->x_sn, sa, &f)) {
+		ctr_inc(x, UC_POLICY, 1);
+		return GW_E_STATE;
+	}
+	iov[0].iov_base = hdr;
+	iov[0].iov_len = hl;
+	iov[1].iov_base = pl;
+	iov[1].iov_len = res->ep_len;
+	return tun_write(x, hl ? iov : iov + 1, hl ? 2 : 1);
+}
+
+static int in_error(struct user_ctx *x, int r, uint32_t spi)
+{
+	switch (r) {
+	case GW_E_EXISTS:
+		ctr_inc(x, UC_REPLAY, 1);
+		break;
+	case GW_E_AUTH:
+		ctr_inc(x, UC_INTEGRITY, 1);
+		if (log_ok(x))
+			log_info(LOG_SUB_ESP, "SPI 0x%08x: ICV mismatch, dropped", spi);
+		break;
+	case GW_E_STATE:
+		ctr_inc(x, UC_EXPIRED, 1);
+		break;
+	default:
+		ctr_inc(x, UC_MALFORMED, 1);
+	}
+	return r;
+}
+
+/* One ESP packet (SPI first) that arrived for dst; encap: in UDP. */
+static int in_one(struct user_ctx *x, uint8_t *esp, size_t len, const struct dp_addr *src,
+		  const struct dp_addr *dst, bool encap)
+{
+	struct esp_pkt res;
+	struct user_sa *sa;
+	uint32_t spi;
+	int r;
+
+	ctr_inc(x, UC_RX_ESP, 1);
+	if (esp_peek_spi(esp, len, &spi) < 0) {
+		ctr_inc(x, UC_MALFORMED, 1);
+		return GW_E_PARSE;
+	}
+	sa = user_snap_in(x->x_sn, spi, dst);
+	if (!sa || (sa->us_encap_dport != 0) != encap) {
+		ctr_inc(x, UC_NO_SA, 1);
+		if (log_ok(x))
+			log_info(LOG_SUB_ESP, "no SA for SPI 0x%08x%s, dropped", spi,
+				 sa ? " (encapsulation differs)" : "");
+		return GW_E_NOTFOUND;
+	}
+	if ((r = esp_decap(sa->us_esp, x->x_crypto, esp, len, x->x_now, &res)) < 0)
+		return in_error(x, r, spi);
+	if (res.ep_nh == ESP_NH_NONE) {
+		ctr_inc(x, UC_DUMMY, 1);
+		return 0;
+	}
+	return in_deliver(x, sa, esp + res.ep_off, &res, src, dst, encap);
+}
+
+/* RFC 791: a raw IPv4 socket hands us the IP header too. */
+static void in_raw4(struct user_ctx *x, uint8_t *p, size_t len)
+{
+	struct dp_addr src, dst;
+	struct reader rd;
+	uint8_t ihl;
+	const uint8_t *s, *d;
+
+	rd_init(&rd, p, len);
+	ihl = (uint8_t)((rd_u8(&rd) & 0x0f) * 4u);
+	rd_skip(&rd, 11);
+	s = rd_bytes(&rd, 4);
+	d = rd_bytes(&rd, 4);
+	if (!rd_ok(&rd) || ihl < PKT_IP4_HDR || ihl > len) {
+		ctr_inc(x, UC_RX_ESP, 1);
+		ctr_inc(x, UC_MALFORMED, 1);
+		return;
+	}
+	addr_set(&src, AF_INET, s);
+	addr_set(&dst, AF_INET, d);
+	in_one(x, p + ihl, len - ihl, &src, &dst, false);
+}
+
+static bool in_raw6_dst(struct msghdr *mh, struct dp_addr *dst)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
+		if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+			struct in6_pktinfo pi;
+
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			addr_set(dst, AF_INET6, &pi.ipi6_addr);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Per-message receive metadata: the sender (IPv6) and our address. */
+struct rx_meta {
+	struct sockaddr_in6 rm_from;
+	union {
+		char c_buf[CMSG_BUF];
+		size_t c_align; /* cmsghdr alignment (its own type ends in a flexible array) */
+	} rm_ctl;
+};
+
+static void in_batch(struct user_worker *w, struct user_ctx *x, int fd, int family)
+{
+	struct mmsghdr mm[USER_BATCH];
+	struct iovec iov[USER_BATCH];
+	struct rx_meta meta[USER_BATCH];
+	int n;
+
+	memset(mm, 0, sizeof(mm));
+	for (int i = 0; i < USER_BATCH; i++) {
+		iov[i].iov_base = w->w_in + (size_t)i * USER_BUF;
+		iov[i].iov_len = USER_BUF;
+		mm[i].msg_hdr.msg_iov = &iov[i];
+		mm[i].msg_hdr.msg_iovlen = 1;
+		mm[i].msg_hdr.msg_name = &meta[i].rm_from;
+		mm[i].msg_hdr.msg_namelen = sizeof(meta[i].rm_from);
+		mm[i].msg_hdr.msg_control = meta[i].rm_ctl.c_buf;
+		mm[i].msg_hdr.msg_controllen = sizeof(meta[i].rm_ctl.c_buf);
+	}
+	if ((n = recvmmsg(fd, mm, USER_BATCH, MSG_DONTWAIT, NULL)) <= 0)
+		return;
+	for (int i = 0; i < n; i++) {
+		struct msghdr *mh = &mm[i].msg_hdr;
+		uint8_t *p = iov[i].iov_base;
+		struct dp_addr src, dst;
+
+		if (mh->msg_flags & MSG_TRUNC) {
+			ctr_inc(x, UC_RX_ESP, 1);
+			ctr_inc(x, UC_MALFORMED, 1);
+		} else if (family == AF_INET) {
+			in_raw4(x, p, mm[i].msg_len);
+		} else if (in_raw6_dst(mh, &dst)) {
+			/* RFC 3542: an IPv6 raw socket gives the payload only. */
+			addr_set(&src, AF_INET6, &meta[i].rm_from.sin6_addr);
+			in_one(x, p, mm[i].msg_len, &src, &dst, false);
+		}
+	}
+}
+
+/* ---- outbound: TUN -> ESP ---- */
+
+static void tx_pktinfo(struct user_tx *tx, const struct dp_addr *src)
+{
+	struct msghdr mh = { .msg_control = tx->tx_cmsg.c_buf,
+			     .msg_controllen = sizeof(tx->tx_cmsg.c_buf) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+
+	if (src->a_family == AF_INET) {
+		struct in_pktinfo pi = { 0 };
+
+		memcpy(&pi.ipi_spec_dst, src->a_addr, 4);
+		c->cmsg_level = IPPROTO_IP;
+		c->cmsg_type = IP_PKTINFO;
+		c->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+		tx->tx_clen = CMSG_SPACE(sizeof(pi));
+	} else {
+		struct in6_pktinfo pi = { 0 };
+
+		memcpy(&pi.ipi6_addr, src->a_addr, 16);
+		c->cmsg_level = IPPROTO_IPV6;
+		c->cmsg_type = IPV6_PKTINFO;
+		c->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+		tx->tx_clen = CMSG_SPACE(sizeof(pi));
+	}
+}
+
+/* Raw ESP (IP protocol 50) or ESP-in-UDP (RFC 3948) from the IKE port. */
+static int tx_prepare(struct user_ctx *x, const struct user_sa *sa, uint8_t *esp, size_t len,
+		      struct user_tx *tx)
+{
+	const struct dp_user *u = x->x_u;
+	bool encap = sa->us_encap_dport != 0, v4 = sa->us_dst.a_family == AF_INET;
+	uint16_t port = htons(encap ? sa->us_encap_dport : 0);
+
+	tx->tx_fd = encap ? (v4 ? u->u_udp4 : u->u_udp6) : (v4 ? u->u_raw4 : u->u_raw6);
+	if (tx->tx_fd < 0) {
+		ctr_inc(x, UC_IO_ERRORS, 1);
+		return GW_E_IO;
+	}
+	memset(&tx->tx_dst, 0, sizeof(tx->tx_dst));
+	if (v4) {
+		tx->tx_dst.v4.sin_family = AF_INET;
+		tx->tx_dst.v4.sin_port = port;
+		memcpy(&tx->tx_dst.v4.sin_addr, sa->us_dst.a_addr, 4);
+		tx->tx_dlen = sizeof(tx->tx_dst.v4);
+	} else {
+		tx->tx_dst.v6.sin6_family = AF_INET6;
+		tx->tx_dst.v6.sin6_port = port;
+		memcpy(&tx->tx_dst.v6.sin6_addr, sa->us_dst.a_addr, 16);
+		tx->tx_dlen = sizeof(tx->tx_dst.v6);
+	}
+	tx->tx_clen = 0;
+	if (sa->us_src.a_family == sa->us_dst.a_family && !user_addr_is_zero(&sa->us_src))
+		tx_pktinfo(tx, &sa->us_src);
+	tx->tx_iov.iov_base = esp;
+	tx->tx_iov.iov_len = len;
+	return 0;
+}
+
+static void send_all(struct user_ctx *x, int fd, struct mmsghdr *mm, size_t k)
+{
+	size_t sent = 0;
+
+	while (sent < k) {
+		int r = sendmmsg(fd, mm + sent, (unsigned)(k - sent), 0);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			/* The first message failed: count it, go on with the rest. */
+			ctr_inc(x, UC_IO_ERRORS, 1);
+			if (log_ok(x))
+				log_warn(LOG_SUB_ESP, "sending ESP: %s", strerror(errno));
+			sent++;
+			continue;
+		}
+		ctr_inc(x, UC_TX_ESP, (uint64_t)r);
+		sent += (size_t)r;
+	}
+}
+
+/* One sendmmsg per socket for the packets of a batch. */
+static void tx_flush(struct user_ctx *x, struct user_tx *tx, size_t n)
+{
+	struct mmsghdr mm[USER_BATCH];
+	bool done[USER_BATCH] = { false };
+
+	for (size_t i = 0; i < n; i++) {
+		size_t k = 0;
+
+		if (done[i])
+			continue;
+		for (size_t j = i; j < n; j++) {
+			struct msghdr *mh = &mm[k].msg_hdr;
+
+			if (done[j] || tx[j].tx_fd != tx[i].tx_fd)
+				continue;
+			done[j] = true;
+			memset(&mm[k], 0, sizeof(mm[k]));
+			mh->msg_name = &tx[j].tx_dst;
+			mh->msg_namelen = tx[j].tx_dlen;
+			mh->msg_iov = &tx[j].tx_iov;
+			mh->msg_iovlen = 1;
+			mh->msg_control = tx[j].tx_clen ? tx[j].tx_cmsg.c_buf : NULL;
+			mh->msg_controllen = tx[j].tx_clen;
+			k++;
+		}
+		send_all(x, tx[i].tx_fd, mm, k);
+	}
+}
+
+/* The packet's own selector, for DP_EV_ACQUIRE (RFC 4301 section 5.1). */
+static void flow_selector(const struct pkt_flow *f, struct dp_selector *sel)
+{
+	size_t alen = f->pf_family == AF_INET ? 4 : 16;
+
+	memset(sel, 0, sizeof(*sel));
+	sel->s_family = f->pf_family;
+	sel->s_src.a_family = sel->s_dst.a_family = f->pf_family;
+	memcpy(sel->s_src.a_addr, f->pf_src, alen);
+	memcpy(sel->s_dst.a_addr, f->pf_dst, alen);
+	sel->s_src_plen = sel->s_dst_plen = (uint8_t)(alen * 8);
+	sel->s_proto = f->pf_proto;
+	if (f->pf_ports) {
+		sel->s_sport = f->pf_sport;
+		sel->s_dport = f->pf_dport;
+		sel->s_sport_mask = sel->s_dport_mask = 0xffff;
+	}
+}
+
+/* Traffic hit a trap policy with no SA: ask IKE for one, once per
+ * ACQUIRE_EVERY seconds per policy (XFRM keeps a larval state as long). */
+static void acquire(struct user_ctx *x, const struct user_polent *pe, const struct pkt_flow *f)
+{
+	const struct dp_policy *p = &pe->pe_pol->up_pol;
+	uint64_t last = atomic_load(&pe->pe_pol->up_acquire_at);
+	struct dp_event ev;
+
+	if ((last && x->x_now < last + ACQUIRE_EVERY) || !x->x_u->u_cfg.c_event ||
+	    !atomic_compare_exchange_strong(&pe->pe_pol->up_acquire_at, &last, x->x_now))
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.ev_type = DP_EV_ACQUIRE;
+	ev.ev_reqid = p->p_reqid;
+	flow_selector(f, &ev.ev_sel);
+	if (!user_addr_is_zero(&p->p_tmpl_dst))
+		ev.ev_dst = p->p_tmpl_dst;
+	else
+		ev.ev_dst = ev.ev_sel.s_dst;
+	x->x_u->u_cfg.c_event(x->x_u->u_cfg.c_event_arg, &ev);
+}
+
+/* The IP packet at buf + USER_HEADROOM: policy, SA, ESP, destination. */
+static int out_one(struct user_ctx *x, uint8_t *buf, size_t len, struct user_tx *tx)
+{
+	const struct user_polent *pe;
+	const struct user_sa *sa;
+	struct esp_pkt res;
+	struct pkt_flow f;
+	int r;
+
+	if (pkt_parse(buf + USER_HEADROOM, len, &f) < 0) {
+		ctr_inc(x, UC_MALFORMED, 1);
+		return GW_E_PARSE;
+	}
+	if (!(pe = user_snap_out(x->x_sn, &f))) {
+		ctr_inc(x, UC_NO_POLICY, 1);
+		return GW_E_NOTFOUND;
+	}
+	sa = pe->pe_sa;
+	if (!sa || esp_sa_dead(sa->us_esp)) {
+		ctr_inc(x, UC_NO_SA_OUT, 1);
+		if (pe->pe_pol->up_pol.p_trap)
+			acquire(x, pe, &f);
+		return GW_E_NOTFOUND;
+	}
+	r = esp_encap(sa->us_esp, x->x_crypto, buf, USER_BUF, USER_HEADROOM, len, x->x_now, &res);
+	if (r < 0) {
+		ctr_inc(x, r == GW_E_STATE ? UC_EXPIRED : UC_MALFORMED, 1);
+		return r;
+	}
+	return tx_prepare(x, sa, buf + res.ep_off, res.ep_len, tx);
+}
+
+static void out_batch(struct user_worker *w, struct user_ctx *x)
+{
+	struct user_tx tx[USER_BATCH];
+	size_t n = 0;
+
+	for (int reads = 0; reads < USER_BATCH; reads++) {
+		uint8_t *buf = w->w_out + n * USER_BUF;
+		ssize_t l = read(x->x_tunfd, buf + USER_HEADROOM,
+				 USER_BUF - USER_HEADROOM - ESP_TAILROOM);
+
+		if (l <= 0)
+			break;
+		if (out_one(x, buf, (size_t)l, &tx[n]) == 0)
+			n++;
+	}
+	tx_flush(x, tx, n);
+}
+
+/* ---- threads ---- */
+
+static void *worker_main(void *arg)
+{
+	struct user_worker *w = arg;
+	struct dp_user *u = w->w_u;
+	struct user_ctx x = { .x_u = u,
+			      .x_crypto = w->w_idx,
+			      .x_tunfd = tun_fd(u->u_tun, w->w_idx),
+			      .x_ctrs = &w->w_ctrs,
+			      .x_log_at = &w->w_log_at };
+	struct epoll_event evs[4];
+
+	for (;;) {
+		int n = epoll_wait(w->w_ep, evs, 4, -1);
+		bool stop = false;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		x.x_now = (uint64_t)time(NULL);
+		x.x_sn = user_table_enter(u->u_tab, w->w_idx);
+		for (int i = 0; i < n; i++) {
+			switch (evs[i].data.u32) {
+			case EV_STOP:
+				stop = true;
+				break;
+			case EV_TUN:
+				out_batch(w, &x);
+				break;
+			case EV_RAW4:
+				in_batch(w, &x, u->u_raw4, AF_INET);
+				break;
+			case EV_RAW6:
+				in_batch(w, &x, u->u_raw6, AF_INET6);
+				break;
+			}
+		}
+		user_table_leave(u->u_tab, w->w_idx);
+		if (stop)
+			break;
+	}
+	return NULL;
+}
+
+static void *hk_main(void *arg)
+{
+	struct dp_user *u = arg;
+	struct pollfd pfd = { .fd = u->u_stopfd, .events = POLLIN };
+
+	for (;;) {
+		int r = poll(&pfd, 1, 1000);
+
+		if (r > 0)
+			break;
+		if (r == 0)
+			user_table_expire(u->u_tab, (uint64_t)time(NULL));
+	}
+	return NULL;
+}
+
+static int ep_add(int ep, int fd, uint32_t tag, uint32_t flags)
+{
+	struct epoll_event ev = { .events = EPOLLIN | flags, .data.u32 = tag };
+
+	if (fd < 0)
+		return 0;
+	return epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) < 0 ? GW_E_IO : 0;
+}
+
+static int worker_init(struct dp_user *u, struct user_worker *w, unsigned idx)
+{
+	w->w_u = u;
+	w->w_idx = idx;
+	w->w_out = malloc((size_t)USER_BATCH * USER_BUF);
+	w->w_in = malloc((size_t)USER_BATCH * USER_BUF);
+	if (!w->w_out || !w->w_in)
+		return GW_E_NOMEM;
+	if ((w->w_ep = epoll_create1(EPOLL_CLOEXEC)) < 0)
+		return GW_E_IO;
+	/* Workers take turns on the raw sockets: one wakes per packet. */
+	if (ep_add(w->w_ep, u->u_stopfd, EV_STOP, 0) < 0 ||
+	    ep_add(w->w_ep, tun_fd(u->u_tun, idx), EV_TUN, 0) < 0 ||
+	    ep_add(w->w_ep, u->u_raw4, EV_RAW4, EPOLLEXCLUSIVE) < 0 ||
+	    ep_add(w->w_ep, u->u_raw6, EV_RAW6, EPOLLEXCLUSIVE) < 0)
+		return GW_E_IO;
+	if (pthread_create(&w->w_thread, NULL, worker_main, w) != 0)
+		return GW_E_NOMEM;
+	w->w_started = true;
+	return 0;
+}
+
+int user_io_start(struct dp_user *u)
+{
+	int r;
+
+	for (unsigned i = 0; i < u->u_nw; i++) {
+		u->u_w[i].w_ep = -1;
+		if ((r = worker_init(u, &u->u_w[i], i)) < 0)
+			return r;
+	}
+	if (pthread_create(&u->u_hk, NULL, hk_main, u) != 0)
+		return GW_E_NOMEM;
+	u->u_hk_started = true;
+	return 0;
+}
+
+void user_io_stop(struct dp_user *u)
+{
+	uint64_t one = 1;
+
+	if (u->u_stopfd >= 0 && write(u->u_stopfd, &one, sizeof(one)) < 0)
+		log_err(LOG_SUB_ESP, "stopping packet threads: %s", strerror(errno));
+	for (unsigned i = 0; u->u_w && i < u->u_nw; i++) {
+		struct user_worker *w = &u->u_w[i];
+
+		if (w->w_started)
+			pthread_join(w->w_thread, NULL);
+		if (w->w_ep >= 0)
+			close(w->w_ep);
+		free(w->w_out);
+		free(w->w_in);
+		w->w_started = false;
+		w->w_ep = -1;
+		w->w_out = w->w_in = NULL;
+	}
+	if (u->u_hk_started)
+		pthread_join(u->u_hk, NULL);
+	u->u_hk_started = false;
+}
+
+int user_io_input_udp(struct dp_user *u, uint8_t *pkt, size_t len, const struct dp_addr *src,
+		      const struct dp_addr *dst)
+{
+	unsigned h = (unsigned)((uintptr_t)pthread_self() >> 8), slot;
+	struct user_ctx x = { .x_u = u,
+			      .x_crypto = u->u_nw + h % USER_EXT_CTX,
+			      .x_tunfd = tun_fd(u->u_tun, h % tun_queues(u->u_tun)),
+			      .x_ctrs = &u->u_ext,
+			      .x_shared = true,
+			      .x_now = (uint64_t)time(NULL),
+			      .x_log_at = &u->u_log_at };
+	int r;
+
+	x.x_sn = user_table_enter_any(u->u_tab, &slot);
+	r = in_one(&x, pkt, len, src, dst, true);
+	user_table_leave(u->u_tab, slot);
+	return r;
+}
+
+void user_io_counters(struct dp_user *u, struct dp_user_counters *c)
+{
+	uint64_t v[UC_MAX] = { 0 };
+
+	for (int i = 0; i < UC_MAX; i++) {
+		v[i] = atomic_load(&u->u_ext.c_v[i]);
+		for (unsigned k = 0; k < u->u_nw; k++)
+			v[i] += atomic_load(&u->u_w[k].w_ctrs.c_v[i]);
+	}
+	c->uc_rx_esp = v[UC_RX_ESP];
+	c->uc_rx_ok = v[UC_RX_OK];
+	c->uc_tx_esp = v[UC_TX_ESP];
+	c->uc_no_sa = v[UC_NO_SA];
+	c->uc_malformed = v[UC_MALFORMED];
+	c->uc_replay = v[UC_REPLAY];
+	c->uc_integrity = v[UC_INTEGRITY];
+	c->uc_expired = v[UC_EXPIRED];
+	c->uc_dummy = v[UC_DUMMY];
+	c->uc_policy = v[UC_POLICY];
+	c->uc_no_policy = v[UC_NO_POLICY];
+	c->uc_no_sa_out = v[UC_NO_SA_OUT];
+	c->uc_io_errors = v[UC_IO_ERRORS];
+}

@@ -1,0 +1,89 @@
+/*
+ * user_io.h: the userspace backend's state and packet threads, internal to
+ * datapath/ (userspace.c opens and configures, user_io.c moves packets).
+ * Worker i owns TUN queue i and reader slot i: it reads packets from its
+ * queue, encapsulates and sends them in batches (sendmmsg), and takes
+ * turns with the other workers on the raw ESP sockets (recvmmsg,
+ * EPOLLEXCLUSIVE), writing what it decapsulates to its queue.
+ */
+#ifndef PAL_DATAPATH_USER_IO_H
+#define PAL_DATAPATH_USER_IO_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "datapath/datapath.h"
+#include "datapath/tun.h"
+#include "datapath/user_table.h"
+#include "datapath/userspace.h"
+
+#define USER_BATCH       32
+#define USER_HEADROOM    64 /* >= ESP_HEADROOM, keeps the inner packet aligned */
+#define USER_BUF         (65536 + 256)
+#define USER_MAX_WORKERS 16
+#define USER_EXT_CTX     4 /* crypto contexts per SA for callers of dp_esp_input_udp */
+
+enum user_ctr_id {
+	UC_RX_ESP,
+	UC_RX_OK,
+	UC_TX_ESP,
+	UC_NO_SA,
+	UC_MALFORMED,
+	UC_REPLAY,
+	UC_INTEGRITY,
+	UC_EXPIRED,
+	UC_DUMMY,
+	UC_POLICY,
+	UC_NO_POLICY,
+	UC_NO_SA_OUT,
+	UC_IO_ERRORS,
+	UC_MAX
+};
+
+struct user_ctrs {
+	_Atomic uint64_t c_v[UC_MAX];
+} __attribute__((aligned(64)));
+
+struct dp_user;
+
+struct user_worker {
+	struct dp_user *w_u;
+	unsigned w_idx;
+	pthread_t w_thread;
+	bool w_started;
+	int w_ep;                /* epoll: TUN queue, raw sockets, stop */
+	uint8_t *w_out;          /* USER_BATCH buffers of USER_BUF: TUN -> ESP */
+	uint8_t *w_in;           /* USER_BATCH buffers of USER_BUF: ESP -> TUN */
+	struct user_ctrs w_ctrs; /* written by this worker only */
+	_Atomic uint64_t w_log_at;
+};
+
+struct dp_user {
+	struct dp_config u_cfg;
+	struct user_table *u_tab;
+	struct tun *u_tun;
+	int u_raw4, u_raw6; /* ours */
+	int u_udp4, u_udp6; /* the IKE daemon's (cfg), not ours */
+	int u_stopfd;       /* eventfd: readable = stop */
+	unsigned u_nw;
+	struct user_worker *u_w;
+	pthread_t u_hk; /* housekeeping: time lifetimes, expired SAs */
+	bool u_hk_started;
+	struct user_ctrs u_ext; /* dp_esp_input_udp callers, shared */
+	_Atomic uint64_t u_log_at;
+	pthread_mutex_t u_lock; /* writers: routes, SPI reservations */
+	struct user_spi_rsv *u_rsv;
+};
+
+/* Starts the workers and the housekeeping thread. */
+int user_io_start(struct dp_user *u);
+/* Stops and joins them (safe on a partial start). */
+void user_io_stop(struct dp_user *u);
+/* dp_esp_input_udp() for any thread. */
+int user_io_input_udp(struct dp_user *u, uint8_t *pkt, size_t len, const struct dp_addr *src,
+		      const struct dp_addr *dst);
+void user_io_counters(struct dp_user *u, struct dp_user_counters *c);
+
+#endif

@@ -1,0 +1,99 @@
+/*
+ * user_table.h: the userspace backend's SA and policy tables, internal to
+ * datapath/. Packet threads read an immutable snapshot published through
+ * one atomic pointer (no lock, no allocation per packet); writers (under
+ * one mutex) build a new snapshot, publish it and wait until every reader
+ * has left the old one before freeing it (epoch-based reclamation, as in
+ * RCU). A reader section must not call back into the writer functions.
+ */
+#ifndef PAL_DATAPATH_USER_TABLE_H
+#define PAL_DATAPATH_USER_TABLE_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "datapath/datapath.h"
+#include "datapath/esp.h"
+#include "datapath/pkt.h"
+
+#define USER_RD_SLOTS 64 /* concurrent readers: packet threads + callers of esp_input_udp */
+
+/* One direction of an SA: the ESP state plus where its packets go. A
+ * dp_sa_update() replaces the wrapper and keeps the esp_sa. */
+struct user_sa {
+	struct esp_sa *us_esp;
+	uint32_t us_spi;
+	bool us_inbound;
+	enum dp_mode us_mode;
+	struct dp_addr us_src;
+	struct dp_addr us_dst;
+	uint16_t us_encap_sport;
+	uint16_t us_encap_dport;
+	uint32_t us_reqid;
+	struct dp_selector us_sel;
+	uint64_t us_serial; /* add order: the newest SA of a policy wins */
+};
+
+struct user_pol {
+	struct dp_policy up_pol;
+	_Atomic uint64_t up_acquire_at; /* last DP_EV_ACQUIRE, unix seconds */
+};
+
+/* An outbound policy and the SA it resolved to in this snapshot. */
+struct user_polent {
+	struct user_pol *pe_pol;
+	struct user_sa *pe_sa; /* NULL: no SA yet (trap: acquire) */
+};
+
+struct user_snap {
+	struct user_sa **sn_in; /* inbound SAs: open addressing on the SPI */
+	size_t sn_in_mask;
+	struct user_polent *sn_out; /* by priority, then age */
+	size_t sn_nout;
+	struct user_pol **sn_inpol; /* IN and FWD policies */
+	size_t sn_ninpol;
+	struct user_sa **sn_all;
+	size_t sn_nall;
+};
+
+struct user_table;
+
+int user_table_new(struct user_table **out);
+/* Frees every SA and policy still in the table. No readers may remain. */
+void user_table_free(struct user_table *t);
+
+/* Reader slots: [0, n) are reserved for packet threads (one each); the
+ * rest are shared by other callers (user_table_enter_any). */
+int user_table_reserve(struct user_table *t, unsigned n);
+const struct user_snap *user_table_enter(struct user_table *t, unsigned slot);
+const struct user_snap *user_table_enter_any(struct user_table *t, unsigned *slot);
+void user_table_leave(struct user_table *t, unsigned slot);
+
+/* Snapshot lookups (inside a reader section). */
+struct user_sa *user_snap_in(const struct user_snap *sn, uint32_t spi, const struct dp_addr *dst);
+const struct user_polent *user_snap_out(const struct user_snap *sn, const struct pkt_flow *f);
+/* RFC 4301 section 5.2 step 4: the decapsulated packet must be one the
+ * SA's selector and its inbound policies (same reqid) allow. */
+bool user_snap_in_allowed(const struct user_snap *sn, const struct user_sa *sa,
+			  const struct pkt_flow *f);
+
+/* Writers. sa_add takes sa (and its esp_sa) on success only. */
+int user_table_sa_add(struct user_table *t, struct user_sa *sa);
+int user_table_sa_update(struct user_table *t, const struct dp_sa *d);
+int user_table_sa_del(struct user_table *t, uint32_t spi, const struct dp_addr *dst);
+int user_table_sa_stats(struct user_table *t, uint32_t spi, const struct dp_addr *dst,
+			struct dp_sa_stats *st);
+bool user_table_spi_used(struct user_table *t, uint32_t spi, const struct dp_addr *dst);
+int user_table_pol_add(struct user_table *t, const struct dp_policy *p);
+int user_table_pol_del(struct user_table *t, const struct dp_selector *sel, enum dp_dir dir,
+		       uint32_t mark, uint32_t mark_mask);
+/* Time lifetimes (events from a reader section), then removes SAs that
+ * hard-expired. Returns how many were removed. */
+int user_table_expire(struct user_table *t, uint64_t now);
+
+bool user_addr_eq(const struct dp_addr *a, const struct dp_addr *b);
+bool user_addr_is_zero(const struct dp_addr *a);
+
+#endif
