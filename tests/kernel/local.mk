@@ -6,7 +6,8 @@ tests_kernel_xfrm_drive_SOURCES = tests/kernel/xfrm_drive.c
 tests_kernel_xfrm_drive_CFLAGS = $(AM_CFLAGS) $(LIBNL_CFLAGS)
 tests_kernel_xfrm_drive_LDADD = gateway/datapath/libpaldatapath.a gateway/util/libpalutil.a \
 	$(DATAPATH_LIBS)
-EXTRA_DIST += tests/kernel/README.md tests/kernel/run-in-vm.sh tests/kernel/kernel-tests.sh
+EXTRA_DIST += tests/kernel/README.md tests/kernel/run-in-vm.sh tests/kernel/kernel-tests.sh \
+	tests/kernel/interop.sh
 
 # The build tree is shared read-write (logs, binaries), the source tree
 # read-only when it is elsewhere. Kernel and initramfs are cached in

@@ -36,12 +36,13 @@ PASSENV=${KERNEL_VM_PASSENV:-}
 DMESG_OUT=${KERNEL_VM_DMESG:-}
 
 # Loaded at boot: 9p/virtio for the shares, the CPU crypto drivers udev
-# would load on real hardware, XFRM and veth. Everything else under
+# would load on real hardware, XFRM, veth, and tun (/dev/net/tun appears
+# only once tun is loaded, so nothing would autoload it). Everything else under
 # INCLUDE_DIRS is in the initramfs and autoloads (esp4 templates, gcm,
 # seqiv, drbg, ...): the kernel calls busybox modprobe.
 PRELOAD="virtio_pci 9pnet_virtio 9p overlay
  aesni_intel ghash_clmulni_intel sha1_ssse3 sha256_ssse3 sha512_ssse3
- xfrm_user esp4 esp6 veth ${KERNEL_VM_MODULES:-}"
+ xfrm_user esp4 esp6 veth tun ${KERNEL_VM_MODULES:-}"
 INCLUDE_DIRS="crypto arch/x86/crypto lib/crypto net/xfrm net/key net/ipv4 net/ipv6
  net/netfilter net/sched net/core net/802 net/packet net/unix
  drivers/net/veth.ko drivers/net/dummy.ko drivers/net/tun.ko drivers/char/hw_random"
