@@ -235,6 +235,40 @@ xfrm_case() {
 	[ -z "$left" ] || echo "$left" | sed 's/^/     /'
 }
 
+# dp_spi_alloc, then the inbound SA on that SPI (UPDSA of the larval
+# state); dp_sa_update of lifetimes (UPDSA) and of the encapsulation
+# (re-added with its sequence numbers carried over).
+update_case() {
+	local name=update spi c
+	setup || { bad "$name: namespaces"; return; }
+	start_drv dl "$L" && start_drv dr "$R" || { give_up "$name: xfrm_drive did not start"; return; }
+	drv dr spi $OL $OR && spi=${REPLY#ok spi=0x}
+	check "$name: dp_spi_alloc reserved SPI 0x$spi (a larval state)" \
+		sh -c "ip -n $R xfrm state | grep -q 'spi 0x$spi '"
+	sa_pair dl dr "$spi" 1002 $OL $OR mode=tunnel reqid=1 enc=aes128gcm16 key=$K20 &&
+		tunnel_policies 1 || { give_up "$name: SAs on the allocated SPI"; return; }
+	c=$(ip -n "$R" xfrm state | grep -c "spi 0x$spi ")
+	check "$name: the inbound SA replaced the larval state ($c state with that SPI)" [ "$c" = 1 ]
+	check "$name: ping over the allocated SPI" quiet ip netns exec "$L" ping -q -c 5 -i 0.2 -W 2 -I $IL $IR
+	drv dl update out spi="$spi" src=$OL dst=$OR mode=tunnel reqid=1 enc=aes128gcm16 key=$K20 time-hard=900
+	check "$name: dp_sa_update set a 900 s hard lifetime (UPDSA)" \
+		sh -c "ip -n $L -s xfrm state get src $OL dst $OR proto esp spi 0x$spi | grep -q 'hard 900(sec)'"
+	drv dl encap 4500 && drv dr encap 4500 &&
+		drv dl update out spi="$spi" src=$OL dst=$OR mode=tunnel reqid=1 enc=aes128gcm16 key=$K20 encap=4500:4500 &&
+		drv dr update in spi="$spi" src=$OL dst=$OR mode=tunnel reqid=1 enc=aes128gcm16 key=$K20 encap=4500:4500 &&
+		drv dl update in spi=1002 src=$OR dst=$OL mode=tunnel reqid=1 enc=aes128gcm16 key=$K20 encap=4500:4500 &&
+		drv dr update out spi=1002 src=$OR dst=$OL mode=tunnel reqid=1 enc=aes128gcm16 key=$K20 encap=4500:4500
+	check "$name: dp_sa_update moved the SAs into UDP" \
+		sh -c "ip -n $L xfrm state | grep -q 'encap type espinudp sport 4500 dport 4500'"
+	check "$name: ping after the move" quiet ip netns exec "$L" ping -q -c 5 -i 0.2 -W 2 -I $IL $IR
+	check "$name: the outbound sequence number went on (oseq 10, not 5)" \
+		sh -c "ip -n $L xfrm state get src $OL dst $OR proto esp spi 0x$spi | grep -q 'oseq 0xa'"
+	errs=$(ip netns exec "$R" cat /proc/net/xfrm_stat | awk '$2 != 0 {printf "%s=%s ", $1, $2}')
+	check "$name: no replay or other XFRM errors on the receiver ${errs:+($errs)}" [ -z "$errs" ]
+	stop_drv dl
+	stop_drv dr
+}
+
 events_case() {
 	local name=events
 	setup || { bad "$name: namespaces"; return; }
@@ -292,6 +326,7 @@ xfrm_case "ChaCha20-Poly1305 tunnel, ESN" tunnel enc=chacha20poly1305 key=$K36 e
 xfrm_case "AES-GCM-256 ESP-in-UDP tunnel" tunnel enc=aes256gcm16 key=$K36 encap=4500:4500
 xfrm_case "AES-CBC-256+HMAC-SHA384 transport" transport enc=aes256 key=$K32 integ=sha384 ikey=$K48
 xfrm_case "AES-GCM-128 transport" transport enc=aes128gcm16 key=$K20
+update_case
 events_case
 interop_cases
 
