@@ -85,13 +85,22 @@ static int open_message(struct sa_engine *e, struct ike_sa *sa, struct sa_job *j
 static void follow_peer(struct sa_engine *e, struct ike_sa *sa, const struct sa_job *j)
 {
 	char from[64], to[64], pfx[96];
+	bool floated = j->j_natt && !sa->s_natt;
 
+	if (floated) {
+		/* 2.23: the peer moved IKE to port 4500 (after NAT detection, or
+		 * because it always does): we answer from 4500 too, and its ESP
+		 * goes in UDP (RFC 3948) */
+		sa->s_natt = true;
+		sa->s_local.ep_port = j->j_dst.ep_port;
+	}
 	if (sa_ep_equal(&sa->s_remote, &j->j_src))
 		return;
-	if (!sa->s_nat_remote) /* without NAT an address change needs MOBIKE */
+	if (!sa->s_nat_remote && !floated) /* without NAT an address change needs MOBIKE */
 		return;
 	log_info(LOG_SUB_IKE, "%s: peer moved from %s to %s", ike_sa_prefix(sa, pfx, sizeof(pfx)),
-		 sa_ep_str(&sa->s_remote, from, sizeof(from)), sa_ep_str(&j->j_src, to, sizeof(to)));
+		 sa_ep_str(&sa->s_remote, from, sizeof(from)),
+		 sa_ep_str(&j->j_src, to, sizeof(to)));
 	child_sa_update_peer(e, sa, &j->j_src);
 }
 
