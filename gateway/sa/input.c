@@ -73,8 +73,9 @@ static int open_message(struct sa_engine *e, struct ike_sa *sa, struct sa_job *j
 	if ((r = ike_reasm_add(sa->s_reasm, msg->m_hdr.h_msgid, &f, msg->m_sk_first, p, len,
 			       pool_now_ms(), plain, &out_len, &first)))
 		return r;
-	msg->m_n = (size_t)msg->m_sk; /* drop the SKF view, parse the whole chain */
-	msg->m_sk = -1;
+	/* the whole chain goes behind this fragment's SKF, which stays the
+	 * message's encrypted payload for the rules (as SK does unfragmented) */
+	msg->m_sk_first = first;
 	return ike_msg_parse_inner(msg, first, *plain, out_len, IKE_HDR_LEN, &err);
 }
 
