@@ -2,8 +2,14 @@
  * jansson's allocations, wiped when freed: documents carry PSKs and EAP
  * secrets, and jansson keeps copies of the raw text it parsed. Set once at
  * start-up (json_set_alloc_funcs is process-wide), before any thread.
+ *
+ * The blocks are plain malloc() blocks: callers free what json_dumps()
+ * returns with free(), as jansson's documentation allows with the default
+ * allocator, so a header in front of each block would break them. The
+ * size to wipe comes from malloc_usable_size() instead (glibc; ASan
+ * reports the requested size).
  */
-#include <stdalign.h>
+#include <malloc.h>
 #include <stdlib.h>
 
 #include <jansson.h>
@@ -11,31 +17,15 @@
 
 #include "api/model/model.h"
 
-/* The size goes in front of each block, padded to keep alignment. */
-#define HDR ((sizeof(size_t) + alignof(max_align_t) - 1) / alignof(max_align_t) * alignof(max_align_t))
-
-static void *wipe_malloc(size_t n)
-{
-	unsigned char *p = malloc(HDR + n);
-
-	if (!p)
-		return NULL;
-	*(size_t *)p = n;
-	return p + HDR;
-}
-
 static void wipe_free(void *ptr)
 {
-	unsigned char *p = ptr;
-
-	if (!p)
+	if (!ptr)
 		return;
-	p -= HDR;
-	OPENSSL_cleanse(p, HDR + *(size_t *)p);
-	free(p);
+	OPENSSL_cleanse(ptr, malloc_usable_size(ptr));
+	free(ptr);
 }
 
 void model_json_wipe_init(void)
 {
-	json_set_alloc_funcs(wipe_malloc, wipe_free);
+	json_set_alloc_funcs(malloc, wipe_free);
 }
