@@ -185,6 +185,7 @@ gcm=$(openssl_gbps -evp aes-128-gcm)
 cbc=$(openssl_gbps -evp aes-128-cbc)
 sha=$(openssl_gbps -hmac sha256)
 
+mkdir -p "$(dirname "$OUT")"
 python3 - "$WORK/rows" "$OUT" "$DUR" "$gcm" "$cbc" "$sha" "$load0" "$load1" <<'PY'
 import sys, time, platform, os
 rows_path, out, dur, gcm, cbc, sha, load0, load1 = sys.argv[1:]
