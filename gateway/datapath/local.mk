@@ -12,6 +12,7 @@ gateway_datapath_libpaldatapath_a_SOURCES = \
 	gateway/datapath/user_table.c gateway/datapath/user_table.h \
 	gateway/datapath/user_io.c gateway/datapath/user_io.h \
 	gateway/datapath/userspace.c gateway/datapath/userspace.h
+EXTRA_DIST += gateway/datapath/README.md
 gateway_datapath_libpaldatapath_a_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) \
 	$(LIBNL_CFLAGS) $(LIBNL_ROUTE_CFLAGS) $(LIBNL_XFRM_CFLAGS)
 # What a program linking libpaldatapath.a adds (after it, before libpalutil.a).
