@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 
 #include "datapath/esp.h"
 #include "datapath/pkt.h"
@@ -25,7 +26,8 @@
 #define ACQUIRE_EVERY 30 /* seconds between acquires of one policy (XFRM: acq_expires) */
 /* Room for one in6_pktinfo (or in_pktinfo) control message: CMSG_SPACE(20)
  * is 40 on LP64; a constant keeps the struct fixed-size for every compiler. */
-#define CMSG_BUF 64
+#define CMSG_BUF    96 /* IPV6_PKTINFO (40) and UDP_SEGMENT (24) */
+#define UDP_GSO_MAX 44 /* datagrams per UDP GSO send: the kernel takes 64 and 64 KiB */
 
 enum { EV_STOP, EV_TUN, EV_RAW4, EV_RAW6 };
 
@@ -53,6 +55,7 @@ struct user_tx {
 	} tx_dst;
 	socklen_t tx_dlen;
 	struct iovec tx_iov;
+	bool tx_udp;
 	union {
 		char c_buf[CMSG_BUF];
 		size_t c_align; /* cmsghdr alignment (its own type ends in a flexible array) */
@@ -336,6 +339,7 @@ static int tx_prepare(struct user_ctx *x, const struct user_sa *sa, uint8_t *esp
 	uint16_t port = htons(encap ? sa->us_encap_dport : 0);
 
 	tx->tx_fd = encap ? (v4 ? u->u_udp4 : u->u_udp6) : (v4 ? x->x_raw4 : x->x_raw6);
+	tx->tx_udp = encap;
 	if (tx->tx_fd < 0) {
 		ctr_inc(x, UC_IO_ERRORS, 1);
 		return GW_E_IO;
@@ -360,7 +364,27 @@ static int tx_prepare(struct user_ctx *x, const struct user_sa *sa, uint8_t *esp
 	return 0;
 }
 
-static void send_all(struct user_ctx *x, int fd, struct mmsghdr *mm, size_t k)
+/* A message's datagrams one by one (UDP GSO refused): its control
+ * messages without the trailing UDP_SEGMENT. */
+static void send_each(struct user_ctx *x, int fd, const struct msghdr *gso)
+{
+	for (size_t i = 0; i < gso->msg_iovlen; i++) {
+		struct msghdr mh = *gso;
+
+		mh.msg_iov = &gso->msg_iov[i];
+		mh.msg_iovlen = 1;
+		mh.msg_controllen = gso->msg_controllen - CMSG_SPACE(sizeof(uint16_t));
+		if (!mh.msg_controllen)
+			mh.msg_control = NULL;
+		if (sendmsg(fd, &mh, 0) < 0)
+			ctr_inc(x, UC_IO_ERRORS, 1);
+		else
+			ctr_inc(x, UC_TX_ESP, 1);
+	}
+}
+
+/* mm[i] carries npk[i] ESP packets (several: UDP GSO). */
+static void send_all(struct user_ctx *x, int fd, struct mmsghdr *mm, const unsigned *npk, size_t k)
 {
 	size_t sent = 0;
 
@@ -369,24 +393,73 @@ static void send_all(struct user_ctx *x, int fd, struct mmsghdr *mm, size_t k)
 
 		if (r < 0 && errno == EINTR)
 			continue;
+		if (r < 0 && npk[sent] > 1 && (errno == EINVAL || errno == EIO)) {
+			/* A kernel or route without UDP GSO: no more tries. */
+			atomic_store(&x->x_u->u_no_udp_gso, true);
+			send_each(x, fd, &mm[sent].msg_hdr);
+			sent++;
+			continue;
+		}
 		if (r < 0) {
 			/* The first message failed: count it, go on with the rest. */
-			ctr_inc(x, UC_IO_ERRORS, 1);
+			ctr_inc(x, UC_IO_ERRORS, npk[sent]);
 			if (log_ok(x))
 				log_warn(LOG_SUB_ESP, "sending ESP: %s", strerror(errno));
 			sent++;
 			continue;
 		}
-		ctr_inc(x, UC_TX_ESP, (uint64_t)r);
+		for (int i = 0; i < r; i++)
+			ctr_inc(x, UC_TX_ESP, npk[sent + (size_t)i]);
 		sent += (size_t)r;
 	}
+}
+
+/* How many entries from tx[j] on go out as one UDP GSO message (RFC 3948
+ * datagrams to one peer, all of tx[j]'s size but the last): the kernel
+ * routes and builds one packet for them all. */
+static size_t gso_run(const struct user_ctx *x, const struct user_tx *tx, size_t j, size_t n,
+		      const bool *done)
+{
+	const struct user_tx *a = &tx[j];
+	size_t c = 1, total = a->tx_iov.iov_len;
+
+	if (!a->tx_udp || atomic_load_explicit(&x->x_u->u_no_udp_gso, memory_order_relaxed))
+		return 1;
+	for (size_t i = j + 1; i < n && c < UDP_GSO_MAX; i++, c++) {
+		const struct user_tx *b = &tx[i];
+
+		if (done[i] || b->tx_fd != a->tx_fd || b->tx_dlen != a->tx_dlen ||
+		    memcmp(&b->tx_dst, &a->tx_dst, a->tx_dlen) != 0 || b->tx_clen != a->tx_clen ||
+		    memcmp(b->tx_cmsg.c_buf, a->tx_cmsg.c_buf, a->tx_clen) != 0 ||
+		    b->tx_iov.iov_len > a->tx_iov.iov_len || total + b->tx_iov.iov_len > 65000 ||
+		    tx[i - 1].tx_iov.iov_len != a->tx_iov.iov_len)
+			break;
+		total += b->tx_iov.iov_len;
+	}
+	return c;
+}
+
+/* Appends UDP_SEGMENT (the datagram size) to tx's control messages. */
+static size_t gso_cmsg(struct user_tx *tx)
+{
+	struct cmsghdr *c = (struct cmsghdr *)(void *)(tx->tx_cmsg.c_buf + tx->tx_clen);
+	uint16_t seg = (uint16_t)tx->tx_iov.iov_len;
+
+	c->cmsg_level = SOL_UDP;
+	c->cmsg_type = UDP_SEGMENT;
+	c->cmsg_len = CMSG_LEN(sizeof(seg));
+	memcpy(CMSG_DATA(c), &seg, sizeof(seg));
+	return tx->tx_clen + CMSG_SPACE(sizeof(seg));
 }
 
 /* One sendmmsg per socket for the packets of a batch. */
 static void tx_flush(struct user_ctx *x, struct user_tx *tx, size_t n)
 {
 	struct mmsghdr mm[USER_BATCH];
+	struct iovec iov[USER_BATCH];
+	unsigned npk[USER_BATCH];
 	bool done[USER_BATCH] = { false };
+	size_t v = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		size_t k = 0;
@@ -395,20 +468,25 @@ static void tx_flush(struct user_ctx *x, struct user_tx *tx, size_t n)
 			continue;
 		for (size_t j = i; j < n; j++) {
 			struct msghdr *mh = &mm[k].msg_hdr;
+			size_t c;
 
 			if (done[j] || tx[j].tx_fd != tx[i].tx_fd)
 				continue;
-			done[j] = true;
+			c = gso_run(x, tx, j, n, done);
 			memset(&mm[k], 0, sizeof(mm[k]));
 			mh->msg_name = &tx[j].tx_dst;
 			mh->msg_namelen = tx[j].tx_dlen;
-			mh->msg_iov = &tx[j].tx_iov;
-			mh->msg_iovlen = 1;
-			mh->msg_control = tx[j].tx_clen ? tx[j].tx_cmsg.c_buf : NULL;
-			mh->msg_controllen = tx[j].tx_clen;
-			k++;
+			mh->msg_iov = &iov[v];
+			mh->msg_iovlen = c;
+			for (size_t d = 0; d < c; d++)
+				iov[v++] = tx[j + d].tx_iov;
+			mh->msg_controllen = c > 1 ? gso_cmsg(&tx[j]) : tx[j].tx_clen;
+			mh->msg_control = mh->msg_controllen ? tx[j].tx_cmsg.c_buf : NULL;
+			npk[k++] = (unsigned)c;
+			for (size_t d = 0; d < c; d++)
+				done[j + d] = true;
 		}
-		send_all(x, tx[i].tx_fd, mm, k);
+		send_all(x, tx[i].tx_fd, mm, npk, k);
 	}
 }
 

@@ -81,7 +81,8 @@ struct dp_user {
 	bool u_hk_started;
 	struct user_ctrs u_ext; /* dp_esp_input_udp callers, shared */
 	_Atomic uint64_t u_log_at;
-	pthread_mutex_t u_lock; /* writers: routes, SPI reservations */
+	atomic_bool u_no_udp_gso; /* the kernel refused UDP_SEGMENT once */
+	pthread_mutex_t u_lock;   /* writers: routes, SPI reservations */
 	struct user_spi_rsv *u_rsv;
 };
 
