@@ -55,3 +55,4 @@ tests_unit_sa_test_sa_LDADD = $(UT_LDADD) gateway/sa/libpalsa.a gateway/ike/libp
 include $(srcdir)/tests/unit/auth/local.mk
 
 include $(srcdir)/tests/unit/control/local.mk
+include $(srcdir)/tests/unit/eap/local.mk

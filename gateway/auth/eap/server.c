@@ -143,19 +143,23 @@ static unsigned user_methods(const struct eap_server *s)
 	return m;
 }
 
-/* An unknown identity gets a random credential, so the method runs (and
- * costs) the same as for a real one; it always fails at the end. */
+/* An unknown identity gets a random credential (hex text, so that it is
+ * a valid password for either method), so the method runs and costs the
+ * same as for a real one; it always fails at the end. */
 static int srv_phantom(struct eap_server *s)
 {
-	uint8_t pw[16];
+	uint8_t rnd[16];
+	char pw[2 * sizeof(rnd) + 1];
 	int rc;
 
 	s->s_phantom = true;
 	eap_cred_clear(&s->s_cred);
-	if ((rc = crypto_random(pw, sizeof(pw))) != 0)
+	if ((rc = crypto_random(rnd, sizeof(rnd))) != 0)
 		return rc;
+	eap_hex_upper(rnd, sizeof(rnd), pw);
 	s->s_cred.cr_methods = EAP_M_ALL;
-	s->s_cred.cr_password = secret_dup(pw, sizeof(pw));
+	s->s_cred.cr_password = secret_dup(pw, 2 * sizeof(rnd));
+	crypto_wipe(rnd, sizeof(rnd));
 	crypto_wipe(pw, sizeof(pw));
 	return s->s_cred.cr_password ? 0 : GW_E_NOMEM;
 }
