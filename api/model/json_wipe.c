@@ -2,8 +2,13 @@
  * jansson's allocations, wiped when freed: documents carry PSKs and EAP
  * secrets, and jansson keeps copies of the raw text it parsed. Set once at
  * start-up (json_set_alloc_funcs is process-wide), before any thread.
+ *
+ * The blocks are plain malloc() blocks (the size to wipe comes from
+ * malloc_usable_size), so a string jansson hands out, such as the result
+ * of json_dumps(), may still be released with free() as its documentation
+ * says; a size header in front of the block would make that free() abort.
  */
-#include <stdalign.h>
+#include <malloc.h>
 #include <stdlib.h>
 
 #include <jansson.h>
@@ -11,27 +16,16 @@
 
 #include "api/model/model.h"
 
-/* The size goes in front of each block, padded to keep alignment. */
-#define HDR ((sizeof(size_t) + alignof(max_align_t) - 1) / alignof(max_align_t) * alignof(max_align_t))
-
 static void *wipe_malloc(size_t n)
 {
-	unsigned char *p = malloc(HDR + n);
-
-	if (!p)
-		return NULL;
-	*(size_t *)p = n;
-	return p + HDR;
+	return malloc(n ? n : 1);
 }
 
-static void wipe_free(void *ptr)
+static void wipe_free(void *p)
 {
-	unsigned char *p = ptr;
-
 	if (!p)
 		return;
-	p -= HDR;
-	OPENSSL_cleanse(p, HDR + *(size_t *)p);
+	OPENSSL_cleanse(p, malloc_usable_size(p));
 	free(p);
 }
 

@@ -323,7 +323,7 @@ static int span_cmp(const void *a, const void *b)
 /* Every range of every pool, sorted: an overlap is a range starting at or
  * below the highest end seen so far in its family. The later one in the
  * document is reported, naming the other. */
-static int pools_overlap(const struct model_pools *ps, struct model_err *err)
+static int pools_overlap(json_t *root, const struct model_pools *ps, struct model_err *err)
 {
 	size_t n = 0, m = 0;
 	struct span *sp;
@@ -358,7 +358,12 @@ static int pools_overlap(const struct model_pools *ps, struct model_err *err)
 				? a
 				: b;
 		a = later == a ? b : a;
-		snprintf(path, sizeof(path), "$[%zu].ranges[%zu]", later->sp_pool, later->sp_range);
+		/* "ranges" written as one string has no index in its path. */
+		if (json_is_string(json_object_get(json_array_get(root, later->sp_pool), "ranges")))
+			snprintf(path, sizeof(path), "$[%zu].ranges", later->sp_pool);
+		else
+			snprintf(path, sizeof(path), "$[%zu].ranges[%zu]", later->sp_pool,
+				 later->sp_range);
 		snprintf(msg, sizeof(msg), "overlaps $[%zu].ranges[%zu] (pool '%s')", a->sp_pool,
 			 a->sp_range, ps->ps_pools[a->sp_pool].p_name);
 		rc = mj_fail_value(err, path, msg,
@@ -394,7 +399,7 @@ static int pools_fill(json_t *root, struct model_pools *ps, struct model_err *er
 			return mj_fail_value(err, path, msg, ps->ps_pools[i].p_name);
 		}
 	}
-	return pools_overlap(ps, err);
+	return pools_overlap(root, ps, err);
 }
 
 int model_pools_parse(const char *json, size_t len, struct model_pools **out, struct model_err *err)

@@ -56,3 +56,11 @@ include $(srcdir)/tests/unit/auth/local.mk
 
 include $(srcdir)/tests/unit/control/local.mk
 include $(srcdir)/tests/unit/eap/local.mk
+
+# api/model remote-access documents: eap-users.json and pools.json
+check_PROGRAMS += tests/unit/model/test_remote
+TESTS += tests/unit/model/test_remote
+tests_unit_model_test_remote_SOURCES = tests/unit/model/test_remote.c
+tests_unit_model_test_remote_CFLAGS = $(UT_CFLAGS) $(JANSSON_CFLAGS)
+tests_unit_model_test_remote_LDADD = $(UT_LDADD) api/model/libpalmodel.a \
+	gateway/crypto/libpalcrypto.a gateway/util/libpalutil.a $(JANSSON_LIBS) $(OPENSSL_LIBS)
