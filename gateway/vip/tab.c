@@ -37,9 +37,14 @@ static size_t addr_slot(const struct vtab *t, const struct model_addr *a)
 	       (t->t_cap - 1);
 }
 
-static size_t id_slot(const struct vtab *t, const uint8_t *id, size_t len)
+uint64_t vtab_id_hash(uint64_t seed, const uint8_t *id, size_t len)
 {
-	return (size_t)hash_bytes(t->t_seed, id, len) & (t->t_cap - 1);
+	return hash_bytes(seed, id, len);
+}
+
+static size_t id_slot(const struct vtab *t, uint64_t hash)
+{
+	return (size_t)hash & (t->t_cap - 1);
 }
 
 static bool addr_eq(const struct model_addr *a, const struct model_addr *b)
@@ -65,7 +70,7 @@ static int grow(struct vtab *t, bool by_id)
 
 			if (by_id) {
 				next = l->l_next_id;
-				s = id_slot(t, l->l_id, l->l_id_len);
+				s = id_slot(t, l->l_id_hash);
 				l->l_next_id = b[s];
 			} else {
 				next = l->l_next_addr;
@@ -119,12 +124,12 @@ void vtab_addr_del(struct vtab *t, struct lease *l)
 	}
 }
 
-struct lease *vtab_id_find(const struct vtab *t, const uint8_t *id, size_t len)
+struct lease *vtab_id_find(const struct vtab *t, const uint8_t *id, size_t len, uint64_t hash)
 {
 	if (!t->t_cap)
 		return NULL;
-	for (struct lease *l = t->t_b[id_slot(t, id, len)]; l; l = l->l_next_id)
-		if (l->l_id_len == len && !memcmp(l->l_id, id, len))
+	for (struct lease *l = t->t_b[id_slot(t, hash)]; l; l = l->l_next_id)
+		if (l->l_id_hash == hash && l->l_id_len == len && !memcmp(l->l_id, id, len))
 			return l;
 	return NULL;
 }
@@ -136,7 +141,7 @@ int vtab_id_add(struct vtab *t, struct lease *l)
 
 	if (t->t_n >= t->t_cap && (rc = grow(t, true)) != 0)
 		return rc;
-	s = id_slot(t, l->l_id, l->l_id_len);
+	s = id_slot(t, l->l_id_hash);
 	l->l_next_id = t->t_b[s];
 	t->t_b[s] = l;
 	t->t_n++;
@@ -149,7 +154,7 @@ void vtab_id_del(struct vtab *t, struct lease *l)
 
 	if (!t->t_cap)
 		return;
-	for (pp = &t->t_b[id_slot(t, l->l_id, l->l_id_len)]; *pp; pp = &(*pp)->l_next_id) {
+	for (pp = &t->t_b[id_slot(t, l->l_id_hash)]; *pp; pp = &(*pp)->l_next_id) {
 		if (*pp == l) {
 			*pp = l->l_next_id;
 			l->l_next_id = NULL;

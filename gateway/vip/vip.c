@@ -22,6 +22,7 @@
 struct vpool {
 	struct model_pool vp_cfg;
 	uint64_t vp_hwm;
+	uint64_t vp_above; /* records at an index >= vp_hwm */
 	uint64_t vp_live;
 	struct lease *vp_free_head, *vp_free_tail; /* released longest ago first */
 	struct vtab vp_by_id;                      /* free leases by last holder */
@@ -32,7 +33,15 @@ struct vip {
 	struct vpool *v_pools;
 	size_t v_n_pools;
 	struct vtab v_by_addr; /* every record */
+	uint64_t v_id_seed;    /* for every pool's identity table */
 	uint64_t v_seq;
+};
+
+/* Who asks, with the identity's hash computed once. */
+struct who {
+	const uint8_t *w_id;
+	size_t w_len;
+	uint64_t w_hash;
 };
 
 int vip_new(struct vip **out)
@@ -42,7 +51,8 @@ int vip_new(struct vip **out)
 	*out = NULL;
 	if (!v)
 		return GW_E_NOMEM;
-	if (crypto_random(&v->v_by_addr.t_seed, sizeof(v->v_by_addr.t_seed))) {
+	if (crypto_random(&v->v_by_addr.t_seed, sizeof(v->v_by_addr.t_seed)) ||
+	    crypto_random(&v->v_id_seed, sizeof(v->v_id_seed))) {
 		free(v);
 		return GW_E_CRYPTO;
 	}
@@ -126,7 +136,7 @@ static void free_unlink(struct vpool *p, struct lease *l)
  * ENOMEM costs only that preference. */
 static void remember(struct vpool *p, struct lease *l)
 {
-	struct lease *old = vtab_id_find(&p->vp_by_id, l->l_id, l->l_id_len);
+	struct lease *old = vtab_id_find(&p->vp_by_id, l->l_id, l->l_id_len, l->l_id_hash);
 
 	if (old)
 		vtab_id_del(&p->vp_by_id, old);
@@ -138,18 +148,19 @@ static bool holder_is(const struct lease *l, const uint8_t *id, size_t len)
 	return l->l_id_len == len && !memcmp(l->l_id, id, len);
 }
 
-static int set_holder(struct lease *l, const uint8_t *id, size_t len)
+static int set_holder(struct lease *l, const struct who *w)
 {
 	uint8_t *copy;
 
-	if (l->l_id && holder_is(l, id, len))
+	if (l->l_id && holder_is(l, w->w_id, w->w_len))
 		return 0;
-	if (!(copy = malloc(len ? len : 1)))
+	if (!(copy = malloc(w->w_len ? w->w_len : 1)))
 		return GW_E_NOMEM;
-	memcpy(copy, id, len);
+	memcpy(copy, w->w_id, w->w_len);
 	free(l->l_id);
 	l->l_id = copy;
-	l->l_id_len = len;
+	l->l_id_len = w->w_len;
+	l->l_id_hash = w->w_hash;
 	return 0;
 }
 
@@ -161,14 +172,14 @@ static void go_live(struct vip *v, struct vpool *p, struct lease *l)
 	p->vp_live++;
 }
 
-/* Take a lease off the free list for id. */
-static int take_free(struct vip *v, struct vpool *p, struct lease *l, const uint8_t *id, size_t len)
+/* Take a lease off the free list for w. */
+static int take_free(struct vip *v, struct vpool *p, struct lease *l, const struct who *w)
 {
 	int rc;
 
-	if (vtab_id_find(&p->vp_by_id, l->l_id, l->l_id_len) == l)
+	if (vtab_id_find(&p->vp_by_id, l->l_id, l->l_id_len, l->l_id_hash) == l)
 		vtab_id_del(&p->vp_by_id, l);
-	if ((rc = set_holder(l, id, len)) != 0) {
+	if ((rc = set_holder(l, w)) != 0) {
 		remember(p, l);
 		return rc;
 	}
@@ -178,8 +189,8 @@ static int take_free(struct vip *v, struct vpool *p, struct lease *l, const uint
 }
 
 /* A record for an address never handed out before. */
-static int new_lease(struct vip *v, struct vpool *p, const struct model_addr *a, const uint8_t *id,
-		     size_t len, struct lease **out)
+static int new_lease(struct vip *v, struct vpool *p, const struct model_addr *a, uint64_t idx,
+		     const struct who *w, struct lease **out)
 {
 	struct lease *l = calloc(1, sizeof(*l));
 	int rc;
@@ -188,7 +199,8 @@ static int new_lease(struct vip *v, struct vpool *p, const struct model_addr *a,
 		return GW_E_NOMEM;
 	l->l_addr = *a;
 	l->l_pool = p;
-	if ((rc = set_holder(l, id, len)) != 0 || (rc = vtab_addr_add(&v->v_by_addr, l)) != 0) {
+	l->l_index = idx;
+	if ((rc = set_holder(l, w)) != 0 || (rc = vtab_addr_add(&v->v_by_addr, l)) != 0) {
 		lease_free(l);
 		return rc;
 	}
@@ -198,51 +210,68 @@ static int new_lease(struct vip *v, struct vpool *p, const struct model_addr *a,
 }
 
 /* The requested address, if it is in the pool and either never used or
- * last held by id. GW_E_NOTFOUND: not available, fall back. */
+ * last held by w. GW_E_NOTFOUND: not available, fall back. */
 static int grant_requested(struct vip *v, struct vpool *p, const struct model_addr *req,
-			   const uint8_t *id, size_t len, struct lease **out)
+			   const struct who *w, struct lease **out)
 {
 	uint64_t idx;
 	struct lease *l;
+	int rc;
 
 	if (!req || req->a_family != p->vp_cfg.p_family ||
 	    model_pool_index(&p->vp_cfg, req->a_addr, &idx))
 		return GW_E_NOTFOUND;
-	if (!(l = vtab_addr_find(&v->v_by_addr, req)))
-		return new_lease(v, p, req, id, len, out);
-	if (l->l_live || l->l_pool != p || !holder_is(l, id, len))
+	if (!(l = vtab_addr_find(&v->v_by_addr, req))) {
+		if ((rc = new_lease(v, p, req, idx, w, out)) == 0 && idx >= p->vp_hwm)
+			p->vp_above++;
+		return rc;
+	}
+	if (l->l_live || l->l_pool != p || !holder_is(l, w->w_id, w->w_len))
 		return GW_E_NOTFOUND;
 	*out = l;
-	return take_free(v, p, l, id, len);
+	return take_free(v, p, l, w);
 }
 
-static int pool_grant(struct vip *v, struct vpool *p, const uint8_t *id, size_t len,
-		      const struct model_addr *req, struct lease **out)
+/* The next never-used index. Only while some record sits above the mark
+ * (a reload or a request put it there) is the address looked up, to step
+ * over it. */
+static int grant_new(struct vip *v, struct vpool *p, const struct who *w, struct lease **out)
 {
 	struct model_addr a = { .a_family = p->vp_cfg.p_family };
-	struct lease *l;
 	int rc;
 
-	if ((rc = grant_requested(v, p, req, id, len, out)) != GW_E_NOTFOUND)
-		return rc;
-	if ((l = vtab_id_find(&p->vp_by_id, id, len)) != NULL) {
-		*out = l;
-		return take_free(v, p, l, id, len);
-	}
 	while (p->vp_hwm < p->vp_cfg.p_size) {
 		if ((rc = model_pool_addr(&p->vp_cfg, p->vp_hwm, a.a_addr)) != 0)
 			return rc;
-		if (vtab_addr_find(&v->v_by_addr, &a)) {
-			p->vp_hwm++; /* a lease a reload moved here */
+		if (p->vp_above && vtab_addr_find(&v->v_by_addr, &a)) {
+			p->vp_above--;
+			p->vp_hwm++;
 			continue;
 		}
-		if ((rc = new_lease(v, p, &a, id, len, out)) == 0)
+		if ((rc = new_lease(v, p, &a, p->vp_hwm, w, out)) == 0)
 			p->vp_hwm++;
 		return rc;
 	}
+	return GW_E_RANGE;
+}
+
+static int pool_grant(struct vip *v, struct vpool *p, const struct who *w,
+		      const struct model_addr *req, struct lease **out)
+{
+	struct lease *l;
+	int rc;
+
+	if ((rc = grant_requested(v, p, req, w, out)) != GW_E_NOTFOUND)
+		return rc;
+	if ((l = vtab_id_find(&p->vp_by_id, w->w_id, w->w_len, w->w_hash)) != NULL) {
+		*out = l;
+		return take_free(v, p, l, w);
+	}
+	if ((rc = grant_new(v, p, w, out)) != GW_E_RANGE)
+		return rc;
 	if ((l = p->vp_free_head) != NULL) {
 		*out = l;
-		return take_free(v, p, l, id, len);
+		return take_free(v, p, l, w);
 	}
 	return GW_E_RANGE;
 }
@@ -310,6 +339,7 @@ int vip_acquire(struct vip *v, const char *const *pools, size_t n_pools, int fam
 		struct model_addr *out, char *why, size_t why_len)
 {
 	struct lease *l = NULL;
+	struct who w = { id, id_len, 0 };
 	bool any = false;
 	int rc = GW_E_RANGE;
 
@@ -317,6 +347,7 @@ int vip_acquire(struct vip *v, const char *const *pools, size_t n_pools, int fam
 		why[0] = '\0';
 	if ((family != AF_INET && family != AF_INET6) || !id || id_len == 0 || id_len > VIP_ID_MAX)
 		return GW_E_INVAL;
+	w.w_hash = vtab_id_hash(v->v_id_seed, id, id_len);
 	pthread_mutex_lock(&v->v_lock);
 	for (size_t i = 0; i < n_pools; i++) {
 		struct vpool *p = pool_by_name(v, pools[i]);
@@ -324,7 +355,7 @@ int vip_acquire(struct vip *v, const char *const *pools, size_t n_pools, int fam
 		if (!p || p->vp_cfg.p_family != family)
 			continue;
 		any = true;
-		if ((rc = pool_grant(v, p, id, id_len, requested, &l)) != GW_E_RANGE)
+		if ((rc = pool_grant(v, p, &w, requested, &l)) != GW_E_RANGE)
 			break;
 	}
 	if (rc == 0)
@@ -367,14 +398,13 @@ static int seq_cmp(const void *a, const void *b)
 	return x->l_seq < y->l_seq ? -1 : x->l_seq > y->l_seq;
 }
 
-/* The new pool holding a's address, with its index, or NULL. */
-static struct vpool *pool_holding(struct vpool *pools, size_t n, const struct model_addr *a)
+/* The new pool holding a's address, and its index there, or NULL. */
+static struct vpool *pool_holding(struct vpool *pools, size_t n, const struct model_addr *a,
+				  uint64_t *idx)
 {
-	uint64_t idx;
-
 	for (size_t i = 0; i < n; i++)
 		if (pools[i].vp_cfg.p_family == a->a_family &&
-		    model_pool_index(&pools[i].vp_cfg, a->a_addr, &idx) == 0)
+		    model_pool_index(&pools[i].vp_cfg, a->a_addr, idx) == 0)
 			return &pools[i];
 	return NULL;
 }
@@ -386,10 +416,14 @@ static void migrate(struct vip *v, struct lease **all, size_t n, struct vpool *n
 	qsort(all, n, sizeof(*all), seq_cmp);
 	for (size_t i = 0; i < n; i++) {
 		struct lease *l = all[i];
-		struct vpool *p = pool_holding(np, nn, &l->l_addr);
+		uint64_t idx = 0;
+		struct vpool *p = pool_holding(np, nn, &l->l_addr, &idx);
 
 		l->l_next_id = l->l_free_prev = l->l_free_next = NULL;
 		l->l_pool = p;
+		l->l_index = idx;
+		if (p && idx >= p->vp_hwm)
+			p->vp_above++;
 		if (l->l_live) {
 			if (p)
 				p->vp_live++;
@@ -432,10 +466,6 @@ int vip_set_pools(struct vip *v, const struct model_pools *pools)
 		struct vpool *old = pool_by_name(v, pools->ps_pools[i].p_name);
 
 		np[i].vp_cfg = pools->ps_pools[i];
-		if (crypto_random(&np[i].vp_by_id.t_seed, sizeof(np[i].vp_by_id.t_seed))) {
-			rc = GW_E_CRYPTO;
-			goto out;
-		}
 		/* Unchanged ranges: the addresses below the mark were used. */
 		if (old && same_ranges(&old->vp_cfg, &np[i].vp_cfg))
 			np[i].vp_hwm = old->vp_hwm;

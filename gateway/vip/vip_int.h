@@ -15,10 +15,12 @@ struct vpool;
 struct lease {
 	struct model_addr l_addr;
 	struct vpool *l_pool; /* NULL: retired (its pool changed), dropped on release */
+	uint64_t l_index;     /* in l_pool */
 	uint8_t *l_id;        /* current or last holder */
 	size_t l_id_len;
-	uint64_t l_since; /* unix time the lease began */
-	uint64_t l_seq;   /* when it was last acquired or released (recency) */
+	uint64_t l_id_hash; /* vtab_id_hash() of l_id: chains compare it first */
+	uint64_t l_since;   /* unix time the lease began */
+	uint64_t l_seq;     /* when it was last acquired or released (recency) */
 	bool l_live;
 	struct lease *l_next_addr;               /* address table chain */
 	struct lease *l_next_id;                 /* identity table chain (free ones) */
@@ -37,8 +39,10 @@ struct vtab {
 struct lease *vtab_addr_find(const struct vtab *t, const struct model_addr *a);
 int vtab_addr_add(struct vtab *t, struct lease *l);
 void vtab_addr_del(struct vtab *t, struct lease *l);
-/* By identity (l_next_id). */
-struct lease *vtab_id_find(const struct vtab *t, const uint8_t *id, size_t len);
+/* By identity (l_next_id); every identity table of an allocator shares
+ * one seed, so a lease's l_id_hash serves all of them. */
+uint64_t vtab_id_hash(uint64_t seed, const uint8_t *id, size_t len);
+struct lease *vtab_id_find(const struct vtab *t, const uint8_t *id, size_t len, uint64_t hash);
 int vtab_id_add(struct vtab *t, struct lease *l);
 void vtab_id_del(struct vtab *t, struct lease *l);
 void vtab_free(struct vtab *t);
