@@ -200,7 +200,8 @@ static int pool_netmask(json_t *v, const char *path, uint8_t *prefix, struct mod
 				     s ? s : "(not a string)");
 	mask = (uint32_t)m[0] << 24 | (uint32_t)m[1] << 16 | (uint32_t)m[2] << 8 | m[3];
 	inv = ~mask;
-	if (mask == 0 || (inv & (inv + 1)) != 0)
+	/* 0.0.0.0 is /0: what a pool spanning far apart ranges derives. */
+	if ((inv & (inv + 1)) != 0)
 		return mj_fail_value(err, path, "not a contiguous netmask", s);
 	*prefix = (uint8_t)(32 - __builtin_popcount(inv));
 	return 0;
@@ -222,8 +223,8 @@ static int pool_field(const char *key, json_t *v, const char *base, struct model
 	p->p_prefix_set = true;
 	if (!strcmp(key, "netmask"))
 		return pool_netmask(v, path, &p->p_prefix, err);
-	if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 128)
-		return mj_fail(err, path, "must be a prefix length of 1-128");
+	if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 128)
+		return mj_fail(err, path, "must be a prefix length of 0-128");
 	n = (uint64_t)json_integer_value(v);
 	p->p_prefix = (uint8_t)n;
 	return 0;

@@ -128,7 +128,10 @@ static int srv_request_method(struct eap_server *s, uint8_t type, struct eap_out
 }
 
 /* What this user may run here: the connection's methods, the user's, and
- * what the stored credential can do (EAP-MD5 needs the password). */
+ * what the stored credential can do (EAP-MD5 needs the password). An
+ * unknown identity is offered the connection's first method, like a user
+ * who may use them all; a user restricted to another method shows that
+ * restriction by the method offered, which is configuration, not a secret. */
 static unsigned user_methods(const struct eap_server *s)
 {
 	unsigned m = s->s_cfg_methods;

@@ -355,6 +355,14 @@ static void test_pools_good(void)
 	CU_ASSERT_EQUAL(model_pools_find(ps, "v6b")->p_prefix, 64);
 	CU_ASSERT_PTR_NULL(model_pools_find(ps, "nope"));
 	model_pools_free(ps);
+	/* Ranges far apart: the derived netmask is /0, and it reads back. */
+	ps = pools_ok("[{\"name\":\"far\",\"ranges\":[\"190.0.0.0/31\",\"1.0.1.16\"]},"
+		      "{\"name\":\"far6\",\"ranges\":[\"fd00::1\",\"2001:db8::1\"]},"
+		      "{\"name\":\"z\",\"ranges\":\"10.0.0.0/24\",\"netmask\":\"0.0.0.0\"}]");
+	CU_ASSERT_EQUAL(ps->ps_pools[0].p_prefix, 0);
+	CU_ASSERT_EQUAL(ps->ps_pools[1].p_prefix, 0);
+	CU_ASSERT_EQUAL(ps->ps_pools[2].p_prefix, 0);
+	model_pools_free(ps);
 	ps = pools_ok("[]");
 	CU_ASSERT_EQUAL(ps->ps_n, 0);
 	model_pools_free(ps);
@@ -499,16 +507,16 @@ static const struct bad bad_pools[] = {
 	  "$[0].netmask", "not both" },
 	{ "[{\"name\":\"a\",\"ranges\":\"10.0.0.0/24\",\"netmask\":\"255.0.255.0\"}]",
 	  "$[0].netmask", "not a contiguous netmask: '255.0.255.0'" },
-	{ "[{\"name\":\"a\",\"ranges\":\"10.0.0.0/24\",\"netmask\":\"0.0.0.0\"}]", "$[0].netmask",
-	  "not a contiguous netmask" },
+	{ "[{\"name\":\"a\",\"ranges\":\"10.0.0.0/24\",\"netmask\":\"0.255.255.255\"}]",
+	  "$[0].netmask", "not a contiguous netmask" },
 	{ "[{\"name\":\"a\",\"ranges\":\"10.0.0.0/24\",\"netmask\":\"/24\"}]", "$[0].netmask",
 	  "must be an IPv4 netmask such as 255.255.255.0: '/24'" },
 	{ "[{\"name\":\"a\",\"ranges\":\"10.0.0.0/24\",\"netmask\":\"255.255.255.128\"}]",
 	  "$[0].netmask", "/25 does not hold the pool's addresses (they need /24 or shorter)" },
-	{ "[{\"name\":\"a\",\"ranges\":\"fd00::/120\",\"prefix\":0}]", "$[0].prefix",
-	  "prefix length of 1-128" },
+	{ "[{\"name\":\"a\",\"ranges\":\"fd00::/120\",\"prefix\":129}]", "$[0].prefix",
+	  "prefix length of 0-128" },
 	{ "[{\"name\":\"a\",\"ranges\":\"fd00::/120\",\"prefix\":\"64\"}]", "$[0].prefix",
-	  "prefix length of 1-128" },
+	  "prefix length of 0-128" },
 	{ "[{\"name\":\"a\",\"ranges\":\"10.0.0.0/24\",\"gateway\":\"10.0.0.1\"}]", "$[0]",
 	  "unknown key: 'gateway'" },
 	{ "[{\"name\":\"a\",\"ranges\":\"10.0.0.0/24\"}", "$", "line 1" },
