@@ -361,8 +361,8 @@ t_fail() {
 	refusal no-ike-proposal ike-failed no-proposal-chosen no-proposal-chosen
 	check "no-ike-proposal: A: responder refused IKE_SA_INIT: NO_PROPOSAL_CHOSEN" \
 		log_has a "responder refused IKE_SA_INIT: NO_PROPOSAL_CHOSEN"
-	check "no-ike-proposal: B tells the admin what was offered" log_has b \
-		"$A_IP[500]: IKE_SA_INIT refused: no connection accepts the offered proposals (aes128-sha256-prfsha256-modp2048)"
+	check "no-ike-proposal: B tells the admin what was offered and what it allows" log_has b \
+		"$A_IP[500]: IKE_SA_INIT refused: no connection accepts the offered proposals (aes128-sha256-prfsha256-modp2048); allowed here: $IKE_DEF"
 	check "no-ike-proposal: event ike-failed on A" \
 		event a ike-failed reason=no-proposal-chosen role=initiator
 	stop_all
