@@ -214,6 +214,10 @@ static int start(struct daemon *d)
 
 static void stop(struct daemon *d)
 {
+	/* the Deletes below end SAs: their events must not reach the freed
+	 * control server (use after free, seen by ASan in tests/integration) */
+	if (d->d_engine)
+		sa_engine_set_events(d->d_engine, NULL, NULL);
 	control_free(d->d_ctl); /* no more commands while we go */
 	d->d_ctl = NULL;
 	if (d->d_net && d->d_pool)

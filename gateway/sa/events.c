@@ -24,8 +24,12 @@ const char *sa_end_name(enum sa_end why)
 
 static void emit(struct sa_engine *e, const char *type, json_t *data)
 {
-	if (data)
-		e->e_event(e->e_event_arg, type, data);
+	sa_event_fn fn = e->e_event; /* read once: the daemon detaches the sink at shutdown */
+
+	if (data && fn)
+		fn(e->e_event_arg, type, data);
+	else
+		json_decref(data);
 }
 
 static json_t *peer_json(const struct ike_sa *sa, bool with_eap)
