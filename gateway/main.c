@@ -189,7 +189,8 @@ static int start_control(struct daemon *d)
 	snprintf(path, sizeof(path), "%s/control.sock", d->d_run_dir);
 	if ((r = control_new(&cc, &d->d_ctl)))
 		return r;
-	d->d_cmds = (struct cmds){ d->d_engine, d->d_ctl };
+	d->d_cmds.cm_e = d->d_engine;
+	d->d_cmds.cm_ctl = d->d_ctl;
 	if ((r = cmds_register(&d->d_cmds)) || (r = control_start(d->d_ctl)))
 		log_err(LOG_SUB_CTL, "control socket %s: %s", path, gw_strerror(r));
 	return r;
@@ -214,10 +215,10 @@ static int start(struct daemon *d)
 
 static void stop(struct daemon *d)
 {
-	/* the Deletes below end SAs: their events must not reach the freed
-	 * control server (use after free, seen by ASan in tests/integration) */
-	if (d->d_engine)
-		sa_engine_set_events(d->d_engine, NULL, NULL);
+	/* the Deletes below end SAs and workers emit events until the pool
+	 * stops: they must not reach the freed control server */
+	if (d->d_ctl)
+		cmds_detach(&d->d_cmds);
 	control_free(d->d_ctl); /* no more commands while we go */
 	d->d_ctl = NULL;
 	if (d->d_net && d->d_pool)
