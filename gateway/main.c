@@ -164,10 +164,18 @@ static int start_datapath(struct daemon *d)
 		.c_udp4_fd = net_socket_fd(d->d_net, AF_INET, d->d_settings.gs_natt_port),
 		.c_udp6_fd = net_socket_fd(d->d_net, AF_INET6, d->d_settings.gs_natt_port),
 	};
+	int fds[NET_MAX_SOCKETS], fams[NET_MAX_SOCKETS];
+	size_t n;
 	int r;
 
 	if ((r = dp_new(&dc, &d->d_dp)))
 		return r;
+	/* IKE itself never goes through IPsec (transport mode between the
+	 * gateways' own addresses would otherwise catch it) */
+	n = net_sockets(d->d_net, fds, fams, NET_MAX_SOCKETS);
+	for (size_t i = 0; i < n; i++)
+		if ((r = dp_socket_bypass(d->d_dp, fds[i], fams[i])))
+			return r;
 	/* xfrm: the kernel takes ESP-in-UDP off the NAT-T sockets itself */
 	if (dp_backend_of(d->d_dp) == DP_BACKEND_XFRM) {
 		for (int fam = AF_INET; fam; fam = fam == AF_INET ? AF_INET6 : 0) {

@@ -131,6 +131,14 @@ static void udp_mark(int fd)
 			 strerror(errno));
 }
 
+static int user_socket_bypass(void *state, int fd, int family)
+{
+	(void)state;
+	(void)family;
+	udp_mark(fd);
+	return 0;
+}
+
 static unsigned workers_of(const struct dp_config *cfg)
 {
 	long n = cfg->c_threads ? (long)cfg->c_threads : sysconf(_SC_NPROCESSORS_ONLN);
@@ -448,4 +456,5 @@ const struct dp_ops dp_user_ops = {
 	.o_policy_del = user_policy_del,
 	.o_esp_input_udp = user_esp_input_udp,
 	.o_udp_encap_enable = NULL, /* the kernel does not decapsulate for us */
+	.o_socket_bypass = user_socket_bypass,
 };

@@ -66,6 +66,8 @@ int net_send(struct net *net, const struct sockaddr_storage *local,
 /* A NAT-T keepalive (RFC 3948 2.3: one 0xff byte, no marker). */
 int net_send_keepalive(struct net *net, const struct sockaddr_storage *local,
 		       const struct sockaddr_storage *remote);
+/* Every bound socket: fds[i] of family fams[i]; returns the count (<= max). */
+size_t net_sockets(const struct net *net, int *fds, int *fams, size_t max);
 /* The bound socket for family and port, -1 if none (for the data path). */
 int net_socket_fd(const struct net *net, int family, uint16_t port);
 void net_get_stats(const struct net *net, struct net_stats *st);
