@@ -334,7 +334,8 @@ static int xfrm_socket_bypass(void *state, int fd, int family)
 		pol.lft.soft_byte_limit = pol.lft.hard_byte_limit = XFRM_INF;
 		pol.lft.soft_packet_limit = pol.lft.hard_packet_limit = XFRM_INF;
 		if (setsockopt(fd, level, opt, &pol, sizeof(pol)) < 0) {
-			log_err(LOG_SUB_KNL, "xfrm: bypass policy on fd %d: %s", fd, strerror(errno));
+			log_err(LOG_SUB_KNL, "xfrm: bypass policy on fd %d: %s", fd,
+				strerror(errno));
 			return GW_E_IO;
 		}
 	}
