@@ -120,3 +120,17 @@ void sa_event_child(struct sa_engine *e, struct ike_sa *sa, const struct child_s
 		       (json_int_t)out.st_packets, "age",
 		       (json_int_t)((uint64_t)time(NULL) - c->c_installed)));
 }
+
+void sa_event_lease(struct sa_engine *e, struct ike_sa *sa, const struct model_addr *a)
+{
+	struct sa_ep ep = { .ep_family = (uint8_t)a->a_family };
+	char id[2 * VIP_ID_MAX];
+
+	if (!e->e_event || !sa->s_ra)
+		return;
+	memcpy(ep.ep_addr, a->a_addr, 16);
+	log_escape(id, sizeof(id), sa->s_ra->r_lease_id, sa->s_ra->r_lease_id_len);
+	emit(e, "lease-assigned",
+	     json_pack("{s:I, s:o, s:o, s:s}", "ike_uid", (json_int_t)sa->s_uid, "conn",
+		       conn_name(sa), "addr", sa_json_addr(&ep), "identity", id));
+}
