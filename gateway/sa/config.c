@@ -86,7 +86,8 @@ static int prepare_conn(struct sa_config *cf, struct sa_conn *sc, char *why, siz
 	}
 	for (size_t i = 0; i < c->c_n_pools; i++) {
 		if (!model_pools_find(cf->cf_pools, c->c_pools[i])) {
-			snprintf(why, why_len, "conns/%s.json: $.pools[%zu]: no pool '%s' in pools.json",
+			snprintf(why, why_len,
+				 "conns/%s.json: $.pools[%zu]: no pool '%s' in pools.json",
 				 c->c_name, i, c->c_pools[i]);
 			return GW_E_INVAL;
 		}

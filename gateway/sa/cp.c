@@ -53,8 +53,7 @@ struct cp_reply {
 	size_t cr_n_dns;
 };
 
-static void reply_add(struct cp_reply *r, const struct model_pool *pool,
-		      const struct model_addr *a)
+static void reply_add(struct cp_reply *r, const struct model_pool *pool, const struct model_addr *a)
 {
 	if (a->a_family == AF_INET) {
 		uint32_t m = pool->p_prefix ? 0xffffffffu << (32 - pool->p_prefix) : 0;
@@ -77,7 +76,8 @@ static void reply_add(struct cp_reply *r, const struct model_pool *pool,
 
 		memcpy(slot, d->a_addr, 16);
 		addr_attr(&r->cr_cp,
-			  d->a_family == AF_INET ? IKE_CA_INTERNAL_IP4_DNS : IKE_CA_INTERNAL_IP6_DNS,
+			  d->a_family == AF_INET ? IKE_CA_INTERNAL_IP4_DNS
+						 : IKE_CA_INTERNAL_IP6_DNS,
 			  slot, d->a_family == AF_INET ? 4 : 16);
 	}
 }
@@ -135,8 +135,8 @@ static int lease_one(struct sa_engine *e, struct ike_sa *sa, struct sa_ra *ra, i
 
 	for (size_t i = 0; i < c->c_n_pools; i++)
 		pools[i] = c->c_pools[i];
-	rc = vip_acquire(e->e_vip, pools, c->c_n_pools, family, ra->r_lease_id,
-			 ra->r_lease_id_len, want->a_family ? want : NULL, &got, why, sizeof(why));
+	rc = vip_acquire(e->e_vip, pools, c->c_n_pools, family, ra->r_lease_id, ra->r_lease_id_len,
+			 want->a_family ? want : NULL, &got, why, sizeof(why));
 	if (rc == GW_E_NOTFOUND)
 		return 0; /* no pool of this family: the client gets none */
 	if (rc) {
@@ -220,8 +220,8 @@ static void note_dns(const struct ike_sa *sa, const struct ike_cp_attr *a)
 	int fam = a->ca_type == IKE_CA_INTERNAL_IP4_DNS ? AF_INET : AF_INET6;
 
 	if (a->ca_len == (fam == AF_INET ? 4 : 16) && inet_ntop(fam, a->ca_data, buf, sizeof(buf)))
-		log_info(LOG_SUB_IKE, "%s: DNS server %s offered", ike_sa_prefix(sa, pfx, sizeof(pfx)),
-			 buf);
+		log_info(LOG_SUB_IKE, "%s: DNS server %s offered",
+			 ike_sa_prefix(sa, pfx, sizeof(pfx)), buf);
 }
 
 int cp_apply(struct sa_engine *e, struct ike_sa *sa, const struct ike_msg *msg)

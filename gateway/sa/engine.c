@@ -182,7 +182,8 @@ static void process(void *arg);
 
 static bool is_init_request(const struct ike_hdr *h)
 {
-	return h->h_exch == IKE_EXCH_SA_INIT && !(h->h_flags & IKE_FLAG_RESPONSE) && h->h_spi_r == 0;
+	return h->h_exch == IKE_EXCH_SA_INIT && !(h->h_flags & IKE_FLAG_RESPONSE) &&
+	       h->h_spi_r == 0;
 }
 
 /* admit() counted this job in e_init_queued (it leaves once it has run,

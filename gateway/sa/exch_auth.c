@@ -42,7 +42,7 @@ void sa_auth_build_certs(struct ike_builder *b, const struct sa_conn *sc)
  * nonce and prf(SK_p, our ID); PSK or a signature by our key.
  */
 int sa_auth_build_auth(struct ike_builder *b, struct ike_sa *sa, const struct sa_conn *sc,
-		      const struct auth_id *id)
+		       const struct auth_id *id)
 {
 	const struct model_conn *c = sc->sc_conn;
 	struct ike_pld_auth a = { 0 };
@@ -147,7 +147,7 @@ static bool suite_ok(const struct ike_sa *sa, const struct model_conn *c)
  * over %any.
  */
 const struct sa_conn *sa_auth_match_conn(const struct ike_sa *sa, const struct auth_id *peer,
-					const struct auth_id *idr, uint8_t method)
+					 const struct auth_id *idr, uint8_t method)
 {
 	const struct sa_config *cf = sa->s_cfg;
 
@@ -172,8 +172,8 @@ const struct sa_conn *sa_auth_match_conn(const struct ike_sa *sa, const struct a
 
 /* Verify the peer's AUTH (and certificates) for connection sc. */
 int sa_auth_verify_peer(struct ike_sa *sa, const struct sa_conn *sc, const struct ike_msg *msg,
-		       const struct auth_id *peer, const struct ike_pld_auth *a, char *why,
-		       size_t why_len)
+			const struct auth_id *peer, const struct ike_pld_auth *a, char *why,
+			size_t why_len)
 {
 	const struct model_conn *c = sc->sc_conn;
 	struct auth_peer_certs certs = { 0 };
@@ -241,7 +241,7 @@ static void keepalive(struct sa_engine *e, struct ike_sa *sa, uint32_t arg);
 
 /* The IKE SA is up: counters, events, timers; the INIT messages go. */
 void sa_auth_established(struct sa_engine *e, struct ike_sa *sa, const struct sa_conn *sc,
-			const struct auth_id *peer)
+			 const struct auth_id *peer)
 {
 	const struct model_conn *c = sc->sc_conn;
 	char pfx[96], ids[300], pstr[128];
@@ -296,8 +296,8 @@ static const char *auth_reason(const char *why, enum model_auth how)
 /* 2.21.2: the responder answers a failed IKE_AUTH with
  * AUTHENTICATION_FAILED and forgets the SA. */
 void sa_auth_refuse(struct sa_engine *e, struct ike_sa *sa, const struct ike_msg *msg,
-			const char *who, const char *why, enum sa_end end, const char *method,
-			const char *reason)
+		    const char *who, const char *why, enum sa_end end, const char *method,
+		    const char *reason)
 {
 	struct ike_pld_notify n = { .n_type = IKE_N_AUTHENTICATION_FAILED };
 	struct ike_builder b;
@@ -334,17 +334,21 @@ void exch_auth_request_in(struct sa_engine *e, struct ike_sa *sa, struct ike_msg
 	if (sa->s_state != IKE_ST_INIT_DONE)
 		return;
 	if (sa_auth_read_id(msg, IKE_PLD_IDI, &peer)) {
-		sa_auth_refuse(e, sa, msg, "the initiator", "no usable IDi payload", SA_END_AUTH, NULL,
-			    "no-credentials");
+		sa_auth_refuse(e, sa, msg, "the initiator", "no usable IDi payload", SA_END_AUTH,
+			       NULL, "no-credentials");
 		return;
 	}
 	auth_id_str(&peer, ids, sizeof(ids));
-	if (!ap || ike_pld_auth_parse(ap, &a, &err)) {
-		sa_auth_refuse(e, sa, msg, ids, "no AUTH payload (EAP is not offered by this gateway)",
-			    SA_END_AUTH, NULL, "no-credentials");
+	has_idr = !sa_auth_read_id(msg, IKE_PLD_IDR, &idr);
+	if (!ap) { /* 2.16: no AUTH, the initiator wants EAP */
+		exch_eap_begin(e, sa, msg, &peer, has_idr ? &idr : NULL);
 		return;
 	}
-	has_idr = !sa_auth_read_id(msg, IKE_PLD_IDR, &idr);
+	if (ike_pld_auth_parse(ap, &a, &err)) {
+		sa_auth_refuse(e, sa, msg, ids, "unparsable AUTH payload", SA_END_AUTH, NULL,
+			       "no-credentials");
+		return;
+	}
 	if (!(sc = sa_auth_match_conn(sa, &peer, has_idr ? &idr : NULL, a.a_method))) {
 		snprintf(why, sizeof(why), "no connection for this identity with auth method %u%s",
 			 a.a_method, has_idr ? " and the IDr it asked for" : "");
@@ -354,8 +358,8 @@ void exch_auth_request_in(struct sa_engine *e, struct ike_sa *sa, struct ike_msg
 	if (sa_auth_verify_peer(sa, sc, msg, &peer, &a, why, sizeof(why))) {
 		sa->s_conn = sc;
 		sa_auth_refuse(e, sa, msg, ids, why, SA_END_AUTH,
-			    sa_auth_name(sc->sc_conn->c_remote.e_auth),
-			    auth_reason(why, sc->sc_conn->c_remote.e_auth));
+			       sa_auth_name(sc->sc_conn->c_remote.e_auth),
+			       auth_reason(why, sc->sc_conn->c_remote.e_auth));
 		return;
 	}
 	sa->s_conn = sc;
@@ -366,7 +370,7 @@ void exch_auth_request_in(struct sa_engine *e, struct ike_sa *sa, struct ike_msg
 	if (sa_auth_build_auth(&b, sa, sc, &mine)) {
 		wr_free(&wr);
 		sa_auth_refuse(e, sa, msg, ids, "internal error: cannot sign with our key",
-			    SA_END_LOCAL_ERROR, NULL, NULL);
+			       SA_END_LOCAL_ERROR, NULL, NULL);
 		return;
 	}
 	sa_auth_established(e, sa, sc, &peer);

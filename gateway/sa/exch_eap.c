@@ -34,13 +34,15 @@ void sa_ra_free(struct sa_engine *e, struct ike_sa *sa)
 
 bool sa_is_eap_client(const struct ike_sa *sa)
 {
-	return sa->s_initiator && sa->s_conn && sa->s_conn->sc_conn->c_local.e_auth == MODEL_AUTH_EAP;
+	return sa->s_initiator && sa->s_conn &&
+	       sa->s_conn->sc_conn->c_local.e_auth == MODEL_AUTH_EAP;
 }
 
 static unsigned methods_of(enum model_auth a)
 {
-	return a == MODEL_AUTH_EAP_MD5 ? EAP_M_MD5 : a == MODEL_AUTH_EAP_MSCHAPV2 ? EAP_M_MSCHAPV2
-										   : EAP_M_ALL;
+	return a == MODEL_AUTH_EAP_MD5        ? EAP_M_MD5
+	       : a == MODEL_AUTH_EAP_MSCHAPV2 ? EAP_M_MSCHAPV2
+					      : EAP_M_ALL;
 }
 
 static void build_eap(struct ike_builder *b, const struct eap_out *o)
@@ -65,8 +67,8 @@ static int eap_octets(struct ike_sa *sa, bool mine, const struct auth_id *id, ui
 	*key_len = k->len;
 	return auth_signed_octets(sa->s_suite.s_prf, skp, init_side ? sa->s_init_i : sa->s_init_r,
 				  init_side ? sa->s_init_i_len : sa->s_init_r_len,
-				  init_side ? sa->s_nr : sa->s_ni, init_side ? sa->s_nr_len : sa->s_ni_len,
-				  id, oct, len);
+				  init_side ? sa->s_nr : sa->s_ni,
+				  init_side ? sa->s_nr_len : sa->s_ni_len, id, oct, len);
 }
 
 static int build_msk_auth(struct ike_builder *b, struct ike_sa *sa, const struct auth_id *mine)
@@ -126,8 +128,8 @@ static int keep_first(struct sa_ra *ra, const struct ike_msg *msg)
 
 		if (!p->p_in_sk)
 			continue;
-		if (p->p_type == IKE_PLD_SA || p->p_type == IKE_PLD_TSI || p->p_type == IKE_PLD_TSR ||
-		    p->p_type == IKE_PLD_CP ||
+		if (p->p_type == IKE_PLD_SA || p->p_type == IKE_PLD_TSI ||
+		    p->p_type == IKE_PLD_TSR || p->p_type == IKE_PLD_CP ||
 		    (p->p_type == IKE_PLD_NOTIFY && !ike_pld_notify_parse(p, &n, &err) &&
 		     n.n_type == IKE_N_USE_TRANSPORT_MODE))
 			ike_build_raw(&b, p->p_type, p->p_critical, p->p_body, p->p_len);
@@ -142,7 +144,8 @@ static int keep_first(struct sa_ra *ra, const struct ike_msg *msg)
 void exch_eap_begin(struct sa_engine *e, struct ike_sa *sa, struct ike_msg *msg,
 		    const struct auth_id *peer, const struct auth_id *idr)
 {
-	struct eap_server_cfg cfg = { .sc_ctx = e->e_eap_ctx, .sc_lookup = eap_cred_from_users,
+	struct eap_server_cfg cfg = { .sc_ctx = e->e_eap_ctx,
+				      .sc_lookup = eap_cred_from_users,
 				      .sc_lookup_arg = sa->s_cfg->cf_eap_users,
 				      .sc_rl = e->e_eap_rl };
 	const struct sa_conn *sc = sa_auth_match_conn(sa, peer, idr, 0);
@@ -164,8 +167,8 @@ void exch_eap_begin(struct sa_engine *e, struct ike_sa *sa, struct ike_msg *msg,
 			 (e->e_eap_ctx ? eap_ctx_methods(e->e_eap_ctx) : 0);
 	if (!cfg.sc_methods || !(ra = sa_ra_get(sa)) || !(out = malloc(sizeof(*out))) ||
 	    keep_first(ra, msg) || eap_server_new(&cfg, &ra->r_srv) ||
-	    eap_server_start(ra->r_srv, out) || (!sa->s_peer_id &&
-						 !(sa->s_peer_id = malloc(sizeof(*peer))))) {
+	    eap_server_start(ra->r_srv, out) ||
+	    (!sa->s_peer_id && !(sa->s_peer_id = malloc(sizeof(*peer))))) {
 		sa_auth_refuse(e, sa, msg, ids, "EAP unavailable here (see the start-up log)",
 			       SA_END_LOCAL_ERROR, NULL, NULL);
 		goto out;
@@ -266,9 +269,11 @@ static void eap_round(struct sa_engine *e, struct ike_sa *sa, struct ike_msg *ms
 		goto out;
 	}
 	if (st == EAP_SUCCESS) {
-		if ((msk = eap_server_msk(ra->r_srv)) && !(ra->r_msk = secret_dup(msk->data, msk->len)))
+		if ((msk = eap_server_msk(ra->r_srv)) &&
+		    !(ra->r_msk = secret_dup(msk->data, msk->len)))
 			goto out;
-		if ((id = eap_server_identity(ra->r_srv, &idlen)) && idlen <= sizeof(ra->r_eap_id)) {
+		if ((id = eap_server_identity(ra->r_srv, &idlen)) &&
+		    idlen <= sizeof(ra->r_eap_id)) {
 			memcpy(ra->r_eap_id, id, idlen);
 			ra->r_eap_id_len = idlen;
 		}
@@ -346,14 +351,16 @@ static void client_round(struct sa_engine *e, struct ike_sa *sa, struct ike_msg 
 	    st == EAP_FAILURE) {
 		uint16_t nerr = sa_msg_error(msg);
 
-		client_failed(e, sa,
-			      !p ? (nerr ? ike_notify_name(nerr) : "no EAP payload from the gateway")
-				 : eap_client_why(ra->r_cli));
+		client_failed(
+			e, sa,
+			!p ? (nerr ? ike_notify_name(nerr) : "no EAP payload from the gateway")
+			   : eap_client_why(ra->r_cli));
 		goto out;
 	}
 	sa_inner_begin(&b, &wr);
 	if (st == EAP_SUCCESS) {
-		if ((msk = eap_client_msk(ra->r_cli)) && !(ra->r_msk = secret_dup(msk->data, msk->len))) {
+		if ((msk = eap_client_msk(ra->r_cli)) &&
+		    !(ra->r_msk = secret_dup(msk->data, msk->len))) {
 			wr_free(&wr);
 			goto out;
 		}
@@ -382,7 +389,8 @@ void exch_eap_response_in(struct sa_engine *e, struct ike_sa *sa, struct ike_msg
 	case IKE_ST_AUTH_SENT: /* the gateway's signature and its first EAP request */
 		if (!sa_auth_responder_ok(e, sa, msg, &peer))
 			return;
-		if (!(ra = sa_ra_get(sa)) || (!sa->s_peer_id && !(sa->s_peer_id = malloc(sizeof(peer)))) ||
+		if (!(ra = sa_ra_get(sa)) ||
+		    (!sa->s_peer_id && !(sa->s_peer_id = malloc(sizeof(peer)))) ||
 		    client_new(e, sa, ra)) {
 			client_failed(e, sa, "EAP client unavailable (see the start-up log)");
 			return;
@@ -397,8 +405,9 @@ void exch_eap_response_in(struct sa_engine *e, struct ike_sa *sa, struct ike_msg
 		if (verify_msk_auth(sa, msg)) {
 			uint16_t nerr = sa_msg_error(msg);
 
-			client_failed(e, sa, nerr ? ike_notify_name(nerr)
-						  : "the gateway's AUTH after EAP does not verify");
+			client_failed(e, sa,
+				      nerr ? ike_notify_name(nerr)
+					   : "the gateway's AUTH after EAP does not verify");
 			return;
 		}
 		peer = *sa->s_peer_id;

@@ -113,9 +113,9 @@ struct child_sa {
 struct sa_ra {
 	struct eap_server *r_srv;
 	struct eap_client *r_cli;
-	struct secret *r_msk;  /* after EAP success; NULL for EAP-MD5 */
-	uint8_t *r_first;      /* responder: SA, TSi, TSr, CP, N of the first */
-	size_t r_first_len;    /* IKE_AUTH request, answered at the end */
+	struct secret *r_msk; /* after EAP success; NULL for EAP-MD5 */
+	uint8_t *r_first;     /* responder: SA, TSi, TSr, CP, N of the first */
+	size_t r_first_len;   /* IKE_AUTH request, answered at the end */
 	uint8_t r_first_type;
 	size_t r_eap_id_len;
 	uint8_t r_eap_id[EAP_IDENTITY_MAX];
@@ -172,7 +172,7 @@ struct ike_sa {
 	void *s_pending; /* exchange-specific state (initiator child request) */
 	const struct model_child *s_first_child; /* initiator: the child to set up in IKE_AUTH */
 	struct ike_reasm *s_reasm;
-	struct sa_ra *s_ra;            /* EAP and virtual IPs (remote access), when used */
+	struct sa_ra *s_ra;                   /* EAP and virtual IPs (remote access), when used */
 	uint64_t s_created_ms, s_established; /* monotonic ms; unix seconds */
 	uint64_t s_last_rx_ms;
 };
@@ -196,7 +196,7 @@ struct sa_engine {
 	uint64_t e_cfg_gen;
 	struct sa_cookie *e_cookie;
 	struct sa_policies *e_policies;
-	struct eap_ctx *e_eap_ctx;     /* NULL: EAP unavailable (logged at start) */
+	struct eap_ctx *e_eap_ctx; /* NULL: EAP unavailable (logged at start) */
 	struct eap_rl *e_eap_rl;
 	struct vip *e_vip;
 	_Atomic int64_t e_half_open;
