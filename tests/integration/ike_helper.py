@@ -30,7 +30,7 @@ import struct
 import sys
 import time
 
-LISTS = {"addrs", "proposals", "esp_proposals", "local_ts", "remote_ts", "pools"}
+LISTS = {"addrs", "proposals", "esp_proposals", "local_ts", "remote_ts", "pools", "vips"}
 
 
 def typed(key, value):

@@ -1,6 +1,6 @@
 # tests/integration: network-namespace tests (root). `make check-integration`
 # runs every script in INTEGRATION_RUN; each prints "N passed, N failed".
-INTEGRATION_RUN = tests/integration/dp_user.sh tests/integration/ike.sh
+INTEGRATION_RUN = tests/integration/dp_user.sh tests/integration/ike.sh tests/integration/eap.sh
 EXTRA_DIST += $(INTEGRATION_RUN) tests/integration/dp_helper.py \
 	tests/integration/ike_helper.py tests/integration/ike_lib.sh tests/integration/ike_pki.sh
 
