@@ -42,7 +42,7 @@ static json_t *peer_json(const struct ike_sa *sa, bool with_eap)
 					: json_null());
 
 	if (j && with_eap)
-		json_object_set_new(j, "eap_id", json_null());
+		json_object_set_new(j, "eap_id", sa_json_eap_id(sa));
 	return j;
 }
 

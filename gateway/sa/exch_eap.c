@@ -226,6 +226,18 @@ static void finish_responder(struct sa_engine *e, struct ike_sa *sa, struct ike_
 	free(first);
 }
 
+/* The identity the client gave, for list-sas, events and the lease. */
+static void keep_identity(struct sa_ra *ra)
+{
+	size_t idlen;
+	const uint8_t *id = eap_server_identity(ra->r_srv, &idlen);
+
+	if (id && idlen <= sizeof(ra->r_eap_id)) {
+		memcpy(ra->r_eap_id, id, idlen);
+		ra->r_eap_id_len = idlen;
+	}
+}
+
 static void eap_failed(struct sa_engine *e, struct ike_sa *sa, const struct ike_msg *msg,
 		       const struct eap_out *out, const char *why)
 {
@@ -234,11 +246,11 @@ static void eap_failed(struct sa_engine *e, struct ike_sa *sa, const struct ike_
 	struct ike_builder b;
 	struct writer wr;
 	char who[2 * EAP_IDENTITY_MAX + 4] = "the client", pfx[96];
-	size_t idlen;
-	const uint8_t *id = eap_server_identity(sa->s_ra->r_srv, &idlen);
+	struct sa_ra *ra = sa->s_ra;
 
-	if (id)
-		log_escape(who, sizeof(who), id, idlen);
+	keep_identity(ra); /* the auth-failed and ike-failed events name it */
+	if (ra->r_eap_id_len)
+		log_escape(who, sizeof(who), ra->r_eap_id, ra->r_eap_id_len);
 	log_info(LOG_SUB_AUTH, "%s: EAP authentication of '%s' failed: %s",
 		 ike_sa_prefix(sa, pfx, sizeof(pfx)), who, why);
 	sa_inner_begin(&b, &wr);
@@ -256,10 +268,8 @@ static void eap_round(struct sa_engine *e, struct ike_sa *sa, struct ike_msg *ms
 	struct eap_out *out = calloc(1, sizeof(*out));
 	enum eap_status st = EAP_FAILURE;
 	const struct secret *msk;
-	const uint8_t *id;
 	struct ike_builder b;
 	struct writer wr;
-	size_t idlen;
 
 	if (!out || !p ||
 	    (eap_server_process(ra->r_srv, p->p_body, p->p_len, out, &st) < 0 && !out->o_len) ||
@@ -272,11 +282,7 @@ static void eap_round(struct sa_engine *e, struct ike_sa *sa, struct ike_msg *ms
 		if ((msk = eap_server_msk(ra->r_srv)) &&
 		    !(ra->r_msk = secret_dup(msk->data, msk->len)))
 			goto out;
-		if ((id = eap_server_identity(ra->r_srv, &idlen)) &&
-		    idlen <= sizeof(ra->r_eap_id)) {
-			memcpy(ra->r_eap_id, id, idlen);
-			ra->r_eap_id_len = idlen;
-		}
+		keep_identity(ra);
 		sa->s_state = IKE_ST_EAP_AUTH;
 	}
 	sa_inner_begin(&b, &wr);

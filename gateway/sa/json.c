@@ -90,6 +90,16 @@ static json_t *vips_json(const struct ike_sa *sa, bool local)
 	return a;
 }
 
+json_t *sa_json_eap_id(const struct ike_sa *sa)
+{
+	char eid[4 * EAP_IDENTITY_MAX + 1];
+
+	if (!sa->s_ra || !sa->s_ra->r_eap_id_len)
+		return json_null();
+	log_escape(eid, sizeof(eid), sa->s_ra->r_eap_id, sa->s_ra->r_eap_id_len);
+	return json_string(eid);
+}
+
 /* local or remote: address, port, identity, authentication. */
 static json_t *end_json(const struct ike_sa *sa, bool local)
 {
@@ -113,15 +123,8 @@ static json_t *end_json(const struct ike_sa *sa, bool local)
 		up && c ? json_string(sa_auth_name(local ? c->c_local.e_auth : c->c_remote.e_auth))
 			: json_null(),
 		"vips", vips_json(sa, local));
-	if (j && !local) {
-		char eid[4 * EAP_IDENTITY_MAX + 1];
-
-		if (sa->s_ra && sa->s_ra->r_eap_id_len)
-			log_escape(eid, sizeof(eid), sa->s_ra->r_eap_id, sa->s_ra->r_eap_id_len);
-		json_object_set_new(j, "eap_id",
-				    sa->s_ra && sa->s_ra->r_eap_id_len ? json_string(eid)
-								       : json_null());
-	}
+	if (j && !local)
+		json_object_set_new(j, "eap_id", sa_json_eap_id(sa));
 	return j;
 }
 

@@ -323,6 +323,8 @@ void child_sa_update_peer(struct sa_engine *e, struct ike_sa *sa, const struct s
 /* ---- json.c, events.c ---- */
 json_t *sa_json_time(uint64_t t);
 json_t *sa_json_addr(const struct sa_ep *ep);
+/* The peer's EAP identity (escaped), or null when it gave none. */
+json_t *sa_json_eap_id(const struct ike_sa *sa);
 json_t *sa_json_ike(struct sa_engine *e, const struct ike_sa *sa, bool children);
 json_t *sa_json_child(struct sa_engine *e, const struct ike_sa *sa, const struct child_sa *c);
 void sa_child_counters(struct sa_engine *e, const struct ike_sa *sa, const struct child_sa *c,
