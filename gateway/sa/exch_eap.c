@@ -45,6 +45,15 @@ static unsigned methods_of(enum model_auth a)
 					      : EAP_M_ALL;
 }
 
+/* The auth-failed method (api/control.md 6.1): the EAP method that ran,
+ * else the one the connection names, else none (null). */
+static const char *method_name(uint8_t type, enum model_auth conn)
+{
+	if (type == EAP_TYPE_MD5 || type == EAP_TYPE_MSCHAPV2)
+		return type == EAP_TYPE_MD5 ? "eap-md5" : "eap-mschapv2";
+	return conn == MODEL_AUTH_EAP ? NULL : sa_auth_name(conn);
+}
+
 static void build_eap(struct ike_builder *b, const struct eap_out *o)
 {
 	if (o->o_len)
@@ -242,7 +251,8 @@ static void eap_failed(struct sa_engine *e, struct ike_sa *sa, const struct ike_
 		       const struct eap_out *out, const char *why)
 {
 	struct ike_pld_notify n = { .n_type = IKE_N_AUTHENTICATION_FAILED };
-	const char *method = sa_auth_name(sa->s_conn->sc_conn->c_remote.e_auth);
+	const char *method = method_name(eap_server_method(sa->s_ra->r_srv),
+					 sa->s_conn->sc_conn->c_remote.e_auth);
 	struct ike_builder b;
 	struct writer wr;
 	char who[2 * EAP_IDENTITY_MAX + 4] = "the client", pfx[96];
@@ -299,7 +309,9 @@ void exch_eap_request_in(struct sa_engine *e, struct ike_sa *sa, struct ike_msg 
 	} else if (verify_msk_auth(sa, msg)) {
 		sa_auth_refuse(e, sa, msg, "the client",
 			       "AUTH after EAP does not verify (the MSK or its octets differ)",
-			       SA_END_AUTH, sa_auth_name(sa->s_conn->sc_conn->c_remote.e_auth),
+			       SA_END_AUTH,
+			       method_name(eap_server_method(sa->s_ra->r_srv),
+					   sa->s_conn->sc_conn->c_remote.e_auth),
 			       "eap-failure");
 	} else {
 		finish_responder(e, sa, msg);
@@ -337,7 +349,11 @@ static void client_failed(struct sa_engine *e, struct ike_sa *sa, const char *wh
 	char pfx[96];
 
 	log_info(LOG_SUB_AUTH, "%s: EAP failed: %s", ike_sa_prefix(sa, pfx, sizeof(pfx)), why);
-	sa_event_auth_failed(e, sa, false, "eap", "eap-failure");
+	sa_event_auth_failed(
+		e, sa, false,
+		method_name(sa->s_ra && sa->s_ra->r_cli ? eap_client_method(sa->s_ra->r_cli) : 0,
+			    MODEL_AUTH_EAP),
+		"eap-failure");
 	ike_sa_kill(e, sa, SA_END_AUTH, why);
 }
 
