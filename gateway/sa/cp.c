@@ -130,7 +130,7 @@ static int lease_one(struct sa_engine *e, struct ike_sa *sa, struct sa_ra *ra, i
 	const struct model_conn *c = sa->s_conn->sc_conn;
 	const char *pools[MODEL_MAX_POOLS];
 	struct model_addr got;
-	char why[256], pfx[96], abuf[INET6_ADDRSTRLEN];
+	char why[256], pfx[96], abuf[INET6_ADDRSTRLEN], who[4 * 64 + 1];
 	int rc;
 
 	for (size_t i = 0; i < c->c_n_pools; i++)
@@ -139,9 +139,10 @@ static int lease_one(struct sa_engine *e, struct ike_sa *sa, struct sa_ra *ra, i
 			 want->a_family ? want : NULL, &got, why, sizeof(why));
 	if (rc == GW_E_NOTFOUND)
 		return 0; /* no pool of this family: the client gets none */
-	if (rc) {
-		log_warn(LOG_SUB_IKE, "%s: no virtual IP: %s", ike_sa_prefix(sa, pfx, sizeof(pfx)),
-			 why);
+	if (rc) {         /* name the client: the admin looks for whom the pool failed */
+		log_escape(who, sizeof(who), ra->r_lease_id, ra->r_lease_id_len);
+		log_warn(LOG_SUB_IKE, "%s: no virtual IP for '%s' (INTERNAL_ADDRESS_FAILURE): %s",
+			 ike_sa_prefix(sa, pfx, sizeof(pfx)), who, why);
 		return rc;
 	}
 	ra->r_vips[ra->r_n_vips++] = got;
@@ -279,12 +280,17 @@ size_t cp_vips(const struct ike_sa *sa, struct sa_ep *out, size_t max)
 void cp_release(struct sa_engine *e, struct ike_sa *sa)
 {
 	struct sa_ra *ra = sa->s_ra;
+	char abuf[INET6_ADDRSTRLEN], pfx[96];
 
 	for (size_t i = 0; ra && i < ra->r_n_vips; i++) {
+		const struct model_addr *v = &ra->r_vips[i];
+
 		if (sa->s_initiator)
-			net_local_addr(ra->r_vips[i].a_family, ra->r_vips[i].a_addr, false);
-		else if (e->e_vip)
-			vip_release(e->e_vip, &ra->r_vips[i], ra->r_lease_id, ra->r_lease_id_len);
+			net_local_addr(v->a_family, v->a_addr, false);
+		else if (e->e_vip && !vip_release(e->e_vip, v, ra->r_lease_id, ra->r_lease_id_len))
+			log_info(LOG_SUB_IKE, "%s: virtual IP %s released",
+				 ike_sa_prefix(sa, pfx, sizeof(pfx)),
+				 inet_ntop(v->a_family, v->a_addr, abuf, sizeof(abuf)));
 	}
 	if (ra)
 		ra->r_n_vips = 0;
