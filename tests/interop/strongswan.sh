@@ -26,7 +26,10 @@ if [ "$(id -u)" != 0 ]; then
 	echo "strongswan.sh: needs root (network namespaces)"
 	exit 77
 fi
-for t in /usr/lib/ipsec/charon swanctl openssl nft iperf3 python3; do
+# Debian's python3 (scripts/deps): a version manager's shim in PATH can
+# cost half a second per start, and sacheck.py runs a few hundred times
+PY=${PYTHON:-$(command -v /usr/bin/python3 || command -v python3)}
+for t in /usr/lib/ipsec/charon swanctl openssl nft iperf3 "$PY"; do
 	if ! command -v "$t" >/dev/null 2>&1; then
 		echo "strongswan.sh: $t not found (run scripts/deps)"
 		exit 77
@@ -47,7 +50,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-sacheck() { python3 "$HERE/sacheck.py" "$@"; }
+sacheck() { "$PY" "$HERE/sacheck.py" "$@"; }
 skip() { echo "skip: $*"; }
 
 # snap: fresh views of both sides in $WORK/swan.txt and $WORK/ours.json
@@ -110,16 +113,18 @@ ping_g() { ns_g ping -q -c 3 -i 0.2 -W 2 -I "$G_IN" "$S_IN" >/dev/null; }
 
 # udp_stream [-R]: 1 s of UDP at 4 Mbit/s from strongSwan's side to ours
 # (-R: ours to strongSwan's) through the tunnel; at most 1 % lost. Adds the
-# datagrams that arrived to STREAM_PKTS.
+# datagrams that arrived to STREAM_PKTS. Bounded in time when the tunnel
+# does not carry it (connect timeout, timeout(1), the server killed).
 udp_stream() {
 	local pid res
-	ns_g iperf3 -s -1 -B "$G_IN" -p 5201 >"$WORK/iperf-s.out" 2>&1 &
+	ns_g timeout 15 iperf3 -s -1 -B "$G_IN" -p 5201 >"$WORK/iperf-s.out" 2>&1 &
 	pid=$!
 	wait_for 3 sh -c "ip netns exec $NS_G ss -ltn | grep -q ':5201 '"
-	ns_s iperf3 -c "$G_IN" -B "$S_IN" -p 5201 -u -b 4M -l 1200 -t 1 -J "$@" \
-		>"$WORK/iperf.json" 2>&1
+	ns_s timeout 10 iperf3 -c "$G_IN" -B "$S_IN" -p 5201 --connect-timeout 3000 \
+		-u -b 4M -l 1200 -t 1 -J "$@" >"$WORK/iperf.json" 2>&1
+	kill "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
-	res=$(python3 -c '
+	res=$("$PY" -c '
 import json, sys
 s = json.load(open(sys.argv[1]))["end"]["sum"]
 print(s["packets"] - s["lost_packets"], s["lost_percent"])' "$WORK/iperf.json" 2>/dev/null) || {
@@ -130,7 +135,7 @@ print(s["packets"] - s["lost_packets"], s["lost_percent"])' "$WORK/iperf.json" 2
 	set -- $res
 	echo "$1 datagrams arrived, $2 % lost"
 	STREAM_PKTS=$((STREAM_PKTS + $1))
-	[ "$1" -ge 100 ] && python3 -c "import sys; sys.exit(float('$2') > 1.0)"
+	[ "$1" -ge 100 ] && "$PY" -c "import sys; sys.exit(float('$2') > 1.0)"
 }
 
 counters_match() {
@@ -185,6 +190,11 @@ phase() {
 		return 1
 	}
 	scenario_reset
+}
+phase_end() {
+	clear_sas
+	check "topology $TOPO: palisade-gatewayd stops cleanly on SIGTERM (exit 0, no sanitizer report)" \
+		gw_stop_clean
 }
 
 # PSK and ECDSA certificates in both roles, with UDP streams
@@ -350,7 +360,7 @@ g_delete() {
 }
 
 stat_get() {
-	ctl --json stats | python3 -c 'import json,sys; d=json.load(sys.stdin)
+	ctl --json stats | "$PY" -c 'import json,sys; d=json.load(sys.stdin)
 for k in sys.argv[1].split("."): d=d[k]
 print(d)' "$1"
 }
@@ -429,7 +439,7 @@ if [ -n "$(echo " $groups " | grep -E ' (direct|proposals|invalid-ke|transport|d
 		esac
 		echo "-- $g: $(($(date +%s) - tg)) s"
 	done
-	clear_sas
+	phase_end
 fi
 if echo " $groups " | grep -q ' nat '; then
 	# the initiator behind the NAT: strongSwan, then us
@@ -440,6 +450,7 @@ if echo " $groups " | grep -q ' nat '; then
 			L="$(auth_name), strongSwan behind NAT initiates"
 			establish "$L" sw && traffic "$L" stream
 		done
+		phase_end
 	}
 	phase nat-g && {
 		for a in psk ec; do
@@ -448,6 +459,7 @@ if echo " $groups " | grep -q ' nat '; then
 			L="$(auth_name), we are behind NAT and initiate"
 			establish "$L" gw && traffic "$L" stream
 		done
+		phase_end
 	}
 fi
 net_down
