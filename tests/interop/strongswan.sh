@@ -5,14 +5,15 @@
 # and with the initiator behind a NAT namespace (nft masquerade); several
 # IKE/ESP proposals; an INVALID_KE_PAYLOAD round trip in both roles;
 # transport mode; DELETE of IKE and CHILD SAs from either side; DPD in both
-# directions; RFC 7383 fragmentation of IKE_AUTH (RSA certificates) in both
-# directions. Every established pair is compared crosswise (swanctl
-# --list-sas against palisadectl --json list-sas: state, SPIs, ids,
-# algorithms, selectors, NAT) and carries ping and a UDP stream both ways,
-# with the byte/packet counters of both sides compared.
+# directions; strongSwan rekeying both SAs; RFC 7383 fragmentation of
+# IKE_AUTH (RSA certificates) in both directions. Every established pair is
+# compared crosswise (swanctl --list-sas against palisadectl --json
+# list-sas: state, SPIs, ids, algorithms, selectors, NAT) and carries ping
+# (and UDP streams) both ways, with the byte/packet counters of both sides
+# compared.
 #
 # Usage (root): GATEWAYD=... PALISADECTL=... strongswan.sh [GROUP...]
-#   GROUP: direct proposals invalid-ke transport delete dpd frag nat
+#   GROUP: direct proposals invalid-ke transport delete dpd rekey frag nat
 #          (default: all). KEEP=1 keeps the work dir (logs, configs, PKI).
 # Prints ok/FAIL per check and "N passed, N failed"; exits 1 on failure,
 # 77 when it cannot run here (not root, strongSwan missing).
@@ -400,6 +401,28 @@ g_dpd() {
 	fi
 }
 
+# strongSwan rekeys the CHILD SA, then the IKE SA. We answer
+# CREATE_CHILD_SA with NO_ADDITIONAL_SAS (no rekeying yet), and strongSwan
+# falls back to a reauthentication (a new IKE SA, then DELETE of the old);
+# either way one pair must be left, agreeing and carrying traffic.
+g_rekey() {
+	local what L
+	scenario_reset
+	establish "rekey" sw || return
+	for what in child ike; do
+		L="rekey of the $(echo $what | tr a-z A-Z)_SA by strongSwan"
+		if [ $what = child ]; then
+			check "$L: swanctl --rekey completes" swan --rekey --child net --ike t
+		else
+			check "$L: swanctl --rekey completes" swan --rekey --ike t
+		fi
+		check "$L: one IKE SA with one CHILD SA left on both sides" \
+			wait_for 5 ike_is "ESTABLISHED 1 ESTABLISHED 1"
+		check "$L: state, ids, SPIs, algorithms, selectors, NAT agree" sas_match sw
+		traffic "$L"
+	done
+}
+
 # RFC 7383: RSA 3072 certificates make IKE_AUTH ~1.8 kB, over the 1280
 # bytes both sides fragment at; strongSwan with fragmentation = force
 g_frag() {
@@ -420,10 +443,10 @@ g_frag() {
 
 # ---- main ----
 
-groups=${*:-direct proposals invalid-ke transport delete dpd frag nat}
+groups=${*:-direct proposals invalid-ke transport delete dpd rekey frag nat}
 t0=$(date +%s)
 check "test PKI (openssl, ECDSA P-256 and RSA 3072)" pki_make || exit 1
-if [ -n "$(echo " $groups " | grep -E ' (direct|proposals|invalid-ke|transport|delete|dpd|frag) ')" ] &&
+if [ -n "$(echo " $groups " | grep -E ' (direct|proposals|invalid-ke|transport|delete|dpd|rekey|frag) ')" ] &&
 	phase direct; then
 	for g in $groups; do
 		tg=$(date +%s)
@@ -434,6 +457,7 @@ if [ -n "$(echo " $groups " | grep -E ' (direct|proposals|invalid-ke|transport|d
 		transport) g_transport ;;
 		delete) g_delete ;;
 		dpd) g_dpd ;;
+		rekey) g_rekey ;;
 		frag) g_frag ;;
 		*) continue ;;
 		esac
