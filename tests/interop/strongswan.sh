@@ -441,6 +441,54 @@ g_frag() {
 	done
 }
 
+# drop_first_big: the first UDP datagram over 1000 bytes we send from port
+# 4500 is lost (an nft rule in our namespace, removed once it dropped one)
+drop_first_big() {
+	ns_g nft -f - <<-EOF || return 1
+		table inet lossy {
+			chain out {
+				type filter hook output priority 0;
+				udp sport 4500 meta length > 1000 counter drop
+			}
+		}
+	EOF
+	(
+		for _ in $(seq 100); do
+			ns_g nft list table inet lossy 2>/dev/null | grep -q "packets [1-9]" && break
+			sleep 0.05
+		done
+		ns_g nft delete table inet lossy
+	) &
+	DROP_PID=$!
+}
+
+# RFC 7383 2.6.1: the first fragment of our IKE_AUTH response is lost;
+# strongSwan retransmits both fragments of its request; we resend our
+# response once, for its fragment 1 only.
+g_frag_loss() {
+	local L="fragmentation, our first response fragment lost" tx0 tx1
+	scenario_reset
+	AUTH=rsa SW_EXTRA="fragmentation = force" GW_IKE_EXTRA=', "fragmentation": true'
+	clear_sas
+	conf_load >"$WORK/conf.out" 2>&1 || { nok "$L: configurations load"; return; }
+	drop_first_big || { nok "$L: nft drop rule"; return; }
+	tx0=$(stat_get packets.tx)
+	log_mark
+	check "$L: strongSwan retransmits, ESTABLISHED/INSTALLED on both sides" initiate sw
+	wait "$DROP_PID"
+	sleep 0.5 # a late extra copy of our response would be counted too
+	tx1=$(stat_get packets.tx)
+	check "$L: strongSwan retransmitted its fragmented request" \
+		log_has "retransmit 1 of request with message ID 1"
+	check "$L: we answered the retransmission once (IKE_SA_INIT + 2 x 2 fragments sent)" \
+		sent_is 5 $((tx1 - tx0))
+}
+sent_is() {
+	[ "$1" = "$2" ] && return 0
+	echo "we sent $2 IKE datagrams"
+	return 1
+}
+
 # ---- main ----
 
 groups=${*:-direct proposals invalid-ke transport delete dpd rekey frag nat}
@@ -458,7 +506,7 @@ if [ -n "$(echo " $groups " | grep -E ' (direct|proposals|invalid-ke|transport|d
 		delete) g_delete ;;
 		dpd) g_dpd ;;
 		rekey) g_rekey ;;
-		frag) g_frag ;;
+		frag) g_frag; g_frag_loss ;;
 		*) continue ;;
 		esac
 		echo "-- $g: $(($(date +%s) - tg)) s"
