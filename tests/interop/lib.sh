@@ -147,6 +147,8 @@ swan_conf() {
 			retransmit_tries = 2
 			retransmit_timeout = 1
 			retransmit_base = 1.8
+			# NAT keepalives every 2 s when behind the NAT (default 20 s)
+			keep_alive = 2s
 			plugins {
 				vici {
 					socket = unix://$SWAN/charon.vici
@@ -235,7 +237,7 @@ gw_start() {
 	GW_LOG_MARK=$(wc -l <"$GW/gatewayd.log")
 	cat >"$GW/etc/gateway.json" <<-EOF
 		{ "listen": ["$G_ADDR"], "datapath": "userspace", "tun_name": "${P}t",
-		  "log_level": "debug" }
+		  "nat_keepalive": 2, "log_level": "debug" }
 	EOF
 	ip netns exec "$NS_G" "$GATEWAYD" --foreground --config-dir "$GW/etc" \
 		--run-dir "$GW/run" >>"$GW/gatewayd.log" 2>&1 &

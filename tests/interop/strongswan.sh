@@ -192,8 +192,20 @@ phase() {
 	}
 	scenario_reset
 }
+# no_drops: nothing strongSwan sent us was refused as malformed, not
+# understood or failing its integrity check (stats dropped_by_cause)
+no_drops() {
+	local c n bad=0
+	for c in malformed unsupported integrity; do
+		n=$(stat_get "packets.dropped_by_cause.$c") || return 1
+		[ "$n" = 0 ] || { echo "dropped as $c: $n" && bad=1; }
+	done
+	return $bad
+}
 phase_end() {
 	clear_sas
+	check "topology $TOPO: no IKE datagram from strongSwan dropped as malformed, unsupported or failing integrity" \
+		no_drops
 	check "topology $TOPO: palisade-gatewayd stops cleanly on SIGTERM (exit 0, no sanitizer report)" \
 		gw_stop_clean
 }
@@ -258,7 +270,7 @@ ping_hosts() {
 
 subscribe() {
 	: >"$WORK/events.json"
-	ctl --json subscribe child-up child-down >"$WORK/events.json" 2>&1 &
+	ctl --json subscribe child-up child-down ike-down >"$WORK/events.json" 2>&1 &
 	EV_PID=$!
 	wait_for 3 sh -c "'$PALISADECTL' --socket '$GW/run/control.sock' --json stats |
 		grep -q '\"subscribers\": [1-9]'"
@@ -398,7 +410,22 @@ g_dpd() {
 		check "$L: strongSwan answered our empty INFORMATIONAL requests" dpd_gw_ok
 		check "$L: no retransmits on our side" [ "$(stat_get packets.retransmits)" = 0 ]
 		check "$L: both sides still ESTABLISHED" ike_is "ESTABLISHED 1 ESTABLISHED 1"
+		# strongSwan dies without a DELETE: our DPD gives up on it
+		subscribe
+		kill -KILL "$SWAN_PID"
+		wait "$SWAN_PID" 2>/dev/null
+		SWAN_PID=""
+		check "$L: strongSwan killed: our DPD retransmits give up, the SA goes (ike-down dpd-timeout)" \
+			wait_for 15 sacheck event "$WORK/events.json" ike-down reason=dpd-timeout
+		check "$L: ... and list-sas is empty" ours_empty
+		unsubscribe
+		swan_start >/dev/null || nok "$L: charon restarts"
 	fi
+}
+ours_empty() {
+	ctl --json list-sas >"$WORK/ours.json" && grep -q '"ike_sas": \[\]' "$WORK/ours.json" && return 0
+	cat "$WORK/ours.json"
+	return 1
 }
 
 # strongSwan rekeys the CHILD SA, then the IKE SA. We answer
@@ -489,6 +516,13 @@ sent_is() {
 	return 1
 }
 
+# keepalives_seen: two 1-byte 0xFF datagrams from us (through the NAT) to
+# strongSwan's port 4500 within 5 s
+keepalives_seen() {
+	ip netns exec "$NS_N" timeout 5 tcpdump -n -i "${P}no" -c 2 \
+		"src 10.31.2.254 and udp dst port 4500 and udp[4:2] = 9 and udp[8] = 0xff"
+}
+
 # ---- main ----
 
 groups=${*:-direct proposals invalid-ke transport delete dpd rekey frag nat}
@@ -529,7 +563,8 @@ if echo " $groups " | grep -q ' nat '; then
 			scenario_reset
 			AUTH=$a
 			L="$(auth_name), we are behind NAT and initiate"
-			establish "$L" gw && traffic "$L" stream
+			establish "$L" gw && traffic "$L" stream &&
+				check "$L: we send NAT-T keepalives (RFC 3948 4, every 2 s)" keepalives_seen
 		done
 		phase_end
 	}
