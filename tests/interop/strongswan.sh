@@ -112,41 +112,61 @@ sas_match() {
 ping_s() { ns_s ping -q -c 3 -i 0.2 -W 2 -I "$S_IN" "$G_IN"; }
 ping_g() { ns_g ping -q -c 3 -i 0.2 -W 2 -I "$G_IN" "$S_IN"; }
 
-# udp_stream [-R]: 1 s of UDP at 4 Mbit/s from strongSwan's side to ours
-# (-R: ours to strongSwan's) through the tunnel; at most 1 % lost. Adds the
-# datagrams that arrived to STREAM_PKTS. Bounded in time when the tunnel
-# does not carry it (connect timeout, timeout(1), the server killed).
+# rcvbuf_errors NS: UDP datagrams the kernel of NS dropped for a full
+# socket receive buffer (/proc/net/snmp Udp RcvbufErrors)
+rcvbuf_errors() {
+	ip netns exec "$1" awk '$1 == "Udp:" { if (!h) { for (i = 2; i <= NF; i++)
+		if ($i == "RcvbufErrors") c = i; h = 1 } else print $c }' /proc/net/snmp
+}
+
+# udp_stream [-R]: 1 s of UDP at 2 Mbit/s from strongSwan's side to ours
+# (-R: ours to strongSwan's) through the tunnel. At least 100 datagrams
+# must arrive; losses beyond 1 % only when the kernels dropped as many for
+# full socket buffers (userspace ESP on both ends, a busy machine). Adds
+# the datagrams that arrived to STREAM_PKTS. Bounded in time when the
+# tunnel does not carry it (connect timeout, timeout(1), server killed).
 udp_stream() {
-	local pid res
+	local pid res rb0 rb1
+	rb0=$(($(rcvbuf_errors "$NS_S") + $(rcvbuf_errors "$NS_G")))
 	ns_g timeout 15 iperf3 -s -1 -B "$G_IN" -p 5201 >"$WORK/iperf-s.out" 2>&1 &
 	pid=$!
 	wait_for 3 sh -c "ip netns exec $NS_G ss -ltn | grep -q ':5201 '"
 	ns_s timeout 10 iperf3 -c "$G_IN" -B "$S_IN" -p 5201 --connect-timeout 3000 \
-		-u -b 4M -l 1200 -t 1 -J "$@" >"$WORK/iperf.json" 2>&1
+		-u -b 2M -l 1200 -t 1 -J "$@" >"$WORK/iperf.json" 2>&1
 	kill "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
+	rb1=$(($(rcvbuf_errors "$NS_S") + $(rcvbuf_errors "$NS_G")))
 	res=$("$PY" -c '
 import json, sys
 s = json.load(open(sys.argv[1]))["end"]["sum"]
-print(s["packets"] - s["lost_packets"], s["lost_percent"])' "$WORK/iperf.json" 2>/dev/null) || {
+print(s["packets"], s["lost_packets"])' "$WORK/iperf.json" 2>/dev/null) || {
 		echo "iperf3 failed:"
 		tail -n 5 "$WORK/iperf.json" "$WORK/iperf-s.out"
 		return 1
 	}
 	set -- $res
-	echo "$1 datagrams arrived, $2 % lost"
-	STREAM_PKTS=$((STREAM_PKTS + $1))
-	[ "$1" -ge 100 ] && "$PY" -c "import sys; sys.exit(float('$2') > 1.0)"
+	echo "$(($1 - $2)) of $1 datagrams arrived; $((rb1 - rb0)) dropped for full socket buffers"
+	STREAM_PKTS=$((STREAM_PKTS + $1 - $2))
+	[ $(($1 - $2)) -ge 100 ] && { [ $((100 * $2)) -le "$1" ] || [ "$2" -le $((rb1 - rb0)) ]; }
 }
 
 counters_match() {
-	snap && sacheck counters "$WORK/swan.txt" "$WORK/ours.json" --min-packets "$1"
+	snap && sacheck counters "$WORK/swan.txt" "$WORK/ours.json" --min-packets "$1" \
+		--slack-in $(($(rcvbuf_errors "$NS_G") - RB_G)) \
+		--slack-out $(($(rcvbuf_errors "$NS_S") - RB_S)) && return 0
+	# where packets went missing: the kernel's UDP counters on both ends
+	echo "UDP (/proc/net/snmp), ours:"
+	ns_g grep '^Udp:' /proc/net/snmp
+	echo "strongSwan's:"
+	ns_s grep '^Udp:' /proc/net/snmp
+	return 1
 }
 
 # traffic LABEL [stream]: pings both ways (+ UDP streams), then counters
 traffic() {
 	local label=$1
 	STREAM_PKTS=0
+	RB_G=$(rcvbuf_errors "$NS_G") RB_S=$(rcvbuf_errors "$NS_S")
 	check "$label: ping from strongSwan's protected address" ping_s
 	check "$label: ping from our protected address" ping_g
 	if [ "${2:-}" = stream ]; then
@@ -313,6 +333,7 @@ g_transport() {
 		check "$L: ESTABLISHED/INSTALLED on both sides" wait_for 3 count_is "1 1"
 		check "$L: state, ids, SPIs, algorithms, selectors agree" sas_match sw --mode transport \
 			--local-ts "$G_ADDR/32" --remote-ts "$S_ADDR/32"
+		RB_G=$(rcvbuf_errors "$NS_G") RB_S=$(rcvbuf_errors "$NS_S")
 		check "$L: host-to-host ping both ways" ping_hosts
 		check "$L: byte/packet counters agree" counters_match 6
 	fi
@@ -334,6 +355,7 @@ g_transport() {
 		check "$L: ESTABLISHED/INSTALLED on both sides" wait_for 3 count_is "1 1"
 		check "$L: state, ids, SPIs, algorithms, selectors agree" sas_match gw --mode transport \
 			--local-ts "$G_ADDR/32" --remote-ts "$S_ADDR/32"
+		RB_G=$(rcvbuf_errors "$NS_G") RB_S=$(rcvbuf_errors "$NS_S")
 		check "$L: host-to-host ping both ways" ping_hosts
 		check "$L: byte/packet counters agree" counters_match 6
 	fi
