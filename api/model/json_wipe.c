@@ -2,12 +2,6 @@
  * jansson's allocations, wiped when freed: documents carry PSKs and EAP
  * secrets, and jansson keeps copies of the raw text it parsed. Set once at
  * start-up (json_set_alloc_funcs is process-wide), before any thread.
- *
- * The blocks are plain malloc() blocks: callers free what json_dumps()
- * returns with free(), as jansson's documentation allows with the default
- * allocator, so a header in front of each block would break them. The
- * size to wipe comes from malloc_usable_size() instead (glibc; ASan
- * reports the requested size).
  */
 #include <malloc.h>
 #include <stdlib.h>
@@ -16,6 +10,17 @@
 #include <openssl/crypto.h>
 
 #include "api/model/model.h"
+
+/*
+ * Plain malloc blocks, no header: json_dumps() results and model
+ * strings are released with free() all over the code base (and must stay
+ * releasable so), so a block of ours must be one free() accepts. The
+ * size to wipe comes from the allocator (glibc's malloc_usable_size).
+ */
+static void *wipe_malloc(size_t n)
+{
+	return malloc(n);
+}
 
 static void wipe_free(void *ptr)
 {
@@ -27,5 +32,5 @@ static void wipe_free(void *ptr)
 
 void model_json_wipe_init(void)
 {
-	json_set_alloc_funcs(malloc, wipe_free);
+	json_set_alloc_funcs(wipe_malloc, wipe_free);
 }

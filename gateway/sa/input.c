@@ -87,8 +87,9 @@ static int open_message(struct sa_engine *e, struct ike_sa *sa, struct sa_job *j
 	if ((r = ike_reasm_add(sa->s_reasm, msg->m_hdr.h_msgid, &f, msg->m_sk_first, p, len,
 			       pool_now_ms(), plain, &out_len, &first)))
 		return r;
-	/* the whole chain goes behind this fragment's SKF, which stays the
-	 * message's encrypted payload for the rules (as SK does unfragmented) */
+	/* the payload rules want the (SKF) envelope the chain came in: keep it
+	 * last in the outer chain, parse the whole inner chain after it */
+	msg->m_n = (size_t)msg->m_sk + 1;
 	msg->m_sk_first = first;
 	return ike_msg_parse_inner(msg, first, *plain, out_len, IKE_HDR_LEN, &err);
 }
@@ -100,18 +101,22 @@ static int open_message(struct sa_engine *e, struct ike_sa *sa, struct sa_job *j
 static void follow_peer(struct sa_engine *e, struct ike_sa *sa, const struct sa_job *j)
 {
 	char from[64], to[64], pfx[96];
-	bool floated = j->j_natt && !sa->s_natt;
 
-	if (floated) {
-		/* 2.23: the peer moved IKE to port 4500 (after NAT detection, or
-		 * because it always does): we answer from 4500 too, and its ESP
-		 * goes in UDP (RFC 3948) */
+	if (j->j_natt && !sa->s_natt && !sa->s_children) {
+		/* 2.23: the initiator moved to the NAT-T port after IKE_SA_INIT;
+		 * the responder answers from where the request came, and its
+		 * CHILD SAs (none yet: this is IKE_AUTH) are ESP in UDP. */
 		sa->s_natt = true;
-		sa->s_local.ep_port = j->j_dst.ep_port;
+		sa->s_local = j->j_dst;
+		if (!sa_ep_equal(&sa->s_remote, &j->j_src))
+			child_sa_update_peer(e, sa, &j->j_src);
+		log_info(LOG_SUB_IKE, "%s: peer moved to the NAT-T port, so do we",
+			 ike_sa_prefix(sa, pfx, sizeof(pfx)));
+		return;
 	}
 	if (sa_ep_equal(&sa->s_remote, &j->j_src))
 		return;
-	if (!sa->s_nat_remote && !floated) /* without NAT an address change needs MOBIKE */
+	if (!sa->s_nat_remote) /* without NAT an address change needs MOBIKE */
 		return;
 	log_info(LOG_SUB_IKE, "%s: peer moved from %s to %s", ike_sa_prefix(sa, pfx, sizeof(pfx)),
 		 sa_ep_str(&sa->s_remote, from, sizeof(from)),
