@@ -52,6 +52,17 @@ static int cmd_list_sas(struct control_req *req, json_t *args, void *arg, json_t
 	return 0;
 }
 
+static int cmd_list_leases(struct control_req *req, json_t *args, void *arg, json_t **result)
+{
+	static const char *const keys[] = { NULL };
+
+	if (control_args_allow(req, args, keys))
+		return GW_E_INVAL;
+	if (!(*result = sa_engine_list_leases(arg)))
+		return control_req_error(req, "internal-error", "cannot list the leases");
+	return 0;
+}
+
 static int cmd_initiate(struct control_req *req, json_t *args, void *arg, json_t **result)
 {
 	static const char *const keys[] = { "conn", "child", "wait", NULL };
@@ -191,6 +202,7 @@ int cmds_register(struct cmds *cm)
 	cm->cm_live = false;
 	if ((r = control_register(ctl, "list-conns", cmd_list_conns, e, 0)) ||
 	    (r = control_register(ctl, "list-sas", cmd_list_sas, e, 0)) ||
+	    (r = control_register(ctl, "list-leases", cmd_list_leases, e, 0)) ||
 	    (r = control_register(ctl, "initiate", cmd_initiate, e, CONTROL_F_MUTATES)) ||
 	    (r = control_register(ctl, "terminate", cmd_terminate, e, CONTROL_F_MUTATES)) ||
 	    (r = control_register(ctl, "rekey", cmd_rekey, e, CONTROL_F_MUTATES)) ||

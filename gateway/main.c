@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <systemd/sd-daemon.h>
@@ -38,6 +39,7 @@ struct daemon {
 	struct datapath *d_dp;
 	struct control *d_ctl;
 	struct cmds d_cmds;
+	uint64_t d_watchdog_n; /* spreads the watchdog pings over the workers */
 };
 
 #define QUEUE_LEN 8192 /* jobs per worker before the receiver drops */
@@ -262,14 +264,43 @@ static void reload(struct daemon *d)
 	log_info(LOG_SUB_CFG, "configuration reloaded");
 }
 
+/* systemd's watchdog: the ping goes out from a worker, so a pool that
+ * stopped running jobs stops the pings too and systemd restarts us. */
+static void watchdog_ping(void *arg)
+{
+	(void)arg;
+	sd_notify(0, "WATCHDOG=1");
+}
+
+static void watchdog_kick(struct daemon *d)
+{
+	/* a different worker each time: any stuck worker shows eventually */
+	pool_submit(d->d_pool, d->d_watchdog_n++, watchdog_ping, NULL);
+}
+
 /* The main thread owns the signals; every other thread blocks them. */
 static int wait_signals(struct daemon *d, const sigset_t *set)
 {
+	uint64_t wd_usec = 0;
+	struct timespec ts;
+
+	if (sd_watchdog_enabled(0, &wd_usec) <= 0)
+		wd_usec = 0;
+	ts.tv_sec = (time_t)(wd_usec / 2 / 1000000);
+	ts.tv_nsec = (long)(wd_usec / 2 % 1000000) * 1000;
 	for (;;) {
 		int sig;
 
-		if (sigwait(set, &sig))
+		if (wd_usec) {
+			watchdog_kick(d);
+			if ((sig = sigtimedwait(set, NULL, &ts)) < 0) {
+				if (errno == EAGAIN || errno == EINTR)
+					continue;
+				return GW_E_IO;
+			}
+		} else if (sigwait(set, &sig)) {
 			return GW_E_IO;
+		}
 		if (sig == SIGHUP) {
 			sd_notify(0, "RELOADING=1");
 			reload(d);

@@ -263,10 +263,11 @@ t_tunnel_raw4() {
 	sleep 0.3
 	check "tunnel/raw/v4: tampered packets dropped as integrity failures" \
 		expect b 0x1001.integrity_failures=2 integrity=2 0x1001.packets=105 rx_ok=105
-	# Unknown SPI: one from the capture, twenty of garbage.
+	# Unknown SPI: one from the capture, twenty of garbage (long enough to
+	# be ESP: shorter ones would count as malformed instead).
 	nsa $HELPER esp-send --src 10.0.1.1 --dst 10.0.1.2 "deadbeef${pkt:8}"
 	for _ in $(seq 20); do
-		nsa $HELPER esp-send --src 10.0.1.1 --dst 10.0.1.2 "ffff$(hex_rand $((RANDOM % 200)))"
+		nsa $HELPER esp-send --src 10.0.1.1 --dst 10.0.1.2 "ffff$(hex_rand $((16 + RANDOM % 184)))"
 	done
 	sleep 0.3
 	check "tunnel/raw/v4: wrong SPI counted" expect b no_sa=21
