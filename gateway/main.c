@@ -30,7 +30,7 @@ struct daemon {
 	const char *d_config_dir;
 	const char *d_run_dir;
 	bool d_foreground;
-	int d_cli_log_level; /* -1: from gateway.json */
+	int d_cli_log_level;           /* -1: from gateway.json */
 	struct gw_settings d_settings; /* as started (sockets, data path) */
 	struct sa_engine *d_engine;
 	struct pool *d_pool;
@@ -44,21 +44,20 @@ struct daemon {
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: palisade-gatewayd [--config-dir DIR] [--run-dir DIR] [--foreground]\n"
-		"                         [--log-level LEVEL]\n"
-		"\n"
-		"The Palisade IKEv2 gateway daemon.\n"
-		"  --config-dir DIR   configuration directory (default /etc/palisade);\n"
-		"                     settings from DIR/gateway.json\n"
-		"  --run-dir DIR      runtime directory (default /run/palisade)\n"
-		"  --foreground       stay in the foreground and log to stderr\n"
-		"  --log-level LEVEL  debug, info, notice, warning or err\n"
-		"  --version, --help\n"
-		"\n"
-		"It negotiates IKEv2 SAs (PSK and certificates) as responder and\n"
-		"initiator and installs ESP through the kernel (xfrm) or its own\n"
-		"userspace data path. EAP, rekeying and the HSM are later milestones.\n");
+	fprintf(f, "usage: palisade-gatewayd [--config-dir DIR] [--run-dir DIR] [--foreground]\n"
+		   "                         [--log-level LEVEL]\n"
+		   "\n"
+		   "The Palisade IKEv2 gateway daemon.\n"
+		   "  --config-dir DIR   configuration directory (default /etc/palisade);\n"
+		   "                     settings from DIR/gateway.json\n"
+		   "  --run-dir DIR      runtime directory (default /run/palisade)\n"
+		   "  --foreground       stay in the foreground and log to stderr\n"
+		   "  --log-level LEVEL  debug, info, notice, warning or err\n"
+		   "  --version, --help\n"
+		   "\n"
+		   "It negotiates IKEv2 SAs (PSK and certificates) as responder and\n"
+		   "initiator and installs ESP through the kernel (xfrm) or its own\n"
+		   "userspace data path. EAP, rekeying and the HSM are later milestones.\n");
 }
 
 static int parse_args(struct daemon *d, int argc, char **argv)
@@ -87,7 +86,8 @@ static int parse_args(struct daemon *d, int argc, char **argv)
 			break;
 		case 'l':
 			if ((d->d_cli_log_level = log_level_parse(optarg)) < 0) {
-				fprintf(stderr, "palisade-gatewayd: unknown log level '%s'\n", optarg);
+				fprintf(stderr, "palisade-gatewayd: unknown log level '%s'\n",
+					optarg);
 				return 2;
 			}
 			break;
@@ -120,8 +120,9 @@ static int make_run_dir(const char *dir)
 
 static enum dp_backend backend_of(enum model_datapath m)
 {
-	return m == MODEL_DP_XFRM ? DP_BACKEND_XFRM
-				  : m == MODEL_DP_USERSPACE ? DP_BACKEND_USERSPACE : DP_BACKEND_AUTO;
+	return m == MODEL_DP_XFRM        ? DP_BACKEND_XFRM
+	       : m == MODEL_DP_USERSPACE ? DP_BACKEND_USERSPACE
+					 : DP_BACKEND_AUTO;
 }
 
 /* Data path events until rekeying lands: logged. */
@@ -199,8 +200,8 @@ static int start(struct daemon *d)
 	int r;
 
 	if ((r = make_run_dir(d->d_run_dir)) ||
-	    (r = pool_new(d->d_settings.gs_workers, QUEUE_LEN, &d->d_pool)) ||
-	    (r = start_net(d)) || (r = start_datapath(d)))
+	    (r = pool_new(d->d_settings.gs_workers, QUEUE_LEN, &d->d_pool)) || (r = start_net(d)) ||
+	    (r = start_datapath(d)))
 		return r;
 	sa_engine_set_pool(d->d_engine, d->d_pool);
 	sa_engine_set_net(d->d_engine, d->d_net);
@@ -217,7 +218,7 @@ static void stop(struct daemon *d)
 	d->d_ctl = NULL;
 	if (d->d_net && d->d_pool)
 		sa_engine_shutdown(d->d_engine); /* Deletes out while we can send */
-	net_free(d->d_net); /* no more calls into the engine */
+	net_free(d->d_net);                      /* no more calls into the engine */
 	d->d_net = NULL;
 	pool_free(d->d_pool); /* runs what was queued, drops timers */
 	d->d_pool = NULL;
@@ -281,6 +282,7 @@ int main(int argc, char **argv)
 
 	if ((r = parse_args(&d, argc, argv)))
 		return r;
+	model_json_wipe_init();
 	log_init("palisade-gatewayd", !d.d_foreground,
 		 d.d_cli_log_level >= 0 ? d.d_cli_log_level : LOG_INFO);
 	if (sa_engine_new(d.d_config_dir, &d.d_engine, why, sizeof(why))) {

@@ -23,6 +23,10 @@ struct model_err {
 	char me_msg[MODEL_ERR_LEN];
 };
 
+/* Make jansson wipe what it frees (secrets pass through it). Call once at
+ * start-up, before any JSON is parsed and before threads start. */
+void model_json_wipe_init(void);
+
 /* "file: $.path: message" into buf. */
 const char *model_err_str(const struct model_err *err, const char *file, char *buf, size_t len);
 

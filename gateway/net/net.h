@@ -34,8 +34,8 @@ struct net_config {
 	size_t nc_n_addrs;
 	uint16_t nc_ike_port;
 	uint16_t nc_natt_port;
-	net_recv_fn nc_ike;  /* IKE message (header not yet checked) */
-	net_recv_fn nc_esp;  /* ESP-in-UDP (NULL: dropped and counted) */
+	net_recv_fn nc_ike; /* IKE message (header not yet checked) */
+	net_recv_fn nc_esp; /* ESP-in-UDP (NULL: dropped and counted) */
 	void *nc_arg;
 };
 
@@ -43,7 +43,7 @@ struct net_stats {
 	uint64_t ns_rx_ike;
 	uint64_t ns_rx_esp;
 	uint64_t ns_rx_keepalive;
-	uint64_t ns_rx_short;   /* too short to be anything */
+	uint64_t ns_rx_short; /* too short to be anything */
 	uint64_t ns_tx;
 	uint64_t ns_tx_errors;
 };

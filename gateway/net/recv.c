@@ -9,7 +9,7 @@
 #include "net/net_int.h"
 #include "util/log.h"
 
-#define BATCH 32
+#define BATCH              32
 #define CMSG_SPACE_PKTINFO CMSG_SPACE(sizeof(struct in6_pktinfo))
 
 /* Per-thread receive buffers, allocated once (no allocation per datagram). */

@@ -36,7 +36,8 @@ static void set_source(struct msghdr *mh, uint8_t *cbuf, size_t clen,
 	mh->msg_controllen = clen;
 	c = CMSG_FIRSTHDR(mh);
 	if (local->ss_family == AF_INET) {
-		struct in_pktinfo pi = { .ipi_spec_dst = ((const struct sockaddr_in *)local)->sin_addr };
+		struct in_pktinfo pi = { .ipi_spec_dst =
+						 ((const struct sockaddr_in *)local)->sin_addr };
 
 		c->cmsg_level = IPPROTO_IP;
 		c->cmsg_type = IP_PKTINFO;
@@ -44,7 +45,8 @@ static void set_source(struct msghdr *mh, uint8_t *cbuf, size_t clen,
 		memcpy(CMSG_DATA(c), &pi, sizeof(pi));
 		mh->msg_controllen = CMSG_SPACE(sizeof(pi));
 	} else {
-		struct in6_pktinfo pi = { .ipi6_addr = ((const struct sockaddr_in6 *)local)->sin6_addr };
+		struct in6_pktinfo pi = { .ipi6_addr =
+						  ((const struct sockaddr_in6 *)local)->sin6_addr };
 
 		c->cmsg_level = IPPROTO_IPV6;
 		c->cmsg_type = IPV6_PKTINFO;

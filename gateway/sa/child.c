@@ -31,6 +31,8 @@ static int alloc_spi(struct sa_engine *e, struct ike_sa *sa, uint32_t *spi)
 {
 	struct dp_addr src, dst;
 
+	if (!e->e_dp) /* no data path (fuzzing): no CHILD SAs */
+		return GW_E_STATE;
 	dp_addr_of(&sa->s_remote, &src);
 	dp_addr_of(&sa->s_local, &dst);
 	return dp_spi_alloc(e->e_dp, &src, &dst, spi);
@@ -90,7 +92,7 @@ static void sa_common(const struct ike_sa *sa, const struct child_sa *c, struct 
 	d->sa_esn = c->c_esn;
 	d->sa_reqid = c->c_reqid;
 	d->sa_replay_window = c->c_cfg->c_replay_window ? c->c_cfg->c_replay_window
-						       : sa->s_cfg->cf_settings.gs_replay_window;
+							: sa->s_cfg->cf_settings.gs_replay_window;
 	d->sa_lt.l_bytes_soft = c->c_cfg->c_rekey_bytes;
 	d->sa_lt.l_bytes_hard = c->c_cfg->c_life_bytes;
 	d->sa_lt.l_packets_soft = c->c_cfg->c_rekey_packets;
@@ -109,9 +111,9 @@ static int install_sas(struct sa_engine *e, struct ike_sa *sa, struct child_sa *
 	int r;
 
 	/* kept with the child: a peer that moves needs its SAs installed again */
-	if (!c->c_km && (r = keymat_child(sa->s_suite.s_prf, sa->s_keys.k_d, NULL, sa->s_ni,
-					  sa->s_ni_len, sa->s_nr, sa->s_nr_len, 2 * (ek + ak),
-					  &c->c_km)))
+	if (!c->c_km &&
+	    (r = keymat_child(sa->s_suite.s_prf, sa->s_keys.k_d, NULL, sa->s_ni, sa->s_ni_len,
+			      sa->s_nr, sa->s_nr_len, 2 * (ek + ak), &c->c_km)))
 		return r;
 	km = c->c_km;
 	mine = km->data + (sa->s_initiator ? 0 : ek + ak);
@@ -296,8 +298,8 @@ void child_sa_update_peer(struct sa_engine *e, struct ike_sa *sa, const struct s
 	sa->s_remote = *to;
 	for (struct child_sa *c = sa->s_children; c; c = c->c_next) {
 		if (install_sas(e, sa, c) || policies(e, sa, c, false))
-			log_warn(LOG_SUB_CHILD, "CHILD_SA {%u}: cannot move to the peer's new address",
-				 c->c_uid);
+			log_warn(LOG_SUB_CHILD,
+				 "CHILD_SA {%u}: cannot move to the peer's new address", c->c_uid);
 	}
 }
 
@@ -305,7 +307,8 @@ void child_sa_update_peer(struct sa_engine *e, struct ike_sa *sa, const struct s
 static bool read_child(const struct ike_msg *msg, struct ike_pld_sa *sap, struct ike_pld_ts *tsi,
 		       struct ike_pld_ts *tsr)
 {
-	const struct ike_pld *p = ike_msg_find(msg, IKE_PLD_SA), *pi = ike_msg_find(msg, IKE_PLD_TSI),
+	const struct ike_pld *p = ike_msg_find(msg, IKE_PLD_SA),
+			     *pi = ike_msg_find(msg, IKE_PLD_TSI),
 			     *pr = ike_msg_find(msg, IKE_PLD_TSR);
 	struct ike_err err;
 
@@ -371,17 +374,17 @@ void child_respond(struct sa_engine *e, struct ike_sa *sa, const struct ike_msg 
 	} else if (!(why = pick_child(sa, offer, &tsi, &tsr, &pk))) {
 		transport = ike_msg_find_notify(msg, IKE_N_USE_TRANSPORT_MODE) &&
 			    pk.cp_cfg->c_mode == MODEL_MODE_TRANSPORT;
-		if (alloc_spi(e, sa, &spi) ||
-		    child_establish(e, sa, pk.cp_cfg, &pk.cp_chosen, spi, transport, &pk.cp_l,
-				    &pk.cp_r))
+		if (alloc_spi(e, sa, &spi) || child_establish(e, sa, pk.cp_cfg, &pk.cp_chosen, spi,
+							      transport, &pk.cp_l, &pk.cp_r))
 			why = IKE_N_NO_PROPOSAL_CHOSEN;
 	}
 	if (why) {
 		atomic_fetch_add(&e->e_k.k_child_fail, 1);
-		log_info(LOG_SUB_CHILD, "%s: no CHILD_SA: %s (%s)", ike_sa_prefix(sa, pfx, sizeof(pfx)),
-			 ike_notify_name(why),
-			 why == IKE_N_TS_UNACCEPTABLE ? "the proposed traffic selectors fit no child"
-						      : "no common ESP proposal");
+		log_info(LOG_SUB_CHILD, "%s: no CHILD_SA: %s (%s)",
+			 ike_sa_prefix(sa, pfx, sizeof(pfx)), ike_notify_name(why),
+			 why == IKE_N_TS_UNACCEPTABLE
+				 ? "the proposed traffic selectors fit no child"
+				 : "no common ESP proposal");
 		notify(b, why);
 		goto out;
 	}
@@ -432,8 +435,8 @@ const char *child_complete(struct sa_engine *e, struct ike_sa *sa, const struct 
 		dp_addr_of(&sa->s_local, &local);
 		dp_sa_del(e->e_dp, o->co_spi, &local); /* the SPI we allocated */
 		atomic_fetch_add(&e->e_k.k_child_fail, 1);
-		log_info(LOG_SUB_CHILD, "%s: CHILD_SA %s failed: %s", ike_sa_prefix(sa, pfx, sizeof(pfx)),
-			 o->co_cfg->c_name, why);
+		log_info(LOG_SUB_CHILD, "%s: CHILD_SA %s failed: %s",
+			 ike_sa_prefix(sa, pfx, sizeof(pfx)), o->co_cfg->c_name, why);
 	}
 	free(sa->s_pending);
 	sa->s_pending = NULL;

@@ -25,7 +25,9 @@ static int list_conns(const char *dir, char ***names, size_t *n, char *why, size
 	*n = 0;
 	snprintf(path, sizeof(path), "%s/conns", dir);
 	if (!(d = opendir(path)))
-		return errno == ENOENT ? 0 : (snprintf(why, why_len, "%s: %s", path, strerror(errno)), GW_E_IO);
+		return errno == ENOENT
+			       ? 0
+			       : (snprintf(why, why_len, "%s: %s", path, strerror(errno)), GW_E_IO);
 	while ((de = readdir(d))) {
 		size_t len = strlen(de->d_name);
 		char **nn;
@@ -34,7 +36,8 @@ static int list_conns(const char *dir, char ***names, size_t *n, char *why, size
 			continue;
 		if (*n >= SA_MAX_CONNS) {
 			closedir(d);
-			snprintf(why, why_len, "conns/: too many connections (at most %d)", SA_MAX_CONNS);
+			snprintf(why, why_len, "conns/: too many connections (at most %d)",
+				 SA_MAX_CONNS);
 			return GW_E_RANGE;
 		}
 		if (!(nn = realloc(*names, (*n + 1) * sizeof(*nn)))) {
@@ -49,7 +52,8 @@ static int list_conns(const char *dir, char ***names, size_t *n, char *why, size
 		(*n)++;
 	}
 	closedir(d);
-	qsort(*names, *n, sizeof(**names), name_cmp);
+	if (*n)
+		qsort(*names, *n, sizeof(**names), name_cmp);
 	return 0;
 }
 
@@ -67,7 +71,8 @@ static int prepare_conn(struct sa_config *cf, struct sa_conn *sc, char *why, siz
 	}
 	if (c->c_local.e_id[0]) {
 		if (auth_id_from_string(c->c_local.e_id, &sc->sc_local_id)) {
-			snprintf(why, why_len, "conns/%s.json: $.local.id: not an identity", c->c_name);
+			snprintf(why, why_len, "conns/%s.json: $.local.id: not an identity",
+				 c->c_name);
 			return GW_E_INVAL;
 		}
 		sc->sc_local_id_set = true;
@@ -80,8 +85,8 @@ static int prepare_conn(struct sa_config *cf, struct sa_conn *sc, char *why, siz
 		return GW_E_INVAL;
 	}
 	if (c->c_remote.e_ca[0] && !auth_creds_has_ca(cf->cf_creds, c->c_remote.e_ca)) {
-		snprintf(why, why_len, "conns/%s.json: $.remote.ca: no such CA: cas/%s.pem", c->c_name,
-			 c->c_remote.e_ca);
+		snprintf(why, why_len, "conns/%s.json: $.remote.ca: no such CA: cas/%s.pem",
+			 c->c_name, c->c_remote.e_ca);
 		return GW_E_INVAL;
 	}
 	return 0;

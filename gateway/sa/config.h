@@ -18,10 +18,10 @@
 
 struct sa_conn {
 	struct model_conn *sc_conn;
-	struct auth_local *sc_local;   /* our cert + key (pubkey auth), else NULL */
-	struct auth_id sc_local_id;    /* resolved default when e_id is "" */
+	struct auth_local *sc_local; /* our cert + key (pubkey auth), else NULL */
+	struct auth_id sc_local_id;  /* resolved default when e_id is "" */
 	bool sc_local_id_set;
-	struct auth_id sc_remote_id;   /* when not %any */
+	struct auth_id sc_remote_id; /* when not %any */
 	bool sc_remote_any;
 };
 

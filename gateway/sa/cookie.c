@@ -16,7 +16,7 @@
 
 struct sa_cookie {
 	pthread_mutex_t ck_lock;
-	uint8_t ck_version;          /* of the current secret */
+	uint8_t ck_version; /* of the current secret */
 	uint8_t ck_cur[SECRET_LEN];
 	uint8_t ck_prev[SECRET_LEN]; /* version ck_version - 1 */
 	time_t ck_rotated;

@@ -88,9 +88,9 @@ static bool count_one(struct ike_sa *sa, void *arg)
 	const char *name = sa->s_conn ? sa->s_conn->sc_conn->c_name : NULL;
 
 	if (name)
-		json_object_set_new(counts, name,
-				    json_integer(json_integer_value(json_object_get(counts, name)) +
-						 1));
+		json_object_set_new(
+			counts, name,
+			json_integer(json_integer_value(json_object_get(counts, name)) + 1));
 	return true;
 }
 
@@ -112,9 +112,9 @@ json_t *sa_engine_list_conns(struct sa_engine *e, const char *conn)
 			continue;
 		}
 		free(s);
-		json_object_set_new(j, "ike_sas",
-				    json_integer(json_integer_value(json_object_get(counts,
-										    c->c_name))));
+		json_object_set_new(
+			j, "ike_sas",
+			json_integer(json_integer_value(json_object_get(counts, c->c_name))));
 		json_array_append_new(a, j);
 	}
 	sa_config_unref(cf);
@@ -126,8 +126,7 @@ json_t *sa_engine_list_conns(struct sa_engine *e, const char *conn)
 	return json_pack("{s:o}", "conns", a);
 }
 
-static json_t *by_key(const char *const *names, const _Atomic uint64_t *v, size_t n,
-		      uint64_t *sum)
+static json_t *by_key(const char *const *names, const _Atomic uint64_t *v, size_t n, uint64_t *sum)
 {
 	json_t *o = json_object();
 
@@ -144,7 +143,7 @@ static json_t *by_key(const char *const *names, const _Atomic uint64_t *v, size_
 json_t *sa_engine_stats(struct sa_engine *e)
 {
 	static const char *const drops[SA_DROP_MAX] = {
-		"malformed",  "unsupported", "unknown-spi", "integrity",
+		"malformed",  "unsupported",    "unknown-spi", "integrity",
 		"message-id", "invalid-cookie", "queue-full",
 	};
 	const char *fails[SA_FAIL_MAX];
@@ -270,8 +269,8 @@ static bool term_pick(struct ike_sa *sa, void *arg)
 	return tc->tc_uid == 0; /* a uid selects one */
 }
 
-int sa_engine_terminate(struct sa_engine *e, uint32_t ike_uid, const char *conn,
-			sa_done_fn done, void *arg, const char **code, char *why, size_t why_len)
+int sa_engine_terminate(struct sa_engine *e, uint32_t ike_uid, const char *conn, sa_done_fn done,
+			void *arg, const char **code, char *why, size_t why_len)
 {
 	struct term_ctx tc = { ike_uid, conn, NULL, 0 };
 	struct term_all *t;

@@ -168,40 +168,61 @@ static bool cookie_gate(struct sa_engine *e, struct net_dgram *d, const struct i
 
 static void process(void *arg);
 
-void sa_engine_input(void *arg, struct net_dgram *d)
+/* Header check and, under load, the cookie gate, on the receiver thread;
+ * the job for a worker, or NULL when the datagram ends here. */
+static struct sa_job *admit(struct sa_engine *e, struct net_dgram *d, uint64_t *key)
 {
-	struct sa_engine *e = arg;
 	struct sa_ep src, dst;
 	struct ike_err err;
 	struct ike_hdr h;
 	struct sa_job *j;
-	uint64_t key;
 
 	atomic_fetch_add(&e->e_k.k_rx, 1);
 	sa_ep_from_sockaddr(&src, &d->d_src);
 	sa_ep_from_sockaddr(&dst, &d->d_dst);
 	if (ike_hdr_parse(d->d_data, d->d_len, &h, &err)) {
-		sa_drop_count(e, err.e_code == GW_E_UNSUP ? SA_DROP_UNSUPPORTED : SA_DROP_MALFORMED);
+		sa_drop_count(e,
+			      err.e_code == GW_E_UNSUP ? SA_DROP_UNSUPPORTED : SA_DROP_MALFORMED);
 		sa_log_refused(e, &src, d->d_len, &err);
-		return;
+		return NULL;
 	}
 	if (h.h_exch == IKE_EXCH_SA_INIT && !(h.h_flags & IKE_FLAG_RESPONSE) && h.h_spi_r == 0) {
 		if (!cookie_gate(e, d, &h, &src, &dst))
-			return;
-		key = halfopen_key(&h, &src);
+			return NULL;
+		*key = halfopen_key(&h, &src);
 	} else {
-		key = (h.h_flags & IKE_FLAG_INITIATOR) ? h.h_spi_r : h.h_spi_i;
+		*key = (h.h_flags & IKE_FLAG_INITIATOR) ? h.h_spi_r : h.h_spi_i;
 	}
 	if (!(j = malloc(sizeof(*j) + d->d_len))) {
 		sa_drop_count(e, SA_DROP_QUEUE_FULL);
-		return;
+		return NULL;
 	}
 	*j = (struct sa_job){ e, src, dst, d->d_natt, d->d_len };
 	memcpy(j->j_data, d->d_data, d->d_len);
+	return j;
+}
+
+void sa_engine_input(void *arg, struct net_dgram *d)
+{
+	struct sa_engine *e = arg;
+	struct sa_job *j;
+	uint64_t key;
+
+	if (!(j = admit(e, d, &key)))
+		return;
 	if (pool_submit(e->e_pool, key, process, j)) {
 		sa_drop_count(e, SA_DROP_QUEUE_FULL);
 		free(j);
 	}
+}
+
+void sa_engine_input_sync(struct sa_engine *e, struct net_dgram *d)
+{
+	struct sa_job *j;
+	uint64_t key;
+
+	if ((j = admit(e, d, &key)))
+		process(j);
 }
 
 void sa_engine_esp_input(void *arg, struct net_dgram *d)
@@ -261,7 +282,8 @@ static void process(void *arg)
 	uint64_t ours;
 
 	if (ike_msg_parse(j->j_data, j->j_len, &msg, &err)) {
-		sa_drop_count(e, err.e_code == GW_E_UNSUP ? SA_DROP_UNSUPPORTED : SA_DROP_MALFORMED);
+		sa_drop_count(e,
+			      err.e_code == GW_E_UNSUP ? SA_DROP_UNSUPPORTED : SA_DROP_MALFORMED);
 		sa_log_refused(e, &j->j_src, j->j_len, &err);
 		if (err.e_code == GW_E_CRITICAL)
 			refuse_critical(e, j, &err);
@@ -327,7 +349,6 @@ void sa_engine_shutdown(struct sa_engine *e)
 	}
 	free(spis);
 }
-
 
 void sa_engine_free(struct sa_engine *e)
 {

@@ -10,9 +10,10 @@
 #include "sa/sa_int.h"
 
 static const char *const end_names[SA_END_MAX] = {
-	"no-proposal-chosen", "invalid-ke",  "authentication-failed", "no-connection",
-	"ts-unacceptable",    "timeout",     "peer-error",            "local-error",
-	"terminated",         "peer-deleted", "dpd-timeout",          "expired",
+	"no-proposal-chosen", "invalid-ke",      "authentication-failed",
+	"no-connection",      "ts-unacceptable", "timeout",
+	"peer-error",         "local-error",     "terminated",
+	"peer-deleted",       "dpd-timeout",     "expired",
 	"shutdown",           "error",
 };
 
@@ -30,10 +31,11 @@ static void emit(struct sa_engine *e, const char *type, json_t *data)
 static json_t *peer_json(const struct ike_sa *sa, bool with_eap)
 {
 	char id[300];
-	json_t *j = json_pack("{s:o, s:i, s:o}", "addr", sa_json_addr(&sa->s_remote), "port",
-			      sa->s_remote.ep_port, "id",
-			      sa->s_peer_id ? json_string(auth_id_str(sa->s_peer_id, id, sizeof(id)))
-					    : json_null());
+	json_t *j =
+		json_pack("{s:o, s:i, s:o}", "addr", sa_json_addr(&sa->s_remote), "port",
+			  sa->s_remote.ep_port, "id",
+			  sa->s_peer_id ? json_string(auth_id_str(sa->s_peer_id, id, sizeof(id)))
+					: json_null());
 
 	if (j && with_eap)
 		json_object_set_new(j, "eap_id", json_null());
@@ -61,10 +63,10 @@ void sa_event_ike_end(struct sa_engine *e, struct ike_sa *sa, enum sa_end why, c
 		return;
 	if (why < SA_FAIL_MAX) {
 		emit(e, "ike-failed",
-		     json_pack("{s:I, s:o, s:s, s:o, s:s, s:s}", "uid", (json_int_t)sa->s_uid, "conn",
-			       conn_name(sa), "role", sa->s_initiator ? "initiator" : "responder",
-			       "remote", peer_json(sa, false), "reason", sa_end_name(why), "message",
-			       msg));
+		     json_pack("{s:I, s:o, s:s, s:o, s:s, s:s}", "uid", (json_int_t)sa->s_uid,
+			       "conn", conn_name(sa), "role",
+			       sa->s_initiator ? "initiator" : "responder", "remote",
+			       peer_json(sa, false), "reason", sa_end_name(why), "message", msg));
 		return;
 	}
 	sa_local_id(sa, sa->s_conn, &mine);
@@ -109,7 +111,8 @@ void sa_event_child(struct sa_engine *e, struct ike_sa *sa, const struct child_s
 	     json_pack("{s:I, s:o, s:I, s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "ike_uid",
 		       (json_int_t)sa->s_uid, "conn", conn_name(sa), "uid", (json_int_t)c->c_uid,
 		       "name", c->c_cfg->c_name, "reason", reason, "bytes_in",
-		       (json_int_t)in.st_bytes, "packets_in", (json_int_t)in.st_packets, "bytes_out",
-		       (json_int_t)out.st_bytes, "packets_out", (json_int_t)out.st_packets, "age",
+		       (json_int_t)in.st_bytes, "packets_in", (json_int_t)in.st_packets,
+		       "bytes_out", (json_int_t)out.st_bytes, "packets_out",
+		       (json_int_t)out.st_packets, "age",
 		       (json_int_t)((uint64_t)time(NULL) - c->c_installed)));
 }

@@ -50,7 +50,8 @@ static int build_auth(struct ike_builder *b, struct ike_sa *sa, const struct sa_
 	size_t olen, slen = sizeof(sig);
 	int r;
 
-	r = auth_signed_octets(sa->s_suite.s_prf, sa->s_initiator ? sa->s_keys.k_pi : sa->s_keys.k_pr,
+	r = auth_signed_octets(sa->s_suite.s_prf,
+			       sa->s_initiator ? sa->s_keys.k_pi : sa->s_keys.k_pr,
 			       sa->s_initiator ? sa->s_init_i : sa->s_init_r,
 			       sa->s_initiator ? sa->s_init_i_len : sa->s_init_r_len,
 			       sa->s_initiator ? sa->s_nr : sa->s_ni,
@@ -62,7 +63,8 @@ static int build_auth(struct ike_builder *b, struct ike_sa *sa, const struct sa_
 		r = auth_psk_compute(sa->s_suite.s_prf, c->c_psk, c->c_psk_len, octets, olen, sig,
 				     &slen);
 	} else if (sc->sc_local) {
-		r = auth_sign(sc->sc_local, sa->s_peer_hashes, octets, olen, &a.a_method, sig, &slen);
+		r = auth_sign(sc->sc_local, sa->s_peer_hashes, octets, olen, &a.a_method, sig,
+			      &slen);
 	} else {
 		r = GW_E_UNSUP; /* EAP client: the remote-access milestone */
 	}
@@ -174,7 +176,8 @@ static int verify_peer(struct ike_sa *sa, const struct sa_conn *sc, const struct
 	int r;
 
 	/* the peer signed its first message, our nonce and its ID */
-	r = auth_signed_octets(sa->s_suite.s_prf, sa->s_initiator ? sa->s_keys.k_pr : sa->s_keys.k_pi,
+	r = auth_signed_octets(sa->s_suite.s_prf,
+			       sa->s_initiator ? sa->s_keys.k_pr : sa->s_keys.k_pi,
 			       sa->s_initiator ? sa->s_init_r : sa->s_init_i,
 			       sa->s_initiator ? sa->s_init_r_len : sa->s_init_i_len,
 			       sa->s_initiator ? sa->s_ni : sa->s_nr,
@@ -185,15 +188,16 @@ static int verify_peer(struct ike_sa *sa, const struct sa_conn *sc, const struct
 	}
 	if (c->c_remote.e_auth == MODEL_AUTH_PSK) {
 		r = a->a_method != IKE_AUTH_PSK ||
-				    auth_psk_verify(sa->s_suite.s_prf, c->c_psk, c->c_psk_len, octets,
-						    olen, a->a_data, a->a_len)
+				    auth_psk_verify(sa->s_suite.s_prf, c->c_psk, c->c_psk_len,
+						    octets, olen, a->a_data, a->a_len)
 			    ? GW_E_AUTH
 			    : 0;
 		if (r)
 			snprintf(why, why_len, "pre-shared key AUTH does not verify (wrong PSK?)");
 	} else {
 		struct auth_policy pol = { .ap_ca = c->c_remote.e_ca,
-					   .ap_pinned = c->c_remote.e_cert[0] ? c->c_remote.e_cert : NULL,
+					   .ap_pinned = c->c_remote.e_cert[0] ? c->c_remote.e_cert
+									      : NULL,
 					   .ap_any_id = sc->sc_remote_any,
 					   .ap_id = sc->sc_remote_any ? NULL : &sc->sc_remote_id };
 
@@ -250,8 +254,9 @@ static void established(struct sa_engine *e, struct ike_sa *sa, const struct sa_
 	atomic_fetch_add(&e->e_k.k_setups_ok, 1);
 	sa_suite_proposal(&sa->s_suite, &p);
 	log_info(LOG_SUB_IKE, "%s: IKE_SA %s established with '%s' (%s)%s",
-		 ike_sa_prefix(sa, pfx, sizeof(pfx)), c->c_name, auth_id_str(peer, ids, sizeof(ids)),
-		 sa_proposal_str(&p, pstr, sizeof(pstr)), sa->s_natt ? ", NAT-T" : "");
+		 ike_sa_prefix(sa, pfx, sizeof(pfx)), c->c_name,
+		 auth_id_str(peer, ids, sizeof(ids)), sa_proposal_str(&p, pstr, sizeof(pstr)),
+		 sa->s_natt ? ", NAT-T" : "");
 	atomic_fetch_add(&e->e_established, 1);
 	sa_event_ike_up(e, sa);
 	if (c->c_dpd_delay)
@@ -337,7 +342,8 @@ void exch_auth_request_in(struct sa_engine *e, struct ike_sa *sa, struct ike_msg
 	}
 	if (verify_peer(sa, sc, msg, &peer, &a, why, sizeof(why))) {
 		sa->s_conn = sc;
-		refuse_auth(e, sa, msg, ids, why, SA_END_AUTH, sa_auth_name(sc->sc_conn->c_remote.e_auth),
+		refuse_auth(e, sa, msg, ids, why, SA_END_AUTH,
+			    sa_auth_name(sc->sc_conn->c_remote.e_auth),
 			    auth_reason(why, sc->sc_conn->c_remote.e_auth));
 		return;
 	}
@@ -375,9 +381,11 @@ void exch_auth_response_in(struct sa_engine *e, struct ike_sa *sa, struct ike_ms
 		snprintf(why, sizeof(why), "responder refused IKE_AUTH: %s",
 			 nerr ? ike_notify_name(nerr) : "no AUTH or IDr payload");
 		if (nerr == IKE_N_AUTHENTICATION_FAILED)
-			sa_event_auth_failed(e, sa, false, sa_auth_name(sc->sc_conn->c_local.e_auth),
+			sa_event_auth_failed(e, sa, false,
+					     sa_auth_name(sc->sc_conn->c_local.e_auth),
 					     "peer-refused");
-		ike_sa_kill(e, sa, nerr == IKE_N_AUTHENTICATION_FAILED ? SA_END_AUTH : SA_END_PEER_ERROR,
+		ike_sa_kill(e, sa,
+			    nerr == IKE_N_AUTHENTICATION_FAILED ? SA_END_AUTH : SA_END_PEER_ERROR,
 			    why);
 		return;
 	}
@@ -386,7 +394,8 @@ void exch_auth_response_in(struct sa_engine *e, struct ike_sa *sa, struct ike_ms
 		snprintf(why, sizeof(why), "responder identity is not the configured '%s'",
 			 sc->sc_conn->c_remote.e_id);
 	else if (!auth_class_ok(sc->sc_conn->c_remote.e_auth, a.a_method))
-		snprintf(why, sizeof(why), "responder used auth method %u, we expect %s", a.a_method,
+		snprintf(why, sizeof(why), "responder used auth method %u, we expect %s",
+			 a.a_method,
 			 sc->sc_conn->c_remote.e_auth == MODEL_AUTH_PSK ? "psk" : "pubkey");
 	else if (!verify_peer(sa, sc, msg, &peer, &a, why, sizeof(why)))
 		why[0] = '\0';

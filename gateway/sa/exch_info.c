@@ -31,7 +31,8 @@ static void delete_children(struct sa_engine *e, struct ike_sa *sa, const struct
 		goto out;
 	for (uint16_t i = 0; i < d->d_n; i++) {
 		const uint8_t *p = d->d_spis + 4 * i;
-		uint32_t spi = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+		uint32_t spi =
+			(uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 		uint32_t in;
 
 		if (!child_sa_delete_by_out(e, sa, spi, &in))
@@ -73,8 +74,8 @@ void exch_info_request_in(struct sa_engine *e, struct ike_sa *sa, struct ike_msg
 				delete_children(e, sa, &d, &b);
 		} else if (p->p_type == IKE_PLD_NOTIFY && !ike_pld_notify_parse(p, &n, &err) &&
 			   n.n_type < IKE_N_STATUS_MIN) {
-			log_info(LOG_SUB_IKE, "%s: peer reports %s", ike_sa_prefix(sa, pfx, sizeof(pfx)),
-				 ike_notify_name(n.n_type));
+			log_info(LOG_SUB_IKE, "%s: peer reports %s",
+				 ike_sa_prefix(sa, pfx, sizeof(pfx)), ike_notify_name(n.n_type));
 		}
 	}
 	if (delete_ike) { /* 1.4.1: an empty answer, then the SA is gone */
@@ -83,7 +84,8 @@ void exch_info_request_in(struct sa_engine *e, struct ike_sa *sa, struct ike_msg
 	}
 	sa_send_response(e, sa, IKE_EXCH_INFORMATIONAL, msg->m_hdr.h_msgid, &b);
 	if (delete_ike) {
-		log_info(LOG_SUB_IKE, "%s: peer deleted the IKE SA", ike_sa_prefix(sa, pfx, sizeof(pfx)));
+		log_info(LOG_SUB_IKE, "%s: peer deleted the IKE SA",
+			 ike_sa_prefix(sa, pfx, sizeof(pfx)));
 		ike_sa_kill(e, sa, SA_END_PEER_DELETED, "deleted by peer");
 	}
 }

@@ -16,7 +16,7 @@
 #include "util/err.h"
 #include "util/log.h"
 
-#define NONCE_LEN 32
+#define NONCE_LEN            32
 #define HALF_OPEN_TIMEOUT_MS 30000
 
 /* What the request offered that the reply depends on. */
@@ -34,6 +34,15 @@ static int read_offer(const struct ike_msg *msg, struct init_offer *o, struct ik
 	int r;
 
 	memset(o, 0, sizeof(*o));
+	/* the rules let an error notify stand in for these: not in a request */
+	if (!ike_msg_find(msg, IKE_PLD_SA) || !ike_msg_find(msg, IKE_PLD_KE) ||
+	    !ike_msg_find(msg, IKE_PLD_NONCE)) {
+		err->e_code = GW_E_PARSE;
+		err->e_pld = 0;
+		err->e_off = 0;
+		snprintf(err->e_what, sizeof(err->e_what), "SA, KE or Nonce payload missing");
+		return GW_E_PARSE;
+	}
 	if ((r = ike_pld_sa_parse(ike_msg_find(msg, IKE_PLD_SA), &o->io_sa, err)) ||
 	    (r = ike_pld_ke_parse(ike_msg_find(msg, IKE_PLD_KE), &o->io_ke, err)) ||
 	    (r = ike_pld_nonce_parse(ike_msg_find(msg, IKE_PLD_NONCE), &o->io_ni, err)))
@@ -80,8 +89,8 @@ static void log_refusal(const struct sa_job *j, const char *what)
 {
 	char from[64];
 
-	log_info(LOG_SUB_IKE, "%s: IKE_SA_INIT refused: %s", sa_ep_str(&j->j_src, from, sizeof(from)),
-		 what);
+	log_info(LOG_SUB_IKE, "%s: IKE_SA_INIT refused: %s",
+		 sa_ep_str(&j->j_src, from, sizeof(from)), what);
 }
 
 /* Offered IKE proposals as text, for the admin reading why nothing matched. */
@@ -96,8 +105,8 @@ static void offer_str(const struct ike_pld_sa *o, char *buf, size_t len)
 
 		for (uint8_t k = 0; k < o->sa_prop[i].pr_n && p.p_n < PROPOSAL_MAX_XF; k++)
 			p.p_xf[p.p_n++] = (struct proposal_xf){ o->sa_prop[i].pr_xf[k].t_type,
-								 o->sa_prop[i].pr_xf[k].t_id,
-								 o->sa_prop[i].pr_xf[k].t_keylen };
+								o->sa_prop[i].pr_xf[k].t_id,
+								o->sa_prop[i].pr_xf[k].t_keylen };
 		if (n)
 			buf[n++] = ',';
 		if (proposal_format(&p, buf + n, len - n))
@@ -285,8 +294,10 @@ static void accept_init(struct sa_engine *e, struct sa_job *j, const struct ike_
 	sa->s_peer_hashes = o->io_hashes;
 	sa_natd_check(sa, msg, 0);
 	if (responder_keys(sa, o) || respond(e, sa, chosen, &rsp, &len) ||
-	    !(sa->s_init_i = dup_bytes(j->j_data, j->j_len)) || !(sa->s_init_r = dup_bytes(rsp, len))) {
-		ike_sa_kill(e, sa, SA_END_LOCAL_ERROR, "IKE_SA_INIT: out of memory or crypto failure");
+	    !(sa->s_init_i = dup_bytes(j->j_data, j->j_len)) ||
+	    !(sa->s_init_r = dup_bytes(rsp, len))) {
+		ike_sa_kill(e, sa, SA_END_LOCAL_ERROR,
+			    "IKE_SA_INIT: out of memory or crypto failure");
 		ike_sa_checkin(e, sa);
 		return;
 	}
@@ -295,8 +306,9 @@ static void accept_init(struct sa_engine *e, struct sa_job *j, const struct ike_
 	sa_keep_response(e, sa, rsp, len, 0);
 	sa_timer(e, sa, HALF_OPEN_TIMEOUT_MS, half_open_expired, 0);
 	sa_proposal_str(chosen, pstr, sizeof(pstr));
-	log_info(LOG_SUB_IKE, "%s: IKE_SA_INIT answered (%s)%s%s", ike_sa_prefix(sa, pfx, sizeof(pfx)),
-		 pstr, sa->s_nat_remote ? ", peer behind NAT" : "",
+	log_info(LOG_SUB_IKE, "%s: IKE_SA_INIT answered (%s)%s%s",
+		 ike_sa_prefix(sa, pfx, sizeof(pfx)), pstr,
+		 sa->s_nat_remote ? ", peer behind NAT" : "",
 		 sa->s_nat_local ? ", we are behind NAT" : "");
 	ike_sa_checkin(e, sa);
 }
@@ -321,13 +333,15 @@ void exch_init_request_in(struct sa_engine *e, struct sa_job *j, struct ike_msg 
 	cf = sa_engine_config(e);
 	if (!(sc = choose_conn(cf, j, &o.io_sa, o.io_ke.ke_group, &chosen))) {
 		offer_str(&o.io_sa, offered, sizeof(offered));
-		snprintf(why, sizeof(why), "no connection accepts the offered proposals (%s)", offered);
+		snprintf(why, sizeof(why), "no connection accepts the offered proposals (%s)",
+			 offered);
 		refuse(e, j, msg, SA_END_NO_PROPOSAL, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0, why);
 	} else if (suite_from(&chosen, &s), o.io_ke.ke_group != s.s_ke) {
 		/* 1.2: tell the initiator which group we want; no state kept */
 		uint8_t g[2] = { (uint8_t)(s.s_ke >> 8), (uint8_t)s.s_ke };
 
-		snprintf(why, sizeof(why), "KE group %u sent, group %u selected: INVALID_KE_PAYLOAD",
+		snprintf(why, sizeof(why),
+			 "KE group %u sent, group %u selected: INVALID_KE_PAYLOAD",
 			 o.io_ke.ke_group, s.s_ke);
 		refuse(e, j, msg, SA_END_INVALID_KE, IKE_N_INVALID_KE_PAYLOAD, g, sizeof(g), why);
 	} else {
@@ -401,7 +415,8 @@ static int init_request_send(struct sa_engine *e, struct ike_sa *sa)
 	wr_init(&wr, IKE_MSG_MAX);
 	ike_build_begin(&b, &wr, &h);
 	if (sa->s_cookie) { /* 2.6: the cookie goes first */
-		struct ike_pld_notify n = { .n_type = IKE_N_COOKIE, .n_data = sa->s_cookie,
+		struct ike_pld_notify n = { .n_type = IKE_N_COOKIE,
+					    .n_data = sa->s_cookie,
 					    .n_len = sa->s_cookie_len };
 
 		ike_build_notify(&b, &n);
@@ -471,7 +486,8 @@ int exch_init_start(struct sa_engine *e, const struct sa_conn *sc, struct sa_con
 		ike_sa_checkin(e, sa);
 		return r;
 	}
-	log_info(LOG_SUB_IKE, "%s: initiating '%s'", ike_sa_prefix(sa, pfx, sizeof(pfx)), c->c_name);
+	log_info(LOG_SUB_IKE, "%s: initiating '%s'", ike_sa_prefix(sa, pfx, sizeof(pfx)),
+		 c->c_name);
 	if (w)
 		sa->s_waiter = *w;
 	if (uid)
@@ -598,13 +614,15 @@ void exch_init_response_in(struct sa_engine *e, struct ike_sa *sa, struct ike_ms
 			return;
 		snprintf(why, sizeof(why), "responder refused IKE_SA_INIT: %s",
 			 nerr ? ike_notify_name(nerr) : "cookie loop");
-		ike_sa_kill(e, sa, nerr == IKE_N_NO_PROPOSAL_CHOSEN ? SA_END_NO_PROPOSAL : SA_END_PEER_ERROR,
+		ike_sa_kill(e, sa,
+			    nerr == IKE_N_NO_PROPOSAL_CHOSEN ? SA_END_NO_PROPOSAL
+							     : SA_END_PEER_ERROR,
 			    why);
 		return;
 	}
-	if (read_offer(msg, &o, &err) || check_choice(sa, &o, &chosen) ||
-	    msg->m_hdr.h_spi_r == 0) {
-		ike_sa_kill(e, sa, SA_END_PEER_ERROR, "IKE_SA_INIT response unusable (proposal, KE or SPI)");
+	if (read_offer(msg, &o, &err) || check_choice(sa, &o, &chosen) || msg->m_hdr.h_spi_r == 0) {
+		ike_sa_kill(e, sa, SA_END_PEER_ERROR,
+			    "IKE_SA_INIT response unusable (proposal, KE or SPI)");
 		return;
 	}
 	sa->s_spi_r = msg->m_hdr.h_spi_r;

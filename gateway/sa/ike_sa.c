@@ -185,8 +185,8 @@ void ike_sa_kill(struct sa_engine *e, struct ike_sa *sa, enum sa_end why, const 
 			 ike_sa_prefix(sa, pfx, sizeof(pfx)), sa_end_name(why), reason);
 	} else {
 		atomic_fetch_sub(&e->e_established, 1);
-		log_info(LOG_SUB_IKE, "%s: IKE SA down (%s): %s", ike_sa_prefix(sa, pfx, sizeof(pfx)),
-			 sa_end_name(why), reason);
+		log_info(LOG_SUB_IKE, "%s: IKE SA down (%s): %s",
+			 ike_sa_prefix(sa, pfx, sizeof(pfx)), sa_end_name(why), reason);
 	}
 	sa_event_ike_end(e, sa, why, reason);
 	if (!up)
@@ -229,9 +229,9 @@ json_t *sa_initiated_json(const struct ike_sa *sa)
 	json_t *kids = json_array();
 
 	for (const struct child_sa *c = sa->s_children; c; c = c->c_next)
-		json_array_append_new(kids, json_pack("{s:s, s:I, s:s}", "name", c->c_cfg->c_name,
-						      "uid", (json_int_t)c->c_uid, "state",
-						      "INSTALLED"));
+		json_array_append_new(kids,
+				      json_pack("{s:s, s:I, s:s}", "name", c->c_cfg->c_name, "uid",
+						(json_int_t)c->c_uid, "state", "INSTALLED"));
 	return json_pack("{s:I, s:s, s:s, s:o}", "ike_uid", (json_int_t)sa->s_uid, "conn",
 			 sa->s_conn->sc_conn->c_name, "state", "ESTABLISHED", "children", kids);
 }

@@ -91,7 +91,8 @@ static void follow_peer(struct sa_engine *e, struct ike_sa *sa, const struct sa_
 	if (!sa->s_nat_remote) /* without NAT an address change needs MOBIKE */
 		return;
 	log_info(LOG_SUB_IKE, "%s: peer moved from %s to %s", ike_sa_prefix(sa, pfx, sizeof(pfx)),
-		 sa_ep_str(&sa->s_remote, from, sizeof(from)), sa_ep_str(&j->j_src, to, sizeof(to)));
+		 sa_ep_str(&sa->s_remote, from, sizeof(from)),
+		 sa_ep_str(&j->j_src, to, sizeof(to)));
 	child_sa_update_peer(e, sa, &j->j_src);
 }
 

@@ -92,15 +92,15 @@ static json_t *end_json(const struct ike_sa *sa, bool local)
 		sa_local_id(sa, sa->s_conn, &mine);
 		id = &mine;
 	}
-	j = json_pack("{s:o, s:i, s:o, s:o, s:o, s:[]}", "addr",
-		      sa_json_addr(local ? &sa->s_local : &sa->s_remote), "port",
-		      local ? sa->s_local.ep_port : sa->s_remote.ep_port, "id",
-		      id ? json_string(auth_id_str(id, buf, sizeof(buf))) : json_null(), "id_type",
-		      id ? json_string(id_type_name(id->id_type)) : json_null(), "auth",
-		      up && c ? json_string(sa_auth_name(local ? c->c_local.e_auth
-							      : c->c_remote.e_auth))
-			      : json_null(),
-		      "vips");
+	j = json_pack(
+		"{s:o, s:i, s:o, s:o, s:o, s:[]}", "addr",
+		sa_json_addr(local ? &sa->s_local : &sa->s_remote), "port",
+		local ? sa->s_local.ep_port : sa->s_remote.ep_port, "id",
+		id ? json_string(auth_id_str(id, buf, sizeof(buf))) : json_null(), "id_type",
+		id ? json_string(id_type_name(id->id_type)) : json_null(), "auth",
+		up && c ? json_string(sa_auth_name(local ? c->c_local.e_auth : c->c_remote.e_auth))
+			: json_null(),
+		"vips");
 	if (j && !local)
 		json_object_set_new(j, "eap_id", json_null());
 	return j;
@@ -133,8 +133,8 @@ static json_t *ike_algs(const struct ike_sa *sa)
 	return json_pack("{s:s, s:o, s:o, s:o, s:o}", "proposal",
 			 sa_proposal_str(&p, buf, sizeof(buf)), "encr",
 			 alg(IKE_XF_ENCR, s->s_encr, s->s_encr_keylen), "integ",
-			 alg(IKE_XF_INTEG, s->s_integ, 0), "prf", alg(IKE_XF_PRF, s->s_prf, 0), "dh",
-			 alg(IKE_XF_KE, s->s_ke, 0));
+			 alg(IKE_XF_INTEG, s->s_integ, 0), "prf", alg(IKE_XF_PRF, s->s_prf, 0),
+			 "dh", alg(IKE_XF_KE, s->s_ke, 0));
 }
 
 static json_t *ts_json(const struct ike_ts *ts, uint8_t n)
@@ -142,8 +142,9 @@ static json_t *ts_json(const struct ike_ts *ts, uint8_t n)
 	json_t *a = json_array();
 
 	for (uint8_t i = 0; i < n; i++) {
-		struct model_ts m = { .t_family = ts[i].ts_type == IKE_TS_IPV4_ADDR_RANGE ? AF_INET
-											   : AF_INET6,
+		struct model_ts m = { .t_family = ts[i].ts_type == IKE_TS_IPV4_ADDR_RANGE
+							  ? AF_INET
+							  : AF_INET6,
 				      .t_proto = ts[i].ts_proto,
 				      .t_port_start = ts[i].ts_port_start,
 				      .t_port_end = ts[i].ts_port_end };
@@ -167,8 +168,8 @@ static json_t *esp_algs(const struct child_sa *c)
 	struct ike_proposal p = { .pr_proto = IKE_PROTO_ESP };
 	char buf[128];
 
-	p.pr_xf[p.pr_n++] = (struct ike_transform){ IKE_XF_ENCR, c->c_encr, c->c_encr_keylen,
-						    false };
+	p.pr_xf[p.pr_n++] =
+		(struct ike_transform){ IKE_XF_ENCR, c->c_encr, c->c_encr_keylen, false };
 	if (c->c_integ)
 		p.pr_xf[p.pr_n++] = (struct ike_transform){ IKE_XF_INTEG, c->c_integ, 0, false };
 	p.pr_xf[p.pr_n++] = (struct ike_transform){ IKE_XF_ESN, c->c_esn, 0, false };
@@ -210,14 +211,14 @@ json_t *sa_json_child(struct sa_engine *e, const struct ike_sa *sa, const struct
 		      c->c_state == CHILD_ST_INSTALLED ? "INSTALLED" : "DELETING", "mode",
 		      c->c_mode == DP_MODE_TRANSPORT ? "transport" : "tunnel", "protocol", "esp",
 		      "reqid", (json_int_t)c->c_reqid, "spi_in", json_hex(c->c_spi_in, 8),
-		      "spi_out", json_hex(c->c_spi_out, 8), "encap", c->c_encap, "esp",
-		      esp_algs(c), "local_ts", ts_json(c->c_ts_l, c->c_n_ts_l), "remote_ts",
+		      "spi_out", json_hex(c->c_spi_out, 8), "encap", c->c_encap, "esp", esp_algs(c),
+		      "local_ts", ts_json(c->c_ts_l, c->c_n_ts_l), "remote_ts",
 		      ts_json(c->c_ts_r, c->c_n_ts_r), "bytes_in", (json_int_t)in.st_bytes,
-		      "packets_in", (json_int_t)in.st_packets, "bytes_out", (json_int_t)out.st_bytes,
-		      "packets_out", (json_int_t)out.st_packets, "last_in",
-		      since(now, in.st_last_use), "last_out", since(now, out.st_last_use),
-		      "installed_at", sa_json_time(c->c_installed), "age",
-		      (json_int_t)(now - c->c_installed), "rekey_in", "expires_in",
+		      "packets_in", (json_int_t)in.st_packets, "bytes_out",
+		      (json_int_t)out.st_bytes, "packets_out", (json_int_t)out.st_packets,
+		      "last_in", since(now, in.st_last_use), "last_out",
+		      since(now, out.st_last_use), "installed_at", sa_json_time(c->c_installed),
+		      "age", (json_int_t)(now - c->c_installed), "rekey_in", "expires_in",
 		      life ? json_integer((json_int_t)(c->c_installed + life > now
 							       ? c->c_installed + life - now
 							       : 0))
@@ -230,19 +231,18 @@ json_t *sa_json_ike(struct sa_engine *e, const struct ike_sa *sa, bool children)
 	uint64_t now = (uint64_t)time(NULL);
 	json_t *j, *a;
 
-	j = json_pack("{s:I, s:s, s:s, s:s, s:i, s:o, s:o, s:o, s:o, s:{s:b, s:b, s:b}, s:o, s:o,"
-		      " s:o, s:I, s:n, s:n}",
-		      "uid", (json_int_t)sa->s_uid, "name",
-		      sa->s_conn ? sa->s_conn->sc_conn->c_name : "", "state",
-		      ike_state_name(sa->s_state), "role",
-		      sa->s_initiator ? "initiator" : "responder", "version", 2, "spi_i",
-		      json_hex(sa->s_spi_i, 16), "spi_r", json_hex(sa->s_spi_r, 16), "local",
-		      end_json(sa, true), "remote", end_json(sa, false), "nat", "local",
-		      sa->s_nat_local, "remote", sa->s_nat_remote, "encap_forced",
-		      sa->s_conn && sa->s_conn->sc_conn->c_encap, "ike", ike_algs(sa),
-		      "created_at", sa_json_time(sa->s_created), "established_at",
-		      sa_json_time(sa->s_established), "age",
-		      (json_int_t)(now - sa->s_created), "rekey_in", "reauth_in");
+	j = json_pack(
+		"{s:I, s:s, s:s, s:s, s:i, s:o, s:o, s:o, s:o, s:{s:b, s:b, s:b}, s:o, s:o,"
+		" s:o, s:I, s:n, s:n}",
+		"uid", (json_int_t)sa->s_uid, "name", sa->s_conn ? sa->s_conn->sc_conn->c_name : "",
+		"state", ike_state_name(sa->s_state), "role",
+		sa->s_initiator ? "initiator" : "responder", "version", 2, "spi_i",
+		json_hex(sa->s_spi_i, 16), "spi_r", json_hex(sa->s_spi_r, 16), "local",
+		end_json(sa, true), "remote", end_json(sa, false), "nat", "local", sa->s_nat_local,
+		"remote", sa->s_nat_remote, "encap_forced",
+		sa->s_conn && sa->s_conn->sc_conn->c_encap, "ike", ike_algs(sa), "created_at",
+		sa_json_time(sa->s_created), "established_at", sa_json_time(sa->s_established),
+		"age", (json_int_t)(now - sa->s_created), "rekey_in", "reauth_in");
 	if (!j || !children)
 		return j;
 	a = json_array();

@@ -50,7 +50,8 @@ void sa_hdr_init(const struct ike_sa *sa, struct ike_hdr *h, uint8_t exch, uint3
 	h->h_spi_r = sa->s_spi_r;
 	h->h_version = IKE_VERSION_2;
 	h->h_exch = exch;
-	h->h_flags = (sa->s_initiator ? IKE_FLAG_INITIATOR : 0) | (response ? IKE_FLAG_RESPONSE : 0);
+	h->h_flags =
+		(sa->s_initiator ? IKE_FLAG_INITIATOR : 0) | (response ? IKE_FLAG_RESPONSE : 0);
 	h->h_msgid = msgid;
 }
 
@@ -65,6 +66,8 @@ int sa_send_raw(struct sa_engine *e, struct ike_sa *sa, const uint8_t *buf, size
 	struct sockaddr_storage l, r;
 	int rc;
 
+	if (!e->e_net) /* no sockets (fuzzing): nothing goes out */
+		return GW_E_STATE;
 	sa_ep_to_sockaddr(&sa->s_local, &l);
 	sa_ep_to_sockaddr(&sa->s_remote, &r);
 	rc = net_send(e->e_net, &l, &r, buf, len);
@@ -132,15 +135,16 @@ static void retransmit(struct sa_engine *e, struct ike_sa *sa, uint32_t msgid)
 	if (!sa->s_req.w_n || sa->s_req.w_msgid != msgid || sa->s_state == IKE_ST_DEAD)
 		return; /* answered meanwhile */
 	if (sa->s_req_tries >= tries) {
-		log_info(LOG_SUB_IKE, "%s: no answer to message #%u after %u retransmits, giving up",
+		log_info(LOG_SUB_IKE,
+			 "%s: no answer to message #%u after %u retransmits, giving up",
 			 ike_sa_prefix(sa, pfx, sizeof(pfx)), msgid, tries);
 		ike_sa_kill(e, sa, SA_END_TIMEOUT, "peer does not answer");
 		return;
 	}
 	sa->s_req_tries++;
 	atomic_fetch_add(&e->e_k.k_tx_retransmit, 1);
-	log_debug(LOG_SUB_IKE, "%s: retransmit %u of message #%u", ike_sa_prefix(sa, pfx, sizeof(pfx)),
-		  sa->s_req_tries, msgid);
+	log_debug(LOG_SUB_IKE, "%s: retransmit %u of message #%u",
+		  ike_sa_prefix(sa, pfx, sizeof(pfx)), sa->s_req_tries, msgid);
 	send_wire(e, sa, &sa->s_req);
 	arm_retransmit(e, sa);
 }
@@ -199,6 +203,8 @@ int sa_send_notify_plain(struct sa_engine *e, const struct ike_hdr *req, const s
 	ike_build_notify(&b, &n);
 	if ((rc = ike_build_end(&b)))
 		return rc;
+	if (!e->e_net)
+		return GW_E_STATE;
 	sa_ep_to_sockaddr(from, &l);
 	sa_ep_to_sockaddr(to, &r);
 	atomic_fetch_add(&e->e_k.k_tx, 1);

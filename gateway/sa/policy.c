@@ -129,7 +129,8 @@ void sa_policy_release(struct sa_engine *e, const struct dp_policy *pol, uint32_
 		memmove(&p->pe_h[i], &p->pe_h[i + 1], (p->pe_n - i - 1) * sizeof(p->pe_h[0]));
 		p->pe_n--;
 		if (!p->pe_n) {
-			dp_policy_del(e->e_dp, &pol->p_sel, pol->p_dir, pol->p_mark, pol->p_mark_mask);
+			dp_policy_del(e->e_dp, &pol->p_sel, pol->p_dir, pol->p_mark,
+				      pol->p_mark_mask);
 			*pp = p->pe_next;
 			free(p->pe_h);
 			free(p);

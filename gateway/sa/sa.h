@@ -51,6 +51,8 @@ void sa_engine_free(struct sa_engine *e);
 /* net_recv_fn for IKE datagrams and for ESP-in-UDP; arg is the engine. */
 void sa_engine_input(void *arg, struct net_dgram *d);
 void sa_engine_esp_input(void *arg, struct net_dgram *d);
+/* The same path, run on the calling thread (fuzzing and tests). */
+void sa_engine_input_sync(struct sa_engine *e, struct net_dgram *d);
 
 /* Control. */
 /* Control (api/control.md 5). Errors come back as an error code of 3.1 in
@@ -65,8 +67,8 @@ int sa_engine_initiate(struct sa_engine *e, const char *conn, const char *child,
 		       void *arg, uint32_t *uid, const char **code, char *why, size_t why_len);
 /* Delete the IKE SA ike_uid, or all of conn's (one of the two); done as
  * above with {"ike_sas": [...], "child_sas": [...]}. */
-int sa_engine_terminate(struct sa_engine *e, uint32_t ike_uid, const char *conn,
-			sa_done_fn done, void *arg, const char **code, char *why, size_t why_len);
+int sa_engine_terminate(struct sa_engine *e, uint32_t ike_uid, const char *conn, sa_done_fn done,
+			void *arg, const char **code, char *why, size_t why_len);
 /* {"ike_sas": [...]}, filtered by conn and/or ike_uid (0 = any). */
 json_t *sa_engine_list_sas(struct sa_engine *e, const char *conn, uint32_t ike_uid);
 /* {"conns": [...]}, or only conn (NULL when it does not exist). */

@@ -74,12 +74,12 @@ struct sa_ep {
 };
 
 enum ike_state {
-	IKE_ST_INIT_SENT,   /* initiator: IKE_SA_INIT request out */
-	IKE_ST_INIT_DONE,   /* responder: IKE_SA_INIT answered, waiting for IKE_AUTH */
-	IKE_ST_AUTH_SENT,   /* initiator: IKE_AUTH request out */
+	IKE_ST_INIT_SENT, /* initiator: IKE_SA_INIT request out */
+	IKE_ST_INIT_DONE, /* responder: IKE_SA_INIT answered, waiting for IKE_AUTH */
+	IKE_ST_AUTH_SENT, /* initiator: IKE_AUTH request out */
 	IKE_ST_ESTABLISHED,
-	IKE_ST_DELETING,    /* our Delete is out */
-	IKE_ST_DEAD,        /* remove at checkin */
+	IKE_ST_DELETING, /* our Delete is out */
+	IKE_ST_DEAD,     /* remove at checkin */
 };
 
 enum child_state {
@@ -92,7 +92,7 @@ struct child_sa {
 	uint32_t c_uid;
 	const struct model_child *c_cfg; /* in the IKE SA's config snapshot */
 	uint8_t c_state;
-	uint8_t c_mode;      /* enum dp_mode */
+	uint8_t c_mode; /* enum dp_mode */
 	bool c_encap;
 	bool c_esn;
 	uint32_t c_spi_in, c_spi_out; /* host order */
@@ -100,8 +100,8 @@ struct child_sa {
 	uint16_t c_encr, c_encr_keylen, c_integ, c_pfs;
 	uint8_t c_n_ts_l, c_n_ts_r;
 	struct ike_ts *c_ts_l, *c_ts_r; /* narrowed selectors (ours, theirs) */
-	uint64_t c_installed; /* unix seconds */
-	struct secret *c_km;  /* KEYMAT (2.17), to reinstall when the peer moves */
+	uint64_t c_installed;           /* unix seconds */
+	struct secret *c_km;            /* KEYMAT (2.17), to reinstall when the peer moves */
 };
 
 /* An encoded message kept for retransmission: one datagram or fragments. */
@@ -116,39 +116,39 @@ struct ike_sa {
 	uint64_t s_spi_i, s_spi_r;
 	uint32_t s_uid;
 	uint8_t s_state;
-	bool s_initiator;   /* we are the original initiator */
-	bool s_nat_local;   /* we are behind a NAT */
-	bool s_nat_remote;  /* the peer is behind a NAT */
-	bool s_natt;        /* talking on the NAT-T port */
-	bool s_peer_frag;   /* peer announced IKEV2_FRAGMENTATION_SUPPORTED */
-	bool s_half_open;   /* counted in the engine's half-open gauge */
+	bool s_initiator;  /* we are the original initiator */
+	bool s_nat_local;  /* we are behind a NAT */
+	bool s_nat_remote; /* the peer is behind a NAT */
+	bool s_natt;       /* talking on the NAT-T port */
+	bool s_peer_frag;  /* peer announced IKEV2_FRAGMENTATION_SUPPORTED */
+	bool s_half_open;  /* counted in the engine's half-open gauge */
 	struct sa_ep s_local, s_remote;
-	struct sa_config *s_cfg;        /* snapshot reference */
-	const struct sa_conn *s_conn;   /* chosen connection (responder: at IKE_AUTH) */
+	struct sa_config *s_cfg;      /* snapshot reference */
+	const struct sa_conn *s_conn; /* chosen connection (responder: at IKE_AUTH) */
 	struct ike_suite s_suite;
 	struct ike_keys s_keys;
 	struct sk_cipher *s_c_out, *s_c_in;
 	struct ike_sk_ops s_ops_out, s_ops_in;
-	struct ke *s_ke;               /* until SKEYSEED */
-	uint8_t *s_ni, *s_nr;          /* nonces (IKE_AUTH signs them, CHILD keys use them) */
+	struct ke *s_ke;      /* until SKEYSEED */
+	uint8_t *s_ni, *s_nr; /* nonces (IKE_AUTH signs them, CHILD keys use them) */
 	size_t s_ni_len, s_nr_len;
-	uint8_t *s_init_i, *s_init_r;  /* IKE_SA_INIT request/response, until authenticated */
+	uint8_t *s_init_i, *s_init_r; /* IKE_SA_INIT request/response, until authenticated */
 	size_t s_init_i_len, s_init_r_len;
-	uint8_t *s_cookie;             /* initiator: N(COOKIE) data to echo */
+	uint8_t *s_cookie; /* initiator: N(COOKIE) data to echo */
 	size_t s_cookie_len;
 	auth_hash_set s_peer_hashes;
-	struct auth_id *s_peer_id;     /* once authenticated (heap) */
-	uint32_t s_msgid_out;          /* next request message ID we send */
-	uint32_t s_msgid_in;           /* next request message ID we expect */
-	struct sa_wire s_req;          /* our outstanding request */
+	struct auth_id *s_peer_id; /* once authenticated (heap) */
+	uint32_t s_msgid_out;      /* next request message ID we send */
+	uint32_t s_msgid_in;       /* next request message ID we expect */
+	struct sa_wire s_req;      /* our outstanding request */
 	unsigned s_req_tries;
-	unsigned s_init_retries;        /* COOKIE / INVALID_KE round trips */
-	struct sa_wire s_rsp;          /* our last response (for retransmitted requests) */
-	struct sa_waiter s_waiter;     /* a control request waiting for this SA */
-	uint64_t s_created;            /* unix seconds */
-	uint32_t s_timer_gen;          /* bumps invalidate pending timers */
+	unsigned s_init_retries;   /* COOKIE / INVALID_KE round trips */
+	struct sa_wire s_rsp;      /* our last response (for retransmitted requests) */
+	struct sa_waiter s_waiter; /* a control request waiting for this SA */
+	uint64_t s_created;        /* unix seconds */
+	uint32_t s_timer_gen;      /* bumps invalidate pending timers */
 	struct child_sa *s_children;
-	void *s_pending;               /* exchange-specific state (initiator child request) */
+	void *s_pending; /* exchange-specific state (initiator child request) */
 	const struct model_child *s_first_child; /* initiator: the child to set up in IKE_AUTH */
 	struct ike_reasm *s_reasm;
 	uint64_t s_created_ms, s_established; /* monotonic ms; unix seconds */
@@ -170,7 +170,7 @@ struct sa_engine {
 	struct datapath *e_dp;
 	const char *e_config_dir;
 	pthread_mutex_t e_cfg_lock;
-	struct sa_config *e_cfg;      /* current snapshot; take a ref under the lock */
+	struct sa_config *e_cfg; /* current snapshot; take a ref under the lock */
 	uint64_t e_cfg_gen;
 	struct sa_cookie *e_cookie;
 	struct sa_policies *e_policies;
@@ -181,10 +181,10 @@ struct sa_engine {
 	_Atomic int64_t e_children;    /* CHILD SAs installed now */
 	_Atomic uint32_t e_next_reqid;
 	struct sa_counters e_k;
-	sa_event_fn e_event;          /* to the control socket's subscribers */
+	sa_event_fn e_event; /* to the control socket's subscribers */
 	void *e_event_arg;
-	uint64_t e_started;           /* unix seconds */
-	struct log_rl e_rl_refused;   /* malformed datagrams */
+	uint64_t e_started;         /* unix seconds */
+	struct log_rl e_rl_refused; /* malformed datagrams */
 };
 
 /* One received datagram, copied off the receiver thread (engine.c). */
@@ -245,8 +245,8 @@ struct sa_config *sa_engine_config(struct sa_engine *e); /* a reference */
 void sa_fail_count(struct sa_engine *e, enum sa_end why);
 void sa_drop_count(struct sa_engine *e, enum sa_drop why);
 /* Run fn on the worker of our SPI after ms (arg freed with free()). */
-int sa_timer(struct sa_engine *e, struct ike_sa *sa, uint32_t ms, void (*fn)(struct sa_engine *e,
-	     struct ike_sa *sa, uint32_t arg), uint32_t arg);
+int sa_timer(struct sa_engine *e, struct ike_sa *sa, uint32_t ms,
+	     void (*fn)(struct sa_engine *e, struct ike_sa *sa, uint32_t arg), uint32_t arg);
 
 /* ---- input.c ---- */
 void sa_input(struct sa_engine *e, struct ike_sa *sa, struct sa_job *j, struct ike_msg *msg);

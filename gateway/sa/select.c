@@ -17,7 +17,8 @@ static bool offers(const struct ike_proposal *q, uint8_t type, uint16_t id, uint
 	for (uint8_t i = 0; i < q->pr_n; i++) {
 		const struct ike_transform *t = &q->pr_xf[i];
 
-		if (t->t_type == type && t->t_id == id && t->t_keylen == keylen && !t->t_unknown_attr)
+		if (t->t_type == type && t->t_id == id && t->t_keylen == keylen &&
+		    !t->t_unknown_attr)
 			return true;
 	}
 	return false;
@@ -139,8 +140,9 @@ void sa_offer_from_config(const struct model_proposal *ours, size_t n, const uin
 		for (uint8_t k = 0; k < p->p_n && q->pr_n < IKE_MAX_TRANSFORMS; k++) {
 			if (strip_ke && p->p_xf[k].x_type == IKE_XF_KE)
 				continue;
-			q->pr_xf[q->pr_n++] = (struct ike_transform){
-				p->p_xf[k].x_type, p->p_xf[k].x_id, p->p_xf[k].x_keylen, false };
+			q->pr_xf[q->pr_n++] =
+				(struct ike_transform){ p->p_xf[k].x_type, p->p_xf[k].x_id,
+							p->p_xf[k].x_keylen, false };
 		}
 	}
 }
@@ -196,8 +198,8 @@ void sa_suite_proposal(const struct ike_suite *s, struct ike_proposal *p)
 	memset(p, 0, sizeof(*p));
 	p->pr_num = 1;
 	p->pr_proto = IKE_PROTO_IKE;
-	p->pr_xf[p->pr_n++] = (struct ike_transform){ IKE_XF_ENCR, s->s_encr, s->s_encr_keylen,
-						      false };
+	p->pr_xf[p->pr_n++] =
+		(struct ike_transform){ IKE_XF_ENCR, s->s_encr, s->s_encr_keylen, false };
 	if (s->s_integ)
 		p->pr_xf[p->pr_n++] = (struct ike_transform){ IKE_XF_INTEG, s->s_integ, 0, false };
 	p->pr_xf[p->pr_n++] = (struct ike_transform){ IKE_XF_PRF, s->s_prf, 0, false };

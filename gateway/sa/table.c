@@ -15,8 +15,8 @@ struct entry {
 	struct entry *e_next;
 	uint64_t e_key;
 	struct ike_sa *e_sa;
-	bool e_out;   /* checked out */
-	bool e_gone;  /* removed while others waited */
+	bool e_out;  /* checked out */
+	bool e_gone; /* removed while others waited */
 	unsigned e_waiters;
 };
 

@@ -51,8 +51,8 @@ static bool intersect(const struct ike_ts *a, const struct ike_ts *b, struct ike
 		return false;
 	*out = *a;
 	out->ts_proto = a->ts_proto ? a->ts_proto : b->ts_proto;
-	out->ts_port_start = a->ts_port_start > b->ts_port_start ? a->ts_port_start
-								 : b->ts_port_start;
+	out->ts_port_start =
+		a->ts_port_start > b->ts_port_start ? a->ts_port_start : b->ts_port_start;
 	out->ts_port_end = a->ts_port_end < b->ts_port_end ? a->ts_port_end : b->ts_port_end;
 	if (memcmp(b->ts_addr_start, a->ts_addr_start, n) > 0)
 		memcpy(out->ts_addr_start, b->ts_addr_start, n);
@@ -68,7 +68,8 @@ static bool contains(const struct ike_ts *outer, const struct ike_ts *in)
 {
 	size_t n = alen(in->ts_type);
 
-	return outer->ts_type == in->ts_type && (!outer->ts_proto || outer->ts_proto == in->ts_proto) &&
+	return outer->ts_type == in->ts_type &&
+	       (!outer->ts_proto || outer->ts_proto == in->ts_proto) &&
 	       outer->ts_port_start <= in->ts_port_start && outer->ts_port_end >= in->ts_port_end &&
 	       memcmp(outer->ts_addr_start, in->ts_addr_start, n) <= 0 &&
 	       memcmp(outer->ts_addr_end, in->ts_addr_end, n) >= 0;

@@ -1,10 +1,13 @@
-# tests/bench: figures, not tests (never part of `make check`).
-# `make bench` runs tests/bench/ike_bench.sh (root: network namespaces),
-# which measures IKE setups per second, the latency of one setup and the
-# memory per established SA of palisade-gatewayd and of strongSwan's
-# charon, and appends them to tests/bench/RESULTS.md.
-#
-# ikeload: the load generator (the project's codec, crypto and auth
+# tests/bench: figures, not tests (root). `make bench` writes
+# tests/bench/RESULTS.md in the build tree; copy it to the source tree to
+# record a run. It runs the data path figures (dp_bench.sh, which writes
+# the file) and then the IKE figures (ike_bench.sh, which appends its
+# section "IKE setup rate and memory"); `make bench-ike` runs the latter
+# alone.
+EXTRA_DIST += tests/bench/dp_bench.sh tests/bench/swan.sh tests/bench/RESULTS.md \
+	tests/bench/ike_bench.sh
+
+# ikeload: the IKE load generator (the project's codec, crypto and auth
 # libraries; nothing of the engine). gatewayd-nulldp: palisade-gatewayd
 # linked with a data path that installs nothing (tests/bench/dp_null.c),
 # to measure the IKE engine alone at 100,000 SAs.
@@ -25,8 +28,16 @@ tests_bench_gatewayd_nulldp_LDADD = \
 	api/model/libpalmodel.a gateway/crypto/libpalcrypto.a gateway/util/libpalutil.a \
 	$(JANSSON_LIBS) $(OPENSSL_LIBS) $(SYSTEMD_LIBS)
 
-EXTRA_DIST += tests/bench/ike_bench.sh tests/bench/RESULTS.md
+IKE_BENCH_DEPS = tests/bench/ikeload tests/bench/gatewayd-nulldp gateway/palisade-gatewayd \
+	gateway/palisadectl
+IKE_BENCH_RUN = BUILDDIR=$(abs_top_builddir) RESULTS=$(abs_top_builddir)/tests/bench/RESULTS.md \
+	$(srcdir)/tests/bench/ike_bench.sh
 
-.PHONY: bench
-bench: tests/bench/ikeload tests/bench/gatewayd-nulldp gateway/palisade-gatewayd
-	BUILDDIR=$(abs_top_builddir) $(srcdir)/tests/bench/ike_bench.sh
+.PHONY: bench bench-ike
+bench: tests/datapath/dptool $(IKE_BENCH_DEPS)
+	DPTOOL=$(abs_top_builddir)/tests/datapath/dptool \
+		$(srcdir)/tests/bench/dp_bench.sh $(abs_top_builddir)/tests/bench/RESULTS.md
+	$(IKE_BENCH_RUN)
+
+bench-ike: $(IKE_BENCH_DEPS)
+	$(IKE_BENCH_RUN)

@@ -96,3 +96,47 @@ tests_fuzz_fuzz_control_LDADD = $(FUZZ_CONTROL_LIBS)
 endif
 
 EXTRA_DIST += tests/fuzz/fuzz_control.in
+
+# fuzz_responder: datagrams into the engine's receive path (gateway/sa)
+FUZZ_RESP_LIBS = gateway/sa/libpalsa.a gateway/auth/libpalauth.a gateway/pool/libpalpool.a \
+	gateway/net/libpalnet.a gateway/ike/libpalike.a gateway/datapath/libpaldatapath.a \
+	api/model/libpalmodel.a gateway/crypto/libpalcrypto.a gateway/util/libpalutil.a \
+	$(DATAPATH_LIBS) $(JANSSON_LIBS) $(OPENSSL_LIBS)
+
+check_PROGRAMS += tests/fuzz/run_fuzz_responder
+TESTS += tests/fuzz/run_fuzz_responder
+tests_fuzz_run_fuzz_responder_SOURCES = tests/fuzz/fuzz_responder.c tests/fuzz/standalone.c
+tests_fuzz_run_fuzz_responder_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) \
+	-DFUZZ_CORPUS='"fuzz_responder.in"'
+tests_fuzz_run_fuzz_responder_LDADD = $(FUZZ_RESP_LIBS)
+
+if FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz_responder
+FUZZ_TARGETS += tests/fuzz/fuzz_responder
+tests_fuzz_fuzz_responder_SOURCES = tests/fuzz/fuzz_responder.c
+tests_fuzz_fuzz_responder_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
+tests_fuzz_fuzz_responder_LDFLAGS = -fsanitize=fuzzer
+tests_fuzz_fuzz_responder_LDADD = $(FUZZ_RESP_LIBS)
+endif
+
+EXTRA_DIST += tests/fuzz/fuzz_responder.in
+
+# fuzz_esp: ESP decapsulation (gateway/datapath/esp.c, pkt.c).
+FUZZ_ESP_LIBS = gateway/datapath/libpaldatapath.a gateway/util/libpalutil.a $(DATAPATH_LIBS)
+
+check_PROGRAMS += tests/fuzz/run_fuzz_esp
+TESTS += tests/fuzz/run_fuzz_esp
+tests_fuzz_run_fuzz_esp_SOURCES = tests/fuzz/fuzz_esp.c tests/fuzz/standalone.c
+tests_fuzz_run_fuzz_esp_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) -DFUZZ_CORPUS='"fuzz_esp.in"'
+tests_fuzz_run_fuzz_esp_LDADD = $(FUZZ_ESP_LIBS)
+
+if FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz_esp
+FUZZ_TARGETS += tests/fuzz/fuzz_esp
+tests_fuzz_fuzz_esp_SOURCES = tests/fuzz/fuzz_esp.c
+tests_fuzz_fuzz_esp_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
+tests_fuzz_fuzz_esp_LDFLAGS = -fsanitize=fuzzer
+tests_fuzz_fuzz_esp_LDADD = $(FUZZ_ESP_LIBS)
+endif
+
+EXTRA_DIST += tests/fuzz/fuzz_esp.in

@@ -149,5 +149,6 @@ int main(void)
 {
 	static const struct ut_suite *const suites[] = { &suite, NULL };
 
+	model_json_wipe_init(); /* every test below runs on the wiping allocator */
 	return ut_main(suites);
 }

@@ -109,7 +109,8 @@ static void test_narrow(void)
 	ts_of("10.1.0.0/16[tcp/443]", &ours.ts[0]);
 	CU_ASSERT_EQUAL_FATAL(sa_ts_narrow(&theirs, &ours, &out), 0);
 	CU_ASSERT_EQUAL_FATAL(out.ts_n, 1);
-	m = (struct model_ts){ .t_family = AF_INET, .t_proto = out.ts[0].ts_proto,
+	m = (struct model_ts){ .t_family = AF_INET,
+			       .t_proto = out.ts[0].ts_proto,
 			       .t_port_start = out.ts[0].ts_port_start,
 			       .t_port_end = out.ts[0].ts_port_end };
 	memcpy(m.t_start, out.ts[0].ts_addr_start, 16);
@@ -169,7 +170,8 @@ static void ep4(struct sa_ep *ep, const char *a, uint16_t port)
 static void test_natd(void)
 {
 	struct sa_ep ep;
-	uint8_t h[20], in[22] = { 1, 2, 3, 4, 5, 6, 7, 8, 0, 0, 0, 0, 0, 0, 0, 0, 192, 0, 2, 1, 1, 244 };
+	uint8_t h[20],
+		in[22] = { 1, 2, 3, 4, 5, 6, 7, 8, 0, 0, 0, 0, 0, 0, 0, 0, 192, 0, 2, 1, 1, 244 };
 	uint8_t want[20];
 	unsigned int len;
 
@@ -187,8 +189,10 @@ static size_t init_msg(uint8_t *buf, size_t max, uint64_t spi_i, const uint8_t *
 		       const uint8_t *cookie, size_t clen)
 {
 	static const uint8_t pub[32] = { 9 };
-	struct ike_hdr h = { .h_spi_i = spi_i, .h_version = IKE_VERSION_2,
-			     .h_exch = IKE_EXCH_SA_INIT, .h_flags = IKE_FLAG_INITIATOR };
+	struct ike_hdr h = { .h_spi_i = spi_i,
+			     .h_version = IKE_VERSION_2,
+			     .h_exch = IKE_EXCH_SA_INIT,
+			     .h_flags = IKE_FLAG_INITIATOR };
 	struct ike_pld_sa *sa = calloc(1, sizeof(*sa));
 	struct ike_pld_ke ke = { IKE_KE_CURVE25519, pub, sizeof(pub) };
 	struct ike_pld_nonce n = { nonce, 32 };
@@ -201,7 +205,8 @@ static size_t init_msg(uint8_t *buf, size_t max, uint64_t spi_i, const uint8_t *
 	wr_init_fixed(&wr, buf, max);
 	ike_build_begin(&b, &wr, &h);
 	if (cookie) {
-		struct ike_pld_notify c = { .n_type = IKE_N_COOKIE, .n_data = cookie,
+		struct ike_pld_notify c = { .n_type = IKE_N_COOKIE,
+					    .n_data = cookie,
 					    .n_len = clen };
 
 		ike_build_notify(&b, &c);
