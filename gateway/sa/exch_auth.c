@@ -265,12 +265,23 @@ static void established(struct sa_engine *e, struct ike_sa *sa, const struct sa_
 		sa_timer(e, sa, sa->s_cfg->cf_settings.gs_nat_keepalive * 1000, keepalive, 0);
 }
 
+/* What only authentication needed: the IKE_SA_INIT messages, SK_pi and
+ * SK_pr, and the nonces (the first CHILD_SA's KEYMAT is derived by now). */
 static void free_init_messages(struct ike_sa *sa)
 {
 	free(sa->s_init_i);
 	free(sa->s_init_r);
 	sa->s_init_i = sa->s_init_r = NULL;
 	sa->s_init_i_len = sa->s_init_r_len = 0;
+	secret_free(sa->s_keys.k_pi);
+	secret_free(sa->s_keys.k_pr);
+	sa->s_keys.k_pi = sa->s_keys.k_pr = NULL;
+	crypto_wipe(sa->s_ni, sa->s_ni_len);
+	crypto_wipe(sa->s_nr, sa->s_nr_len);
+	free(sa->s_ni);
+	free(sa->s_nr);
+	sa->s_ni = sa->s_nr = NULL;
+	sa->s_ni_len = sa->s_nr_len = 0;
 }
 
 /* The auth-failed reason key (api/control.md 6.1) for a failure text. */
@@ -407,8 +418,9 @@ void exch_auth_response_in(struct sa_engine *e, struct ike_sa *sa, struct ike_ms
 		return;
 	}
 	established(e, sa, sc, &peer);
+	cwhy = child_complete(e, sa, msg);
 	free_init_messages(sa);
-	if ((cwhy = child_complete(e, sa, msg)))
+	if (cwhy)
 		sa_waiter_fire(sa, "child-failed", cwhy, NULL);
 	else
 		sa_waiter_fire(sa, NULL, NULL, sa_initiated_json(sa));
