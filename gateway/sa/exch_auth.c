@@ -244,8 +244,7 @@ static void established(struct sa_engine *e, struct ike_sa *sa, const struct sa_
 	sa->s_conn = sc;
 	sa->s_state = IKE_ST_ESTABLISHED;
 	sa->s_established = (uint64_t)time(NULL);
-	if ((sa->s_peer_id = malloc(sizeof(*peer))))
-		*sa->s_peer_id = *peer;
+	sa->s_peer_id = sa_id_new(peer);
 	if (sa->s_half_open) {
 		sa->s_half_open = false;
 		atomic_fetch_sub(&e->e_half_open, 1);

@@ -53,6 +53,30 @@ const char *sa_ep_str(const struct sa_ep *ep, char *buf, size_t len)
 	return net_addr_str(&ss, buf, len);
 }
 
+struct sa_id *sa_id_new(const struct auth_id *id)
+{
+	size_t n = id->id_len <= AUTH_ID_MAX ? id->id_len : AUTH_ID_MAX;
+	struct sa_id *s = malloc(sizeof(*s) + n);
+
+	if (s) {
+		s->si_type = id->id_type;
+		s->si_len = (uint16_t)n;
+		memcpy(s->si_data, id->id_data, n);
+	}
+	return s;
+}
+
+bool sa_peer_id(const struct ike_sa *sa, struct auth_id *out)
+{
+	if (!sa->s_peer_id)
+		return false;
+	memset(out, 0, sizeof(*out));
+	out->id_type = sa->s_peer_id->si_type;
+	out->id_len = sa->s_peer_id->si_len;
+	memcpy(out->id_data, sa->s_peer_id->si_data, out->id_len);
+	return true;
+}
+
 bool sa_ep_equal(const struct sa_ep *a, const struct sa_ep *b)
 {
 	return a->ep_family == b->ep_family && a->ep_port == b->ep_port &&

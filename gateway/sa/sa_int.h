@@ -66,6 +66,14 @@ enum sa_drop {
 	SA_DROP_MAX
 };
 
+/* An identity kept with an SA, at its own length (struct auth_id
+ * reserves AUTH_ID_MAX bytes: 528 per SA). */
+struct sa_id {
+	uint8_t si_type;
+	uint16_t si_len;
+	uint8_t si_data[];
+};
+
 /* A transport endpoint, compact (an SA keeps two). */
 struct sa_ep {
 	uint8_t ep_family; /* AF_INET / AF_INET6 */
@@ -137,10 +145,10 @@ struct ike_sa {
 	uint8_t *s_cookie; /* initiator: N(COOKIE) data to echo */
 	size_t s_cookie_len;
 	auth_hash_set s_peer_hashes;
-	struct auth_id *s_peer_id; /* once authenticated (heap) */
-	uint32_t s_msgid_out;      /* next request message ID we send */
-	uint32_t s_msgid_in;       /* next request message ID we expect */
-	struct sa_wire s_req;      /* our outstanding request */
+	struct sa_id *s_peer_id; /* once authenticated (heap) */
+	uint32_t s_msgid_out;    /* next request message ID we send */
+	uint32_t s_msgid_in;     /* next request message ID we expect */
+	struct sa_wire s_req;    /* our outstanding request */
 	unsigned s_req_tries;
 	unsigned s_init_retries;   /* COOKIE / INVALID_KE round trips */
 	struct sa_wire s_rsp;      /* our last response (for retransmitted requests) */
@@ -211,6 +219,10 @@ void ike_sa_checkin(struct sa_engine *e, struct ike_sa *sa);
 void sa_ep_from_sockaddr(struct sa_ep *ep, const struct sockaddr_storage *ss);
 void sa_ep_to_sockaddr(const struct sa_ep *ep, struct sockaddr_storage *ss);
 const char *sa_ep_str(const struct sa_ep *ep, char *buf, size_t len);
+/* A heap copy of id at its length (NULL when out of memory). */
+struct sa_id *sa_id_new(const struct auth_id *id);
+/* The peer's identity once authenticated; false before. */
+bool sa_peer_id(const struct ike_sa *sa, struct auth_id *out);
 bool sa_ep_equal(const struct sa_ep *a, const struct sa_ep *b);
 
 /* ---- msg.c: sending, retransmission, message IDs ---- */
