@@ -10,11 +10,13 @@
 #                next to this script; RESULTS=- prints only)
 #   ROUNDS       rate runs per responder and mode, alternating (default 3)
 #   RATE_COUNT   setups per rate run (default 4000)
-#   CONC         setups in flight (default 100)
+#   CONC         setups in flight (default 64)
 #   LAT_COUNT    single setups for the latency figure (default 300)
 #   MEM_COUNTS   SA counts for the memory figures (default "10000 100000")
 #   CHARON_MEM   SA count for charon's memory figure (default 10000)
 #   DP_COUNT     SAs for the userspace data path scaling run (default 2000)
+#   HOLD_CONC    setups in flight while filling for the memory figures (20)
+#   HOLD_MAX_S   limit of one memory run in seconds (default 2400)
 #   ONLY         a space-separated subset of: rate latency memory dpscale
 #   KEEP=1       keep the work directory (configs, logs) after the run
 #
@@ -32,11 +34,13 @@ CHARON=${CHARON:-/usr/lib/ipsec/charon}
 RESULTS=${RESULTS:-$HERE/RESULTS.md}
 ROUNDS=${ROUNDS:-3}
 RATE_COUNT=${RATE_COUNT:-4000}
-CONC=${CONC:-100}
+CONC=${CONC:-64}
 LAT_COUNT=${LAT_COUNT:-300}
 MEM_COUNTS=${MEM_COUNTS:-10000 100000}
 CHARON_MEM=${CHARON_MEM:-10000}
 DP_COUNT=${DP_COUNT:-2000}
+HOLD_CONC=${HOLD_CONC:-20}
+HOLD_MAX_S=${HOLD_MAX_S:-2400}
 ONLY=${ONLY:-rate latency memory dpscale}
 NS_L=ikbl$$
 NS_R=ikbr$$
@@ -292,6 +296,8 @@ resp_stop() {
 }
 
 rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$RESP_PID/status"; }
+# CPU time of the responder (all its threads), ms.
+cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) * 1000 / hz }' "/proc/$RESP_PID/stat"; }
 
 # The responder's own count of established IKE SAs.
 resp_sas() {
@@ -336,14 +342,17 @@ start_resp() { # start_resp gw|gw-null|sw MODE
 # Setups per second: ROUNDS alternating runs of RATE_COUNT setups (each
 # deleted right after it is up, so the tables stay small), median.
 bench_rate() { # bench_rate MODE
-	local mode=$1 r who res
+	local mode=$1 r who res c0 c1 cpu
 	for r in $(seq "$ROUNDS"); do
 		for who in gw sw; do
 			start_resp "$who" "$mode"
 			ikeload "$mode" --count 200 --concurrency "$CONC" >/dev/null # warm-up
+			c0=$(cpu_ms)
 			res=$(ikeload "$mode" --count "$RATE_COUNT" --concurrency "$CONC" --max-seconds 300)
-			say "rate $mode $who round $r: $res"
-			echo "$(field rate "$res") $(field failed "$res")" >>"$W/rate-$mode-$who"
+			c1=$(cpu_ms)
+			cpu=$(awk -v a="$c0" -v b="$c1" -v n="$(field ok "$res")" 'BEGIN { printf "%.3f", n ? (b - a) / n : 0 }')
+			say "rate $mode $who round $r: $res responder_cpu_ms_per_setup=$cpu"
+			echo "$(field rate "$res") $(field failed "$res") $cpu $(field cpu_s "$res")" >>"$W/rate-$mode-$who"
 			resp_stop
 		done
 	done
@@ -362,19 +371,24 @@ bench_latency() { # bench_latency MODE
 	done
 }
 
-# RSS per established SA: warm up, then hold N SAs, read VmRSS, delete.
-hold_run() { # hold_run WHO MODE N: prints "n rss_delta_kib per_sa_bytes rate"
-	local who=$1 mode=$2 n=$3 base held up out i res
+# RSS per established SA: warm up, hold N SAs, read VmRSS. palisade's SAs
+# are then deleted (VmRSS after delete shows what is not given back);
+# charon is stopped instead (with kernel-libipsec, deleting 10,000 SAs one
+# by one takes longer than filling). Appends "WHO N up delta per_sa rate"
+# to $W/mem. Runs in this shell: RESP_PID must stay visible to cleanup.
+hold_run() { # hold_run WHO MODE N
+	local who=$1 mode=$2 n=$3 base held up out i res after=""
 	start_resp "$who" "$mode"
 	ikeload "$mode" --count 1000 --concurrency "$CONC" >/dev/null
 	sleep 1
 	base=$(rss_kib)
 	out=$W/hold-$who-$mode-$n.out
+	# shellcheck disable=SC2046
 	ip netns exec "$NS_L" "$IKELOAD" --target "$ADDR_R" --local "$ADDR_L" $(load_args "$mode") \
-		--count "$n" --concurrency "$CONC" --hold --tsi-base 10.129.0.0 --max-seconds 3000 \
-		--progress 10 >"$out" 2>>"$LOG" &
+		--count "$n" --concurrency "$HOLD_CONC" --hold --tsi-base 10.129.0.0 \
+		--max-seconds "$HOLD_MAX_S" --rto 5000 --progress 10 >"$out" 2>>"$LOG" &
 	LOAD_PID=$!
-	for i in $(seq 2400); do
+	for i in $(seq "$HOLD_MAX_S"); do
 		grep -q '^HELD' "$out" && break
 		kill -0 "$LOAD_PID" 2>/dev/null || break
 		sleep 1
@@ -383,14 +397,20 @@ hold_run() { # hold_run WHO MODE N: prints "n rss_delta_kib per_sa_bytes rate"
 	held=$(rss_kib)
 	up=$(resp_sas)
 	say "hold $who $mode $n: $(grep '^HELD' "$out"), responder says $up established, VmRSS $base -> $held KiB"
-	kill -USR1 "$LOAD_PID" 2>/dev/null
+	if [ "$who" = sw ]; then
+		resp_stop
+		kill -TERM "$LOAD_PID" 2>/dev/null
+	else
+		kill -USR1 "$LOAD_PID" 2>/dev/null
+	fi
 	wait "$LOAD_PID"
 	LOAD_PID=""
 	res=$(grep '^RESULT' "$out")
-	say "hold $who $mode $n: $res; VmRSS after delete $(rss_kib) KiB"
+	[ -n "$RESP_PID" ] && after=", VmRSS after deleting them $(rss_kib) KiB"
+	say "hold $who $mode $n: $res$after"
 	resp_stop
-	awk -v n="${up:-0}" -v b="$base" -v h="$held" -v r="$(field rate "$res")" \
-		'BEGIN { d = h - b; printf "%d %d %.0f %s\n", n, d, n ? d * 1024 / n : 0, r }'
+	awk -v w="$who" -v N="$n" -v n="${up:-0}" -v b="$base" -v h="$held" -v r="$(field rate "$res")" \
+		'BEGIN { d = h - b; printf "%s %d %d %d %.0f %s\n", w, N, n, d, n ? d * 1024 / n : 0, r }' >>"$W/mem"
 }
 
 machine() {
@@ -401,8 +421,9 @@ machine() {
 
 # ---- the figures, as markdown ----
 rate_of() { [ -f "$W/rate-$1-$2" ] && awk '{ print $1 }' "$W/rate-$1-$2" | median || echo nan; }
+cpu_of() { [ -f "$W/rate-$1-$2" ] && awk '{ print $3 }' "$W/rate-$1-$2" | median || echo nan; }
 fails_of() { [ -f "$W/rate-$1-$2" ] && awk '{ s += $2 } END { print s + 0 }' "$W/rate-$1-$2" || echo 0; }
-runs_of() { [ -f "$W/rate-$1-$2" ] && awk '{ printf "%s%.0f", NR > 1 ? ", " : "", $1 }' "$W/rate-$1-$2"; }
+runs_of() { [ -f "$W/rate-$1-$2" ] && awk '{ printf "%s%.0f", (NR > 1 ? ", " : ""), $1 }' "$W/rate-$1-$2"; }
 lat_of() { [ -f "$W/lat-$1-$2" ] && field "$3" "$(cat "$W/lat-$1-$2")" || echo nan; }
 mode_name() { [ "$1" = psk ] && echo "PSK + X25519" || echo "ECDSA P-256 + X25519"; }
 
@@ -430,6 +451,16 @@ report() { # report HEADER COMMAND
 				"$sw" "$(runs_of "$mode" sw)" "$(fails_of "$mode" sw)" "$(ratio "$gw" "$sw")"
 		done
 		echo
+		echo "The same runs, CPU time of the responder process per setup (all its threads, /proc/PID/stat, median): what a setup costs, whatever share of the CPUs the responder got on a shared machine. strongSwan / palisade = how many times more setups palisade makes of the same CPU time."
+		echo
+		echo "| auth | palisade-gatewayd | strongSwan charon | strongSwan / palisade |"
+		echo "|---|---|---|---|"
+		for mode in psk cert; do
+			gw=$(cpu_of "$mode" gw)
+			sw=$(cpu_of "$mode" sw)
+			printf '| %s | %s ms | %s ms | **%s** |\n' "$(mode_name "$mode")" "$gw" "$sw" "$(ratio "$sw" "$gw")"
+		done
+		echo
 	fi
 	if want latency; then
 		echo "### Latency of one setup"
@@ -455,12 +486,13 @@ report() { # report HEADER COMMAND
 		echo "| responder | SAs up | VmRSS delta | per SA | goal | setups/s while filling |"
 		echo "|---|---|---|---|---|---|"
 		while read -r who n up d per r; do
+			goal="< 4096 B"
 			case $who in
 			gw-null) label="palisade-gatewayd, null data path (tests/bench/gatewayd-nulldp)" ;;
 			gw) label="palisade-gatewayd, userspace data path" ;;
-			sw) label="strongSwan charon, kernel-libipsec" ;;
+			sw) label="strongSwan charon, kernel-libipsec" goal="-" ;;
 			esac
-			printf '| %s | %s of %s | %s KiB | %s B | < 4096 B | %.0f/s |\n' "$label" "$up" "$n" "$d" "$per" "$r"
+			printf '| %s | %s of %s | %s KiB | %s B | %s | %.0f/s |\n' "$label" "$up" "$n" "$d" "$per" "$goal" "$r"
 		done <"$W/mem"
 		echo
 	fi
@@ -477,13 +509,15 @@ for mode in psk cert; do
 done
 if want memory; then
 	for n in $MEM_COUNTS; do
-		echo "gw-null $n $(hold_run gw-null psk "$n")" >>"$W/mem"
+		hold_run gw-null psk "$n"
 	done
-	echo "sw $CHARON_MEM $(hold_run sw psk "$CHARON_MEM")" >>"$W/mem"
+	hold_run sw psk "$CHARON_MEM"
 fi
-want dpscale && echo "gw $DP_COUNT $(hold_run gw psk "$DP_COUNT")" >>"$W/mem"
+want dpscale && hold_run gw psk "$DP_COUNT"
 
-report "$HEADER" "tests/bench/ike_bench.sh via make bench, ROUNDS=$ROUNDS RATE_COUNT=$RATE_COUNT CONC=$CONC LAT_COUNT=$LAT_COUNT MEM_COUNTS='$MEM_COUNTS' CHARON_MEM=$CHARON_MEM DP_COUNT=$DP_COUNT ONLY='$ONLY'" >"$W/report.md"
+HOW="tests/bench/ike_bench.sh"
+[ -n "${MAKELEVEL:-}" ] && HOW="make bench-ike (tests/bench/ike_bench.sh)"
+report "$HEADER" "$HOW; ROUNDS=$ROUNDS RATE_COUNT=$RATE_COUNT CONC=$CONC LAT_COUNT=$LAT_COUNT MEM_COUNTS='$MEM_COUNTS' CHARON_MEM=$CHARON_MEM DP_COUNT=$DP_COUNT ONLY='$ONLY'" >"$W/report.md"
 cat "$W/report.md"
 if [ "$RESULTS" != - ]; then
 	cat "$W/report.md" >>"$RESULTS"
