@@ -405,6 +405,10 @@ int main(int argc, char **argv)
 	auth_creds_unref(g.g_creds);
 	free(g.g_sas);
 	free(g.g_lat_ms);
+	if (cf.c_psk) {
+		crypto_wipe(cf.c_psk, strlen(cf.c_psk));
+		free(cf.c_psk);
+	}
 	free(g.g_heap);
 	return r || g.g_failed ? 1 : 0;
 }

@@ -53,11 +53,11 @@ struct lg_cfg {
 	unsigned c_tries;            /* retransmits before a setup fails */
 	unsigned c_max_s;            /* the whole run stops after this */
 	unsigned c_progress_s;       /* a progress line every n seconds, 0 = none */
-	const char *c_psk;
-	const char *c_id_fmt; /* PSK identities: '#' stands for the client number */
-	const char *c_id;     /* certificate mode: our identity (in the cert) */
-	const char *c_idr;    /* the responder identity to ask for, NULL = none */
-	const char *c_creds;  /* a directory with cas/, certs/, keys/ */
+	char *c_psk;                 /* heap, wiped and freed at the end */
+	const char *c_id_fmt;        /* PSK identities: '#' stands for the client number */
+	const char *c_id;            /* certificate mode: our identity (in the cert) */
+	const char *c_idr;           /* the responder identity to ask for, NULL = none */
+	const char *c_creds;         /* a directory with cas/, certs/, keys/ */
 	const char *c_cert, *c_key;
 	struct proposal c_ike, c_esp;
 	uint32_t c_tsi_base; /* client i proposes TSi = base + i (host order) */

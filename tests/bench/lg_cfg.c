@@ -157,6 +157,7 @@ static int read_psk(const char *path, struct lg_cfg *cf)
 	}
 	fclose(f);
 	buf[strcspn(buf, "\r\n")] = '\0';
+	free(cf->c_psk);
 	cf->c_psk = strdup(buf);
 	crypto_wipe(buf, sizeof(buf));
 	return cf->c_psk && *cf->c_psk ? 0 : GW_E_INVAL;
