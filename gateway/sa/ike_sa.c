@@ -129,9 +129,7 @@ int ike_sa_derive(struct ike_sa *sa, const struct secret *shared)
 			       sa->s_initiator ? sa->s_keys.k_er : ei,
 			       sa->s_initiator ? sa->s_keys.k_ar : ai, &sa->s_c_in)))
 		return r;
-	sa_sk_ops_init(&sa->s_ops_out, sa->s_c_out);
-	sa_sk_ops_init(&sa->s_ops_in, sa->s_c_in);
-	return 0;
+	return ike_sa_sk_init(sa);
 }
 
 static void free_bytes(uint8_t **p, size_t *len)
@@ -226,6 +224,7 @@ void ike_sa_checkin(struct sa_engine *e, struct ike_sa *sa)
 	uint64_t spi = ike_sa_our_spi(sa);
 
 	if (sa->s_state != IKE_ST_DEAD) {
+		ike_sa_sk_idle(sa);
 		sa_table_checkin(e->e_table, spi);
 		return;
 	}

@@ -135,10 +135,11 @@ struct ike_sa {
 	const struct sa_conn *s_conn; /* chosen connection (responder: at IKE_AUTH) */
 	struct ike_suite s_suite;
 	struct ike_keys s_keys;
-	struct sk_cipher *s_c_out, *s_c_in;
+	struct sk_cipher *s_c_out, *s_c_in; /* built on use, dropped when idle (sk_ops.c) */
 	struct ike_sk_ops s_ops_out, s_ops_in;
-	struct ke *s_ke;      /* until SKEYSEED */
-	uint8_t *s_ni, *s_nr; /* nonces (IKE_AUTH signs them, CHILD keys use them) */
+	uint64_t s_iv_next, s_iv_mask; /* AEAD IVs of our SK payloads */
+	struct ke *s_ke;               /* until SKEYSEED */
+	uint8_t *s_ni, *s_nr;          /* nonces (IKE_AUTH signs them, CHILD keys use them) */
 	size_t s_ni_len, s_nr_len;
 	uint8_t *s_init_i, *s_init_r; /* IKE_SA_INIT request/response, until authenticated */
 	size_t s_init_i_len, s_init_r_len;
@@ -224,6 +225,14 @@ struct sa_id *sa_id_new(const struct auth_id *id);
 /* The peer's identity once authenticated; false before. */
 bool sa_peer_id(const struct ike_sa *sa, struct auth_id *out);
 bool sa_ep_equal(const struct sa_ep *a, const struct sa_ep *b);
+
+/* ---- sk_ops.c: SK payload protection of an SA (caller holds checkout) ---- */
+/* Point s_ops_out/s_ops_in at the SA once its keys and both ciphers are
+ * there (ike_sa_derive). */
+int ike_sa_sk_init(struct ike_sa *sa);
+/* An established SA with nothing outstanding drops its cipher contexts;
+ * the next message builds them again from s_keys. */
+void ike_sa_sk_idle(struct ike_sa *sa);
 
 /* ---- msg.c: sending, retransmission, message IDs ---- */
 /* Send an unencrypted message (IKE_SA_INIT) to the SA's peer. */
