@@ -339,16 +339,18 @@ static void report(struct lg *g, int rc)
 	getrusage(RUSAGE_SELF, &ru);
 	qsort(g->g_lat_ms, g->g_ok, sizeof(double), cmp_double);
 	printf("RESULT auth=%s count=%u concurrency=%u ok=%u failed=%u timeout=%u refused=%u "
-	       "protocol=%u verify=%u local=%u retransmits=%llu cookies=%llu peer_deleted=%u "
+	       "protocol=%u verify=%u local=%u retransmits=%llu cookies=%llu answered=%llu "
+	       "peer_deleted=%u "
 	       "deleted=%u elapsed_s=%.3f rate=%.1f lat_min_ms=%.3f lat_p50_ms=%.3f "
 	       "lat_p99_ms=%.3f lat_max_ms=%.3f natt=%u cpu_s=%.2f complete=%s\n",
 	       cf->c_auth == LG_AUTH_PSK ? "psk" : "cert", cf->c_count, cf->c_conc, g->g_ok,
 	       g->g_failed, g->g_fail[LG_FAIL_TIMEOUT], g->g_fail[LG_FAIL_REFUSED],
 	       g->g_fail[LG_FAIL_PROTOCOL], g->g_fail[LG_FAIL_VERIFY], g->g_fail[LG_FAIL_LOCAL],
 	       (unsigned long long)g->g_retransmits, (unsigned long long)g->g_cookies,
-	       g->g_peer_deleted, g->g_deleted, el, el > 0 ? g->g_ok / el : 0,
-	       pct(g->g_lat_ms, g->g_ok, 0), pct(g->g_lat_ms, g->g_ok, 0.5),
-	       pct(g->g_lat_ms, g->g_ok, 0.99), pct(g->g_lat_ms, g->g_ok, 1), g->g_natt,
+	       (unsigned long long)g->g_answered, g->g_peer_deleted, g->g_deleted, el,
+	       el > 0 ? g->g_ok / el : 0, pct(g->g_lat_ms, g->g_ok, 0),
+	       pct(g->g_lat_ms, g->g_ok, 0.5), pct(g->g_lat_ms, g->g_ok, 0.99),
+	       pct(g->g_lat_ms, g->g_ok, 1), g->g_natt,
 	       (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
 		       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6,
 	       rc ? "no" : "yes");
