@@ -16,6 +16,8 @@
 #   CHARON_MEM   SA count for charon's memory figure (default 10000)
 #   DP_COUNT     SAs for the userspace data path scaling run (default 2000)
 #   HOLD_CONC    setups in flight while filling for the memory figures (20)
+#   GW_WORKERS   palisade-gatewayd worker threads (default 16, as charon's)
+#   CHARON_MEM=0 skips charon's memory run (it takes ~10 minutes)
 #   HOLD_MAX_S   limit of one memory run in seconds (default 2400)
 #   ONLY         a space-separated subset of: rate latency memory dpscale
 #   KEEP=1       keep the work directory (configs, logs) after the run
@@ -40,6 +42,10 @@ MEM_COUNTS=${MEM_COUNTS:-10000 100000}
 CHARON_MEM=${CHARON_MEM:-10000}
 DP_COUNT=${DP_COUNT:-2000}
 HOLD_CONC=${HOLD_CONC:-20}
+# As many worker threads as charon's (threads = 16): on a shared machine
+# the scheduler shares the CPUs per thread, and 2 workers against charon's
+# 16 measure that share more than either daemon.
+GW_WORKERS=${GW_WORKERS:-16}
 HOLD_MAX_S=${HOLD_MAX_S:-2400}
 ONLY=${ONLY:-rate latency memory dpscale}
 NS_L=ikbl$$
@@ -116,7 +122,7 @@ gw_config() { # gw_config DIR MODE(psk|cert) DATAPATH
 	chmod 700 "$d/keys"
 	cat >"$d/gateway.json" <<EOF
 {"listen": ["$ADDR_R"], "datapath": "$dp", "tun_name": "pbench0", "log_level": "warning",
- "cookie_threshold": 0}
+ "cookie_threshold": 0, "workers": $GW_WORKERS}
 EOF
 	if [ "$mode" = psk ]; then
 		local="{\"id\": \"gw.bench.test\", \"auth\": \"psk\"}"
@@ -434,7 +440,7 @@ report() { # report HEADER COMMAND
 	echo
 	echo "$1"
 	echo "- command: \`$2\`"
-	echo "- set-up: tests/bench/ikeload (one thread, 16 UDP sockets) in one network namespace, the responder in another, one veth between them; palisade-gatewayd (datapath userspace, workers one per CPU, log level warning, cookies off) then strongSwan charon (kernel-libipsec, openssl plugin first, 16 threads, no logging, DoS protection off, IKE_SA table 32768) on the same addresses with the same algorithms: IKE aes256gcm16-prfsha256-x25519, ESP aes256gcm16, one CHILD_SA (TSi a /32 per client out of 10.128.0.0/10, TSr 10.2.0.0/16) in IKE_AUTH. charon's kernel-libipsec fakes NAT-D, so against charon the load generator floats to UDP 4500 as RFC 7296 2.23 requires (against palisade it stays on 500). Both run on the same 2 CPUs as the load generator."
+	echo "- set-up: tests/bench/ikeload (one thread, 16 UDP sockets) in one network namespace, the responder in another, one veth between them; palisade-gatewayd (datapath userspace, $GW_WORKERS workers, log level warning, cookies off) then strongSwan charon (kernel-libipsec, openssl plugin first, 16 threads, no logging, DoS protection off, IKE_SA table 32768) on the same addresses with the same algorithms: IKE aes256gcm16-prfsha256-x25519, ESP aes256gcm16, one CHILD_SA (TSi a /32 per client out of 10.128.0.0/10, TSr 10.2.0.0/16) in IKE_AUTH. charon's kernel-libipsec fakes NAT-D, so against charon the load generator floats to UDP 4500 as RFC 7296 2.23 requires (against palisade it stays on 500). Both run on the same 2 CPUs as the load generator."
 	echo
 	if want rate; then
 		echo "### IKE_SA + CHILD_SA setups per second"
@@ -511,13 +517,13 @@ if want memory; then
 	for n in $MEM_COUNTS; do
 		hold_run gw-null psk "$n"
 	done
-	hold_run sw psk "$CHARON_MEM"
+	[ "$CHARON_MEM" -gt 0 ] && hold_run sw psk "$CHARON_MEM"
 fi
 want dpscale && hold_run gw psk "$DP_COUNT"
 
 HOW="tests/bench/ike_bench.sh"
 [ -n "${MAKELEVEL:-}" ] && HOW="make bench-ike (tests/bench/ike_bench.sh)"
-report "$HEADER" "$HOW; ROUNDS=$ROUNDS RATE_COUNT=$RATE_COUNT CONC=$CONC LAT_COUNT=$LAT_COUNT MEM_COUNTS='$MEM_COUNTS' CHARON_MEM=$CHARON_MEM DP_COUNT=$DP_COUNT ONLY='$ONLY'" >"$W/report.md"
+report "$HEADER" "$HOW; GW_WORKERS=$GW_WORKERS ROUNDS=$ROUNDS RATE_COUNT=$RATE_COUNT CONC=$CONC LAT_COUNT=$LAT_COUNT MEM_COUNTS='$MEM_COUNTS' CHARON_MEM=$CHARON_MEM DP_COUNT=$DP_COUNT ONLY='$ONLY'" >"$W/report.md"
 cat "$W/report.md"
 if [ "$RESULTS" != - ]; then
 	cat "$W/report.md" >>"$RESULTS"
