@@ -12,10 +12,10 @@
 #include "api/model/model.h"
 
 /*
- * Plain malloc'd blocks (no size header of our own): callers free what
- * json_dumps() returns with free() or realloc() it, as jansson documents,
- * and that must stay valid. The block's size for the wipe comes from
- * malloc_usable_size() (glibc).
+ * Plain malloc blocks, no header: json_dumps() results and model
+ * strings are released with free() all over the code base (and must stay
+ * releasable so), so a block of ours must be one free() accepts. The
+ * size to wipe comes from the allocator (glibc's malloc_usable_size).
  */
 static void *wipe_malloc(size_t n)
 {

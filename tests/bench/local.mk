@@ -22,11 +22,13 @@ tests_bench_gatewayd_nulldp_SOURCES = gateway/main.c gateway/cmds.c gateway/cmds
 	tests/bench/dp_null.c
 tests_bench_gatewayd_nulldp_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) $(JANSSON_CFLAGS) \
 	$(OPENSSL_CFLAGS)
-tests_bench_gatewayd_nulldp_LDADD = \
-	gateway/control/libpalcontrol.a gateway/sa/libpalsa.a gateway/auth/libpalauth.a \
-	gateway/net/libpalnet.a gateway/pool/libpalpool.a gateway/ike/libpalike.a \
-	api/model/libpalmodel.a gateway/crypto/libpalcrypto.a gateway/util/libpalutil.a \
-	$(JANSSON_LIBS) $(OPENSSL_LIBS) $(SYSTEMD_LIBS)
+# SA_LIBS (gateway/sa/local.mk) without the data path library
+tests_bench_gatewayd_nulldp_LDADD = gateway/control/libpalcontrol.a \
+	gateway/sa/libpalsa.a gateway/auth/eap/libpaleap.a gateway/vip/libpalvip.a \
+	gateway/auth/libpalauth.a gateway/pool/libpalpool.a gateway/net/libpalnet.a \
+	gateway/ike/libpalike.a api/model/libpalmodel.a \
+	gateway/crypto/libpalcrypto.a gateway/util/libpalutil.a \
+	$(DATAPATH_LIBS) $(JANSSON_LIBS) $(OPENSSL_LIBS) $(SYSTEMD_LIBS)
 
 IKE_BENCH_DEPS = tests/bench/ikeload tests/bench/gatewayd-nulldp gateway/palisade-gatewayd \
 	gateway/palisadectl
