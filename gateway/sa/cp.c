@@ -24,6 +24,7 @@ struct sa_ra *sa_ra_get(struct ike_sa *sa)
 /* Who holds the leases: the EAP identity if EAP ran, else the IKE id. */
 static void lease_identity(struct ike_sa *sa, struct sa_ra *ra)
 {
+	struct auth_id pid;
 	char buf[300];
 
 	if (ra->r_lease_id_len)
@@ -31,8 +32,8 @@ static void lease_identity(struct ike_sa *sa, struct sa_ra *ra)
 	if (ra->r_eap_id_len) {
 		memcpy(ra->r_lease_id, ra->r_eap_id, ra->r_eap_id_len);
 		ra->r_lease_id_len = ra->r_eap_id_len;
-	} else if (sa->s_peer_id) {
-		auth_id_str(sa->s_peer_id, buf, sizeof(buf));
+	} else if (sa_peer_id(sa, &pid)) {
+		auth_id_str(&pid, buf, sizeof(buf));
 		ra->r_lease_id_len = strnlen(buf, VIP_ID_MAX);
 		memcpy(ra->r_lease_id, buf, ra->r_lease_id_len);
 	}

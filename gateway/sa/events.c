@@ -34,12 +34,13 @@ static void emit(struct sa_engine *e, const char *type, json_t *data)
 
 static json_t *peer_json(const struct ike_sa *sa, bool with_eap)
 {
+	struct auth_id peer;
 	char id[300];
 	json_t *j =
 		json_pack("{s:o, s:i, s:o}", "addr", sa_json_addr(&sa->s_remote), "port",
 			  sa->s_remote.ep_port, "id",
-			  sa->s_peer_id ? json_string(auth_id_str(sa->s_peer_id, id, sizeof(id)))
-					: json_null());
+			  sa_peer_id(sa, &peer) ? json_string(auth_id_str(&peer, id, sizeof(id)))
+						: json_null());
 
 	if (j && with_eap)
 		json_object_set_new(j, "eap_id", sa_json_eap_id(sa));

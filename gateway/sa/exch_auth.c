@@ -250,8 +250,8 @@ void sa_auth_established(struct sa_engine *e, struct ike_sa *sa, const struct sa
 	sa->s_conn = sc;
 	sa->s_state = IKE_ST_ESTABLISHED;
 	sa->s_established = (uint64_t)time(NULL);
-	if (sa->s_peer_id || (sa->s_peer_id = malloc(sizeof(*peer))))
-		*sa->s_peer_id = *peer;
+	free(sa->s_peer_id);
+	sa->s_peer_id = sa_id_new(peer);
 	if (sa->s_half_open) {
 		sa->s_half_open = false;
 		atomic_fetch_sub(&e->e_half_open, 1);
@@ -271,12 +271,23 @@ void sa_auth_established(struct sa_engine *e, struct ike_sa *sa, const struct sa
 		sa_timer(e, sa, sa->s_cfg->cf_settings.gs_nat_keepalive * 1000, keepalive, 0);
 }
 
+/* What only authentication needed: the IKE_SA_INIT messages, SK_pi and
+ * SK_pr, and the nonces (the first CHILD_SA's KEYMAT is derived by now). */
 void sa_auth_free_init(struct ike_sa *sa)
 {
 	free(sa->s_init_i);
 	free(sa->s_init_r);
 	sa->s_init_i = sa->s_init_r = NULL;
 	sa->s_init_i_len = sa->s_init_r_len = 0;
+	secret_free(sa->s_keys.k_pi);
+	secret_free(sa->s_keys.k_pr);
+	sa->s_keys.k_pi = sa->s_keys.k_pr = NULL;
+	crypto_wipe(sa->s_ni, sa->s_ni_len);
+	crypto_wipe(sa->s_nr, sa->s_nr_len);
+	free(sa->s_ni);
+	free(sa->s_nr);
+	sa->s_ni = sa->s_nr = NULL;
+	sa->s_ni_len = sa->s_nr_len = 0;
 }
 
 /* The auth-failed reason key (api/control.md 6.1) for a failure text. */
@@ -437,10 +448,11 @@ void sa_auth_initiator_done(struct sa_engine *e, struct ike_sa *sa, struct ike_m
 	const char *cwhy;
 
 	sa_auth_established(e, sa, sa->s_conn, peer);
-	sa_auth_free_init(sa);
 	if (cp_apply(e, sa, msg))
 		log_warn(LOG_SUB_IKE, "virtual IP from the CFG_REPLY not installed");
-	if ((cwhy = child_complete(e, sa, msg)))
+	cwhy = child_complete(e, sa, msg); /* KEYMAT from the nonces */
+	sa_auth_free_init(sa);
+	if (cwhy)
 		sa_waiter_fire(sa, "child-failed", cwhy, NULL);
 	else
 		sa_waiter_fire(sa, NULL, NULL, sa_initiated_json(sa));

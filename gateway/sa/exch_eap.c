@@ -104,15 +104,17 @@ static int verify_msk_auth(struct ike_sa *sa, const struct ike_msg *msg)
 {
 	const struct ike_pld *p = ike_msg_find(msg, IKE_PLD_AUTH);
 	struct ike_pld_auth a;
+	struct auth_id peer;
 	struct ike_err err;
 	uint8_t *oct = NULL;
 	const uint8_t *key;
 	size_t len, key_len;
 	int r;
 
-	if (!p || ike_pld_auth_parse(p, &a, &err) || a.a_method != IKE_AUTH_PSK || !sa->s_peer_id)
+	if (!p || ike_pld_auth_parse(p, &a, &err) || a.a_method != IKE_AUTH_PSK ||
+	    !sa_peer_id(sa, &peer))
 		return GW_E_AUTH;
-	if (!(r = eap_octets(sa, false, sa->s_peer_id, &oct, &len, &key, &key_len)))
+	if (!(r = eap_octets(sa, false, &peer, &oct, &len, &key, &key_len)))
 		r = auth_psk_verify(sa->s_suite.s_prf, key, key_len, oct, len, a.a_data, a.a_len);
 	free(oct);
 	return r ? GW_E_AUTH : 0;
@@ -177,12 +179,11 @@ void exch_eap_begin(struct sa_engine *e, struct ike_sa *sa, struct ike_msg *msg,
 	if (!cfg.sc_methods || !(ra = sa_ra_get(sa)) || !(out = malloc(sizeof(*out))) ||
 	    keep_first(ra, msg) || eap_server_new(&cfg, &ra->r_srv) ||
 	    eap_server_start(ra->r_srv, out) ||
-	    (!sa->s_peer_id && !(sa->s_peer_id = malloc(sizeof(*peer))))) {
+	    (free(sa->s_peer_id), !(sa->s_peer_id = sa_id_new(peer)))) {
 		sa_auth_refuse(e, sa, msg, ids, "EAP unavailable here (see the start-up log)",
 			       SA_END_LOCAL_ERROR, NULL, NULL);
 		goto out;
 	}
-	*sa->s_peer_id = *peer;
 	sa_local_id(sa, sc, &mine);
 	sa_inner_begin(&b, &wr);
 	sa_auth_build_id(&b, IKE_PLD_IDR, &mine);
@@ -208,13 +209,13 @@ static void finish_responder(struct sa_engine *e, struct ike_sa *sa, struct ike_
 	struct sa_ra *ra = sa->s_ra;
 	struct ike_builder b;
 	struct writer wr;
-	struct auth_id mine, peer = *sa->s_peer_id;
+	struct auth_id mine, peer;
 	struct ike_err err;
 	uint16_t cp_err;
 
 	sa_local_id(sa, sa->s_conn, &mine);
 	sa_inner_begin(&b, &wr);
-	if (!first || build_msk_auth(&b, sa, &mine) ||
+	if (!first || !sa_peer_id(sa, &peer) || build_msk_auth(&b, sa, &mine) ||
 	    ike_msg_parse_inner(first, ra->r_first_type, ra->r_first, ra->r_first_len, 0, &err)) {
 		wr_free(&wr);
 		free(first);
@@ -412,12 +413,11 @@ void exch_eap_response_in(struct sa_engine *e, struct ike_sa *sa, struct ike_msg
 		if (!sa_auth_responder_ok(e, sa, msg, &peer))
 			return;
 		if (!(ra = sa_ra_get(sa)) ||
-		    (!sa->s_peer_id && !(sa->s_peer_id = malloc(sizeof(peer)))) ||
+		    (free(sa->s_peer_id), !(sa->s_peer_id = sa_id_new(&peer))) ||
 		    client_new(e, sa, ra)) {
 			client_failed(e, sa, "EAP client unavailable (see the start-up log)");
 			return;
 		}
-		*sa->s_peer_id = peer;
 		client_round(e, sa, msg);
 		return;
 	case IKE_ST_EAP:
@@ -432,7 +432,10 @@ void exch_eap_response_in(struct sa_engine *e, struct ike_sa *sa, struct ike_msg
 					   : "the gateway's AUTH after EAP does not verify");
 			return;
 		}
-		peer = *sa->s_peer_id;
+		if (!sa_peer_id(sa, &peer)) {
+			client_failed(e, sa, "no peer identity");
+			return;
+		}
 		sa_auth_initiator_done(e, sa, msg, &peer);
 		return;
 	default:

@@ -328,6 +328,11 @@ static void accept_init(struct sa_engine *e, struct sa_job *j, const struct ike_
 	}
 	sa->s_init_i_len = j->j_len;
 	sa->s_init_r_len = len;
+	/* The key pair is in the response now, and a retransmitted request
+	 * gets that response again (2.1): its ~900 bytes of EVP_PKEY need not
+	 * stay with the SA. */
+	ke_free(sa->s_ke);
+	sa->s_ke = NULL;
 	sa_keep_response(e, sa, rsp, len, 0);
 	sa_timer(e, sa, HALF_OPEN_TIMEOUT_MS, half_open_expired, 0);
 	sa_proposal_str(chosen, pstr, sizeof(pstr));

@@ -53,6 +53,30 @@ const char *sa_ep_str(const struct sa_ep *ep, char *buf, size_t len)
 	return net_addr_str(&ss, buf, len);
 }
 
+struct sa_id *sa_id_new(const struct auth_id *id)
+{
+	size_t n = id->id_len <= AUTH_ID_MAX ? id->id_len : AUTH_ID_MAX;
+	struct sa_id *s = malloc(sizeof(*s) + n);
+
+	if (s) {
+		s->si_type = id->id_type;
+		s->si_len = (uint16_t)n;
+		memcpy(s->si_data, id->id_data, n);
+	}
+	return s;
+}
+
+bool sa_peer_id(const struct ike_sa *sa, struct auth_id *out)
+{
+	if (!sa->s_peer_id)
+		return false;
+	memset(out, 0, sizeof(*out));
+	out->id_type = sa->s_peer_id->si_type;
+	out->id_len = sa->s_peer_id->si_len;
+	memcpy(out->id_data, sa->s_peer_id->si_data, out->id_len);
+	return true;
+}
+
 bool sa_ep_equal(const struct sa_ep *a, const struct sa_ep *b)
 {
 	return a->ep_family == b->ep_family && a->ep_port == b->ep_port &&
@@ -105,9 +129,7 @@ int ike_sa_derive(struct ike_sa *sa, const struct secret *shared)
 			       sa->s_initiator ? sa->s_keys.k_er : ei,
 			       sa->s_initiator ? sa->s_keys.k_ar : ai, &sa->s_c_in)))
 		return r;
-	sa_sk_ops_init(&sa->s_ops_out, sa->s_c_out);
-	sa_sk_ops_init(&sa->s_ops_in, sa->s_c_in);
-	return 0;
+	return ike_sa_sk_init(sa);
 }
 
 static void free_bytes(uint8_t **p, size_t *len)
@@ -202,6 +224,7 @@ void ike_sa_checkin(struct sa_engine *e, struct ike_sa *sa)
 	uint64_t spi = ike_sa_our_spi(sa);
 
 	if (sa->s_state != IKE_ST_DEAD) {
+		ike_sa_sk_idle(sa);
 		sa_table_checkin(e->e_table, spi);
 		return;
 	}

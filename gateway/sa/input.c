@@ -75,7 +75,7 @@ static int open_message(struct sa_engine *e, struct ike_sa *sa, struct sa_job *j
 	struct ike_err err;
 	int r;
 
-	if (msg->m_sk < 0 || !sa->s_c_in)
+	if (msg->m_sk < 0 || !sa->s_ops_in.sk_open)
 		return GW_E_PARSE; /* nothing unprotected is accepted on an SA */
 	sk = &msg->m_pld[msg->m_sk];
 	if (sk->p_type == IKE_PLD_SK)

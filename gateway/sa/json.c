@@ -103,10 +103,10 @@ json_t *sa_json_eap_id(const struct ike_sa *sa)
 /* local or remote: address, port, identity, authentication. */
 static json_t *end_json(const struct ike_sa *sa, bool local)
 {
-	const struct auth_id *id = local ? NULL : sa->s_peer_id;
+	struct auth_id mine, peer;
+	const struct auth_id *id = !local && sa_peer_id(sa, &peer) ? &peer : NULL;
 	const struct model_conn *c = sa->s_conn ? sa->s_conn->sc_conn : NULL;
 	bool up = sa->s_state == IKE_ST_ESTABLISHED || sa->s_state == IKE_ST_DELETING;
-	struct auth_id mine;
 	char buf[300];
 	json_t *j;
 

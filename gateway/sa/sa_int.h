@@ -68,6 +68,14 @@ enum sa_drop {
 	SA_DROP_MAX
 };
 
+/* An identity kept with an SA, at its own length (struct auth_id
+ * reserves AUTH_ID_MAX bytes: 528 per SA). */
+struct sa_id {
+	uint8_t si_type;
+	uint16_t si_len;
+	uint8_t si_data[];
+};
+
 /* A transport endpoint, compact (an SA keeps two). */
 struct sa_ep {
 	uint8_t ep_family; /* AF_INET / AF_INET6 */
@@ -148,20 +156,21 @@ struct ike_sa {
 	const struct sa_conn *s_conn; /* chosen connection (responder: at IKE_AUTH) */
 	struct ike_suite s_suite;
 	struct ike_keys s_keys;
-	struct sk_cipher *s_c_out, *s_c_in;
+	struct sk_cipher *s_c_out, *s_c_in; /* built on use, dropped when idle (sk_ops.c) */
 	struct ike_sk_ops s_ops_out, s_ops_in;
-	struct ke *s_ke;      /* until SKEYSEED */
-	uint8_t *s_ni, *s_nr; /* nonces (IKE_AUTH signs them, CHILD keys use them) */
+	uint64_t s_iv_next, s_iv_mask; /* AEAD IVs of our SK payloads */
+	struct ke *s_ke;               /* until SKEYSEED */
+	uint8_t *s_ni, *s_nr;          /* nonces (IKE_AUTH signs them, CHILD keys use them) */
 	size_t s_ni_len, s_nr_len;
 	uint8_t *s_init_i, *s_init_r; /* IKE_SA_INIT request/response, until authenticated */
 	size_t s_init_i_len, s_init_r_len;
 	uint8_t *s_cookie; /* initiator: N(COOKIE) data to echo */
 	size_t s_cookie_len;
 	auth_hash_set s_peer_hashes;
-	struct auth_id *s_peer_id; /* once authenticated (heap) */
-	uint32_t s_msgid_out;      /* next request message ID we send */
-	uint32_t s_msgid_in;       /* next request message ID we expect */
-	struct sa_wire s_req;      /* our outstanding request */
+	struct sa_id *s_peer_id; /* once authenticated (heap) */
+	uint32_t s_msgid_out;    /* next request message ID we send */
+	uint32_t s_msgid_in;     /* next request message ID we expect */
+	struct sa_wire s_req;    /* our outstanding request */
 	unsigned s_req_tries;
 	unsigned s_init_retries;   /* COOKIE / INVALID_KE round trips */
 	struct sa_wire s_rsp;      /* our last response (for retransmitted requests) */
@@ -237,7 +246,19 @@ void ike_sa_checkin(struct sa_engine *e, struct ike_sa *sa);
 void sa_ep_from_sockaddr(struct sa_ep *ep, const struct sockaddr_storage *ss);
 void sa_ep_to_sockaddr(const struct sa_ep *ep, struct sockaddr_storage *ss);
 const char *sa_ep_str(const struct sa_ep *ep, char *buf, size_t len);
+/* A heap copy of id at its length (NULL when out of memory). */
+struct sa_id *sa_id_new(const struct auth_id *id);
+/* The peer's identity once authenticated; false before. */
+bool sa_peer_id(const struct ike_sa *sa, struct auth_id *out);
 bool sa_ep_equal(const struct sa_ep *a, const struct sa_ep *b);
+
+/* ---- sk_ops.c: SK payload protection of an SA (caller holds checkout) ---- */
+/* Point s_ops_out/s_ops_in at the SA once its keys and both ciphers are
+ * there (ike_sa_derive). */
+int ike_sa_sk_init(struct ike_sa *sa);
+/* An established SA with nothing outstanding drops its cipher contexts;
+ * the next message builds them again from s_keys. */
+void ike_sa_sk_idle(struct ike_sa *sa);
 
 /* ---- msg.c: sending, retransmission, message IDs ---- */
 /* Send an unencrypted message (IKE_SA_INIT) to the SA's peer. */
