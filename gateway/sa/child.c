@@ -13,6 +13,10 @@
 #include "util/err.h"
 #include "util/log.h"
 
+/* How long the inbound SA of a replaced child still takes packets
+ * (strongSwan's delete_rekeyed_delay idea: packets already in flight). */
+#define CHILD_LINGER_MS 2000
+
 /* What the initiator offered, kept until the answer (sa->s_pending). */
 struct child_offer {
 	const struct model_child *co_cfg;
@@ -101,8 +105,18 @@ static void sa_common(const struct ike_sa *sa, const struct child_sa *c, struct 
 	d->sa_lt.l_time_hard = c->c_cfg->c_life_time;
 }
 
-/* 2.17: KEYMAT = encr_i | integ_i | encr_r | integ_r. */
+/* 2.17: KEYMAT = encr_i | integ_i | encr_r | integ_r. The outbound SA
+ * waits while c_out_pending (a rekey responder, until the old SA goes). */
+static int install_dir(struct sa_engine *e, struct ike_sa *sa, struct child_sa *c, bool want_in,
+		       bool want_out);
+
 static int install_sas(struct sa_engine *e, struct ike_sa *sa, struct child_sa *c)
+{
+	return install_dir(e, sa, c, true, !c->c_out_pending && !c->c_out_removed);
+}
+
+static int install_dir(struct sa_engine *e, struct ike_sa *sa, struct child_sa *c, bool want_in,
+		       bool want_out)
 {
 	size_t ek = encr_key_len(c->c_encr, c->c_encr_keylen), ak = integ_key_len(c->c_integ);
 	const uint8_t *mine, *theirs;
@@ -139,9 +153,11 @@ static int install_sas(struct sa_engine *e, struct ike_sa *sa, struct child_sa *
 		in.sa_encap_sport = out.sa_encap_dport = sa->s_remote.ep_port;
 		in.sa_encap_dport = out.sa_encap_sport = sa->s_local.ep_port;
 	}
-	if (!(r = dp_sa_add(e->e_dp, &in)) && (r = dp_sa_add(e->e_dp, &out)))
+	if (want_in && (r = dp_sa_add(e->e_dp, &in)))
+		return r;
+	if (want_out && (r = dp_sa_add(e->e_dp, &out)) && want_in)
 		dp_sa_del(e->e_dp, in.sa_spi, &in.sa_dst);
-	return r;
+	return want_out ? r : 0;
 }
 
 #define MAX_PREFIXES 16
@@ -210,6 +226,9 @@ static void child_free(struct child_sa *c)
 	free(c->c_ts_l);
 	free(c->c_ts_r);
 	secret_free(c->c_km);
+	if (c->c_coll_n)
+		crypto_wipe(c->c_coll_n, c->c_coll_ni_len + c->c_coll_nr_len);
+	free(c->c_coll_n);
 	free(c);
 }
 
@@ -219,9 +238,11 @@ static void child_uninstall(struct sa_engine *e, struct ike_sa *sa, struct child
 
 	dp_addr_of(&sa->s_local, &local);
 	dp_addr_of(&sa->s_remote, &remote);
-	policies(e, sa, c, true);
+	if (!c->c_out_removed)
+		policies(e, sa, c, true);
 	dp_sa_del(e->e_dp, c->c_spi_in, &local);
-	dp_sa_del(e->e_dp, c->c_spi_out, &remote);
+	if (!c->c_out_pending && !c->c_out_removed)
+		dp_sa_del(e->e_dp, c->c_spi_out, &remote);
 }
 
 static struct ike_ts *ts_dup(const struct ike_pld_ts *t)
@@ -234,45 +255,71 @@ static struct ike_ts *ts_dup(const struct ike_pld_ts *t)
 }
 
 /* Build, install and link a CHILD SA from what both sides agreed. */
+struct child_sa *child_sa_establish(struct sa_engine *e, struct ike_sa *sa,
+				    const struct child_params *p)
+{
+	struct child_sa *c = calloc(1, sizeof(*c));
+	const struct ike_proposal *chosen = p->cp_chosen;
+	char pfx[96], pstr[128];
+
+	if (!c || !(c->c_ts_l = ts_dup(p->cp_ts_l)) || !(c->c_ts_r = ts_dup(p->cp_ts_r))) {
+		secret_free(p->cp_km);
+		child_free(c);
+		return NULL;
+	}
+	c->c_uid = atomic_fetch_add(&e->e_next_uid, 1) + 1;
+	c->c_cfg = p->cp_cfg;
+	c->c_mode = p->cp_transport ? DP_MODE_TRANSPORT : DP_MODE_TUNNEL;
+	c->c_encap = sa->s_natt;
+	c->c_spi_in = p->cp_spi_in;
+	c->c_spi_out = (uint32_t)chosen->pr_spi[0] << 24 | (uint32_t)chosen->pr_spi[1] << 16 |
+		       (uint32_t)chosen->pr_spi[2] << 8 | chosen->pr_spi[3];
+	/* a rekeyed child keeps its reqid: the kernel's inbound policy check
+	 * then accepts both the old and the new SA (make-before-break) */
+	c->c_reqid = p->cp_reqid ? p->cp_reqid : atomic_fetch_add(&e->e_next_reqid, 1) + 1;
+	c->c_encr = sa_proposal_get(chosen, IKE_XF_ENCR, &c->c_encr_keylen);
+	c->c_integ = sa_proposal_get(chosen, IKE_XF_INTEG, NULL);
+	c->c_esn = sa_proposal_get(chosen, IKE_XF_ESN, NULL) == IKE_ESN_YES;
+	c->c_pfs = p->cp_pfs;
+	c->c_km = p->cp_km;
+	c->c_out_pending = p->cp_defer_out;
+	c->c_rekey_of = p->cp_rekey_of;
+	c->c_n_ts_l = p->cp_ts_l->ts_n;
+	c->c_n_ts_r = p->cp_ts_r->ts_n;
+	c->c_installed = (uint64_t)time(NULL);
+	if (install_sas(e, sa, c) || policies(e, sa, c, false)) {
+		child_uninstall(e, sa, c);
+		child_free(c);
+		return NULL;
+	}
+	c->c_next = sa->s_children;
+	sa->s_children = c;
+	sa_reqid_set(e, c->c_reqid, ike_sa_our_spi(sa));
+	atomic_fetch_add(&e->e_k.k_child_ok, 1);
+	log_info(LOG_SUB_CHILD, "%s: CHILD_SA %s{%u} established, %s, SPIs %08x_i %08x_o, %s%s%s",
+		 ike_sa_prefix(sa, pfx, sizeof(pfx)), c->c_cfg->c_name, c->c_uid,
+		 sa_proposal_str(chosen, pstr, sizeof(pstr)), c->c_spi_in, c->c_spi_out,
+		 p->cp_transport ? "transport" : "tunnel",
+		 c->c_encap ? " in UDP" : "", c->c_out_pending ? ", outbound held back" : "");
+	atomic_fetch_add(&e->e_children, 1);
+	child_timers_arm(e, sa, c);
+	return c;
+}
+
 static int child_establish(struct sa_engine *e, struct ike_sa *sa, const struct model_child *cc,
 			   const struct ike_proposal *chosen, uint32_t spi_in, bool transport,
 			   const struct ike_pld_ts *ts_l, const struct ike_pld_ts *ts_r)
 {
-	struct child_sa *c = calloc(1, sizeof(*c));
-	char pfx[96], pstr[128];
-	int r;
+	struct child_params p = { .cp_cfg = cc,
+				  .cp_chosen = chosen,
+				  .cp_spi_in = spi_in,
+				  .cp_transport = transport,
+				  .cp_ts_l = ts_l,
+				  .cp_ts_r = ts_r };
+	struct child_sa *c = child_sa_establish(e, sa, &p);
 
-	if (!c || !(c->c_ts_l = ts_dup(ts_l)) || !(c->c_ts_r = ts_dup(ts_r))) {
-		child_free(c);
+	if (!c)
 		return GW_E_NOMEM;
-	}
-	c->c_uid = atomic_fetch_add(&e->e_next_uid, 1) + 1;
-	c->c_cfg = cc;
-	c->c_mode = transport ? DP_MODE_TRANSPORT : DP_MODE_TUNNEL;
-	c->c_encap = sa->s_natt;
-	c->c_spi_in = spi_in;
-	c->c_spi_out = (uint32_t)chosen->pr_spi[0] << 24 | (uint32_t)chosen->pr_spi[1] << 16 |
-		       (uint32_t)chosen->pr_spi[2] << 8 | chosen->pr_spi[3];
-	c->c_reqid = atomic_fetch_add(&e->e_next_reqid, 1) + 1;
-	c->c_encr = sa_proposal_get(chosen, IKE_XF_ENCR, &c->c_encr_keylen);
-	c->c_integ = sa_proposal_get(chosen, IKE_XF_INTEG, NULL);
-	c->c_esn = sa_proposal_get(chosen, IKE_XF_ESN, NULL) == IKE_ESN_YES;
-	c->c_n_ts_l = ts_l->ts_n;
-	c->c_n_ts_r = ts_r->ts_n;
-	c->c_installed = (uint64_t)time(NULL);
-	if ((r = install_sas(e, sa, c)) || (r = policies(e, sa, c, false))) {
-		child_uninstall(e, sa, c);
-		child_free(c);
-		return r;
-	}
-	c->c_next = sa->s_children;
-	sa->s_children = c;
-	atomic_fetch_add(&e->e_k.k_child_ok, 1);
-	log_info(LOG_SUB_CHILD, "%s: CHILD_SA %s{%u} established, %s, SPIs %08x_i %08x_o, %s%s",
-		 ike_sa_prefix(sa, pfx, sizeof(pfx)), cc->c_name, c->c_uid,
-		 sa_proposal_str(chosen, pstr, sizeof(pstr)), c->c_spi_in, c->c_spi_out,
-		 transport ? "transport" : "tunnel", c->c_encap ? " in UDP" : "");
-	atomic_fetch_add(&e->e_children, 1);
 	sa_event_child(e, sa, c, true, NULL);
 	return 0;
 }
@@ -283,8 +330,10 @@ void child_sa_delete_all(struct sa_engine *e, struct ike_sa *sa)
 		struct child_sa *c = sa->s_children;
 
 		sa->s_children = c->c_next;
-		sa_event_child(e, sa, c, false, "ike-down");
+		if (c->c_state != CHILD_ST_REKEYED) /* a replaced child went already */
+			sa_event_child(e, sa, c, false, "ike-down");
 		child_uninstall(e, sa, c);
+		sa_reqid_del(e, c->c_reqid, ike_sa_our_spi(sa));
 		atomic_fetch_sub(&e->e_children, 1);
 		child_free(c);
 	}
@@ -329,11 +378,13 @@ struct child_pick {
 	struct ike_pld_ts cp_l, cp_r; /* our side (TSr), their side (TSi) */
 };
 
-/* 2.9: the first child config whose selectors and proposals both meet
- * the request. Returns 0 or the notify to answer with. */
-static uint16_t pick_child(const struct ike_sa *sa, const struct ike_pld_sa *offer,
-			   const struct ike_pld_ts *tsi, const struct ike_pld_ts *tsr,
-			   struct child_pick *pk)
+/* 2.9: the first child config (or only cfg) whose selectors and
+ * proposals both meet the request. Returns 0 or the notify to answer. */
+uint16_t child_pick_cfg(const struct ike_sa *sa, const struct model_child *cfg,
+			const struct ike_pld_sa *offer, const struct ike_pld_ts *tsi,
+			const struct ike_pld_ts *tsr, bool strip_ke,
+			const struct model_child **out, struct ike_proposal *chosen,
+			struct ike_pld_ts *ts_l, struct ike_pld_ts *ts_r)
 {
 	const struct model_conn *c = sa->s_conn->sc_conn;
 	uint16_t why = IKE_N_TS_UNACCEPTABLE;
@@ -342,18 +393,28 @@ static uint16_t pick_child(const struct ike_sa *sa, const struct ike_pld_sa *off
 		const struct model_child *cc = &c->c_children[i];
 		struct ike_pld_ts ours_l, ours_r;
 
+		if (cfg && cc != cfg)
+			continue;
 		sa_ts_list(cc->c_local_ts, cc->c_n_local_ts, &sa->s_local, &ours_l);
 		sa_ts_list(cc->c_remote_ts, cc->c_n_remote_ts, &sa->s_remote, &ours_r);
-		if (sa_ts_narrow(tsr, &ours_l, &pk->cp_l) || sa_ts_narrow(tsi, &ours_r, &pk->cp_r))
+		if (sa_ts_narrow(tsr, &ours_l, ts_l) || sa_ts_narrow(tsi, &ours_r, ts_r))
 			continue;
 		why = IKE_N_NO_PROPOSAL_CHOSEN;
-		if (sa_select_proposal(offer, cc->c_props, cc->c_n_props, IKE_PROTO_ESP, true,
-				       &pk->cp_chosen))
+		if (sa_select_proposal(offer, cc->c_props, cc->c_n_props, IKE_PROTO_ESP, strip_ke,
+				       chosen))
 			continue;
-		pk->cp_cfg = cc;
+		*out = cc;
 		return 0;
 	}
 	return why;
+}
+
+static uint16_t pick_child(const struct ike_sa *sa, const struct ike_pld_sa *offer,
+			   const struct ike_pld_ts *tsi, const struct ike_pld_ts *tsr,
+			   struct child_pick *pk)
+{
+	return child_pick_cfg(sa, NULL, offer, tsi, tsr, true, &pk->cp_cfg, &pk->cp_chosen,
+			      &pk->cp_l, &pk->cp_r);
 }
 
 void child_respond(struct sa_engine *e, struct ike_sa *sa, const struct ike_msg *msg,
@@ -448,20 +509,18 @@ out:
 bool child_sa_delete_by_out(struct sa_engine *e, struct ike_sa *sa, uint32_t spi_out,
 			    uint32_t *spi_in)
 {
-	for (struct child_sa **pp = &sa->s_children; *pp; pp = &(*pp)->c_next) {
-		struct child_sa *c = *pp;
+	struct child_sa *c = child_sa_find_out(sa, spi_out);
+	uint32_t uid;
 
-		if (c->c_spi_out != spi_out)
-			continue;
-		*pp = c->c_next;
-		*spi_in = c->c_spi_in;
-		sa_event_child(e, sa, c, false, "peer-deleted");
-		child_uninstall(e, sa, c);
-		atomic_fetch_sub(&e->e_children, 1);
-		child_free(c);
-		return true;
-	}
-	return false;
+	if (!c)
+		return false;
+	*spi_in = c->c_spi_in;
+	uid = c->c_uid;
+	/* 1.3.3: the rekey initiator deletes the old SA once the new one is
+	 * up; the replacement may send from now on */
+	child_sa_remove(e, sa, c, c->c_state == CHILD_ST_REKEYED ? NULL : "peer-deleted");
+	child_sa_promote(e, sa, uid);
+	return true;
 }
 
 /* The SA died with our child offer unanswered: free the SPI we reserved. */
@@ -474,4 +533,105 @@ void child_offer_abort(struct sa_engine *e, struct ike_sa *sa)
 	dp_sa_del(e->e_dp, o->co_spi, &local);
 	free(o);
 	sa->s_pending = NULL;
+}
+
+/* ---- what rekeying needs ---- */
+
+int child_sa_alloc_spi(struct sa_engine *e, struct ike_sa *sa, uint32_t *spi)
+{
+	return alloc_spi(e, sa, spi);
+}
+
+void child_sa_free_spi(struct sa_engine *e, struct ike_sa *sa, uint32_t spi)
+{
+	struct dp_addr local;
+
+	if (!e->e_dp || !spi)
+		return;
+	dp_addr_of(&sa->s_local, &local);
+	dp_sa_del(e->e_dp, spi, &local);
+}
+
+static bool child_sa_find_reqid(const struct ike_sa *sa, uint32_t reqid)
+{
+	for (const struct child_sa *c = sa->s_children; c; c = c->c_next)
+		if (c->c_reqid == reqid)
+			return true;
+	return false;
+}
+
+struct child_sa *child_sa_find(struct ike_sa *sa, uint32_t uid)
+{
+	for (struct child_sa *c = sa->s_children; c; c = c->c_next)
+		if (c->c_uid == uid)
+			return c;
+	return NULL;
+}
+
+struct child_sa *child_sa_find_out(struct ike_sa *sa, uint32_t spi_out)
+{
+	for (struct child_sa *c = sa->s_children; c; c = c->c_next)
+		if (c->c_spi_out == spi_out)
+			return c;
+	return NULL;
+}
+
+int child_sa_install_out(struct sa_engine *e, struct ike_sa *sa, struct child_sa *c)
+{
+	int r;
+
+	if (!c->c_out_pending)
+		return 0;
+	c->c_out_pending = false;
+	if ((r = install_dir(e, sa, c, false, true)))
+		c->c_out_pending = true;
+	return r;
+}
+
+void child_sa_retire(struct sa_engine *e, struct ike_sa *sa, struct child_sa *c)
+{
+	struct dp_addr remote;
+
+	c->c_state = CHILD_ST_REKEYED;
+	if (c->c_out_removed)
+		return;
+	dp_addr_of(&sa->s_remote, &remote);
+	/* the replacement holds the same policies (policy.c keeps them) */
+	policies(e, sa, c, true);
+	if (!c->c_out_pending)
+		dp_sa_del(e->e_dp, c->c_spi_out, &remote);
+	c->c_out_pending = false;
+	c->c_out_removed = true;
+	c->c_linger_ms = pool_now_ms() + CHILD_LINGER_MS;
+	child_timers_arm(e, sa, c);
+}
+
+void child_sa_remove(struct sa_engine *e, struct ike_sa *sa, struct child_sa *c, const char *reason)
+{
+	for (struct child_sa **pp = &sa->s_children; *pp; pp = &(*pp)->c_next) {
+		if (*pp != c)
+			continue;
+		*pp = c->c_next;
+		if (reason)
+			sa_event_child(e, sa, c, false, reason);
+		child_uninstall(e, sa, c);
+		atomic_fetch_sub(&e->e_children, 1);
+		if (!child_sa_find_reqid(sa, c->c_reqid))
+			sa_reqid_del(e, c->c_reqid, ike_sa_our_spi(sa));
+		child_free(c);
+		return;
+	}
+}
+
+void child_sa_promote(struct sa_engine *e, struct ike_sa *sa, uint32_t old_uid)
+{
+	char pfx[96];
+
+	for (struct child_sa *c = sa->s_children; c; c = c->c_next) {
+		if (c->c_rekey_of != old_uid || !c->c_out_pending || c->c_state != CHILD_ST_INSTALLED)
+			continue;
+		if (child_sa_install_out(e, sa, c))
+			log_warn(LOG_SUB_CHILD, "%s: CHILD_SA {%u}: outbound SA install failed",
+				 ike_sa_prefix(sa, pfx, sizeof(pfx)), c->c_uid);
+	}
 }

@@ -31,7 +31,7 @@ int sa_engine_new(const char *config_dir, struct sa_engine **out, char *why, siz
 		goto fail;
 	atomic_store(&e->e_cookie_threshold, e->e_cfg->cf_settings.gs_cookie_threshold);
 	if (!(e->e_table = sa_table_new()) || !(e->e_cookie = sa_cookie_new()) ||
-	    !(e->e_policies = sa_policies_new())) {
+	    !(e->e_policies = sa_policies_new()) || !(e->e_reqids = sa_reqids_new())) {
 		r = GW_E_NOMEM;
 		goto fail;
 	}
@@ -357,6 +357,7 @@ void sa_engine_free(struct sa_engine *e)
 	sa_table_free(e->e_table, NULL);
 	sa_cookie_free(e->e_cookie);
 	sa_policies_free(e->e_policies);
+	sa_reqids_free(e->e_reqids);
 	sa_config_unref(e->e_cfg);
 	pthread_mutex_destroy(&e->e_cfg_lock);
 	free(e);

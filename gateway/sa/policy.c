@@ -101,10 +101,13 @@ int sa_policy_hold(struct sa_engine *e, const struct dp_policy *pol, uint32_t ow
 			goto out;
 		}
 		p->pe_h = h;
-		if ((r = replace(e->e_dp, pol))) /* the old one back, if we can */
-			replace(e->e_dp, &p->pe_h[p->pe_n - 1].h_pol);
-		if (r)
+		/* a rekeyed child keeps reqid and selectors: the same policy,
+		 * left in place (no gap in which traffic goes unprotected) */
+		if (memcmp(&p->pe_h[p->pe_n - 1].h_pol, pol, sizeof(*pol)) &&
+		    (r = replace(e->e_dp, pol))) {
+			replace(e->e_dp, &p->pe_h[p->pe_n - 1].h_pol); /* the old one back */
 			goto out;
+		}
 	}
 	p->pe_h[p->pe_n++] = (struct pol_holder){ owner, *pol };
 	r = 0;
@@ -134,7 +137,8 @@ void sa_policy_release(struct sa_engine *e, const struct dp_policy *pol, uint32_
 			*pp = p->pe_next;
 			free(p->pe_h);
 			free(p);
-		} else if (was_installed) {
+		} else if (was_installed &&
+			   memcmp(&p->pe_h[p->pe_n - 1].h_pol, pol, sizeof(*pol))) {
 			replace(e->e_dp, &p->pe_h[p->pe_n - 1].h_pol);
 		}
 		break;

@@ -52,6 +52,16 @@ tests_unit_sa_test_sa_LDADD = $(UT_LDADD) gateway/sa/libpalsa.a gateway/ike/libp
 	api/model/libpalmodel.a gateway/crypto/libpalcrypto.a gateway/util/libpalutil.a \
 	$(JANSSON_LIBS) $(OPENSSL_LIBS)
 
+# sa/: the pure parts of rekeying (nonce rule, jitter, task queue)
+check_PROGRAMS += tests/unit/sa/test_rekey
+TESTS += tests/unit/sa/test_rekey
+tests_unit_sa_test_rekey_SOURCES = tests/unit/sa/test_rekey.c
+tests_unit_sa_test_rekey_CFLAGS = $(UT_CFLAGS) $(JANSSON_CFLAGS)
+tests_unit_sa_test_rekey_LDADD = $(UT_LDADD) gateway/sa/libpalsa.a gateway/auth/libpalauth.a \
+	gateway/net/libpalnet.a gateway/pool/libpalpool.a gateway/ike/libpalike.a \
+	gateway/datapath/libpaldatapath.a api/model/libpalmodel.a gateway/crypto/libpalcrypto.a \
+	gateway/util/libpalutil.a $(DATAPATH_LIBS) $(JANSSON_LIBS) $(OPENSSL_LIBS)
+
 include $(srcdir)/tests/unit/auth/local.mk
 
 include $(srcdir)/tests/unit/control/local.mk

@@ -1,0 +1,335 @@
+#!/bin/bash
+# rekey.sh: rekeying, collisions and DPD between two palisade-gatewayd with
+# the userspace data path, in network namespaces (root).
+#   t_rekey        CHILD and IKE rekeys every few seconds under a counted
+#                  UDP stream: not one datagram lost (RFC 7296 2.8,
+#                  make-before-break)
+#   t_pfs          the same with a key exchange in every CHILD rekey
+#   t_collide      `palisadectl rekey` on both sides at once, CHILD and IKE
+#                  (2.8.1, 2.8.2): one SA left on each side, nothing lost
+#   t_silent       a rekey while the peer is silent: retransmits give up
+#   t_dpd          link down: the SA is cleared within dpd_delay +
+#                  dpd_timeout, ike-down reason dpd-timeout
+#   t_restart      dpd_action restart: back up once the link is back
+# Usage: BUILDDIR=/path/to/build rekey.sh [t_name...]
+#   (GATEWAYD, PALISADECTL override the binaries; SECS the length of the
+#   long streams, default 60; KEEP=1 keeps the work dir)
+# Prints "N passed, N failed"; exits non-zero on failure.
+set -u
+
+BUILDDIR=${BUILDDIR:-.}
+GWD=${GATEWAYD:-$BUILDDIR/gateway/palisade-gatewayd}
+CTL=${PALISADECTL:-$BUILDDIR/gateway/palisadectl}
+HERE=$(cd "$(dirname "$0")" && pwd)
+STREAM="python3 $HERE/rk_stream.py"
+SECS=${SECS:-60}
+P=rk$$
+NSA=${P}a NSB=${P}b
+W=$(mktemp -d /tmp/rekey.XXXXXX)
+pass=0
+fail=0
+PIDS=()
+
+if [ "$(id -u)" != 0 ]; then
+	echo "rekey.sh: needs root (network namespaces)"
+	exit 77
+fi
+for b in "$GWD" "$CTL"; do
+	[ -x "$b" ] || { echo "rekey.sh: $b not built (set BUILDDIR)"; exit 77; }
+done
+
+stop_all() {
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+	PIDS=()
+}
+cleanup() {
+	stop_all
+	ip netns del $NSA 2>/dev/null
+	ip netns del $NSB 2>/dev/null
+	if [ "${KEEP:-0}" = 1 ]; then echo "work dir: $W"; else rm -rf "$W"; fi
+}
+trap cleanup EXIT
+
+ok() {
+	pass=$((pass + 1))
+	echo "PASS: $*"
+}
+ko() {
+	fail=$((fail + 1))
+	echo "FAIL: $*"
+}
+
+net_up() {
+	ip netns add $NSA && ip netns add $NSB || exit 1
+	ip link add va$$ netns $NSA type veth peer name vb$$ netns $NSB
+	ip -n $NSA addr add 10.10.0.1/24 dev va$$
+	ip -n $NSB addr add 10.10.0.2/24 dev vb$$
+	for n in $NSA $NSB; do ip -n $n link set lo up; done
+	ip -n $NSA link set va$$ up
+	ip -n $NSB link set vb$$ up
+	ip -n $NSA addr add 10.1.0.1/32 dev lo
+	ip -n $NSB addr add 10.2.0.1/32 dev lo
+}
+
+# conf DIR LOCALIP ME PEER LOCALNET REMOTENET START IKEJSON CHILDJSON
+conf() {
+	local d=$1
+	rm -rf "$d"
+	mkdir -p "$d/conns" "$d/run"
+	cat >"$d/gateway.json" <<J
+{"listen":["$2"],"datapath":"userspace","tun_name":"pal0","log_level":"debug"}
+J
+	cat >"$d/conns/ab.json" <<J
+{"local":{"id":"$3.test","auth":"psk"},"remote":{"addrs":["$4"],"id":"$5.test","auth":"psk"},
+ "ike":{"proposals":["aes256gcm16-prfsha256-x25519"]$9},
+ "children":[{"name":"net","local_ts":["$6"],"remote_ts":["$7"]${10}$8}],
+ "psk":"rekey-test-psk-0123456789"}
+J
+}
+
+# start IKE_EXTRA CHILD_EXTRA [B_IKE_EXTRA B_CHILD_EXTRA]: both daemons,
+# A initiating; waits until both have the CHILD SA installed
+start() {
+	local ia=$1 ca=$2 ib=${3-$1} cb=${4-$2}
+	conf "$W/a" 10.10.0.1 a 10.10.0.2 b 10.1.0.0/24 10.2.0.0/24 ',"start_action":"start"' "$ia" "$ca"
+	conf "$W/b" 10.10.0.2 b 10.10.0.1 a 10.2.0.0/24 10.1.0.0/24 '' "$ib" "$cb"
+	ip netns exec $NSB "$GWD" --foreground --config-dir "$W/b" --run-dir "$W/b/run" \
+		>"$W/b.log" 2>&1 &
+	PIDS+=($!)
+	sleep 0.5
+	ip netns exec $NSB "$CTL" --socket "$W/b/run/control.sock" --json subscribe \
+		>"$W/b.events" 2>/dev/null &
+	PIDS+=($!)
+	ip netns exec $NSA "$GWD" --foreground --config-dir "$W/a" --run-dir "$W/a/run" \
+		>"$W/a.log" 2>&1 &
+	PIDS+=($!)
+	for _ in $(seq 50); do
+		[ -S "$W/a/run/control.sock" ] && break
+		sleep 0.1
+	done
+	ip netns exec $NSA "$CTL" --socket "$W/a/run/control.sock" --json subscribe \
+		>"$W/a.events" 2>/dev/null &
+	PIDS+=($!)
+	wait_up 10
+}
+
+ctl() { # ctl a|b ARGS...
+	local s=$1
+	shift
+	ip netns exec "$([ "$s" = a ] && echo $NSA || echo $NSB)" "$CTL" \
+		--socket "$W/$s/run/control.sock" "$@"
+}
+
+# installed SIDE: the number of INSTALLED CHILD SAs
+installed() {
+	ctl "$1" --json list-sas 2>/dev/null |
+		python3 -c 'import json,sys
+d=json.load(sys.stdin)
+print(sum(1 for s in d["ike_sas"] for c in s.get("children",[]) if c["state"]=="INSTALLED"))' 2>/dev/null || echo 0
+}
+# ike_count SIDE: IKE SAs listed
+ike_count() {
+	ctl "$1" --json list-sas 2>/dev/null |
+		python3 -c 'import json,sys; print(len(json.load(sys.stdin)["ike_sas"]))' 2>/dev/null || echo 0
+}
+
+wait_up() { # seconds
+	for _ in $(seq $(($1 * 5))); do
+		if [ "$(installed a)" -ge 1 ] && [ "$(installed b)" -ge 1 ]; then
+			return 0
+		fi
+		sleep 0.2
+	done
+	return 1
+}
+
+# stream SECONDS PPS: A -> B counted; sets SENT and RESULT
+stream() {
+	local port=$((20000 + RANDOM % 10000))
+	ip netns exec $NSB $STREAM recv 10.2.0.1 $port $(($1 + 30)) 3 >"$W/recv.out" &
+	local rp=$!
+	sleep 0.5
+	SENT=$(ip netns exec $NSA $STREAM send 10.1.0.1 10.2.0.1 $port "$1" "$2" | cut -d' ' -f1)
+	wait $rp
+	RESULT=$(cat "$W/recv.out" | tail -1)
+}
+
+events() { # events SIDE NAME: how many
+	grep -c "\"event\":\"$2\"" "$W/$1.events" 2>/dev/null || true
+}
+
+check_stream() { # name
+	local got
+	got=$(echo "$RESULT" | awk '{print $2}')
+	if [ -n "$SENT" ] && [ "$got" = "$SENT" ] && echo "$RESULT" | grep -q "dup 0 missing 0"; then
+		ok "$1: $SENT datagrams sent, all received"
+	else
+		ko "$1: sent $SENT, $RESULT"
+	fi
+}
+
+restart_net() {
+	stop_all
+	ip netns del $NSA 2>/dev/null
+	ip netns del $NSB 2>/dev/null
+	net_up
+}
+
+t_rekey() {
+	restart_net
+	start ',"rekey_time":5,"over_time":30' ',"rekey_time":3,"life_time":30'
+	stream "$SECS" 400
+	check_stream "rekey: CHILD every ~3 s, IKE every ~5 s, ${SECS}s"
+	local cr ir
+	cr=$(($(events a child-rekeyed) + $(events b child-rekeyed)))
+	ir=$(($(events a ike-rekeyed) + $(events b ike-rekeyed)))
+	if [ "$cr" -ge $((SECS / 4)) ] && [ "$ir" -ge $((SECS / 8)) ]; then
+		ok "rekey: $cr child-rekeyed and $ir ike-rekeyed events"
+	else
+		ko "rekey: only $cr child-rekeyed and $ir ike-rekeyed events"
+	fi
+	if [ "$(installed a)" = 1 ] && [ "$(installed b)" = 1 ] && [ "$(ike_count a)" = 1 ] &&
+		[ "$(ike_count b)" = 1 ]; then
+		ok "rekey: one IKE SA and one CHILD SA left on each side"
+	else
+		ko "rekey: left a: $(ike_count a) IKE/$(installed a) CHILD, b: $(ike_count b)/$(installed b)"
+	fi
+	if grep -q "ike-down\|child-down" "$W/a.events" "$W/b.events"; then
+		ko "rekey: a -down event during rekeys"
+	else
+		ok "rekey: no ike-down/child-down during rekeys"
+	fi
+}
+
+t_pfs() {
+	restart_net
+	start '' ',"rekey_time":3,"life_time":30,"esp_proposals":["aes128gcm16-x25519"]'
+	stream $((SECS / 2)) 400
+	check_stream "pfs: CHILD rekeys with x25519, $((SECS / 2))s"
+	if ctl a --json list-sas | grep -q '"dh": *"x25519"\|"dh":"x25519"' &&
+		[ "$(events a child-rekeyed)" -ge 3 ]; then
+		ok "pfs: rekeyed CHILD SAs report dh x25519"
+	else
+		ko "pfs: no PFS group on the rekeyed CHILD SA ($(events a child-rekeyed) rekeys)"
+	fi
+}
+
+t_collide() {
+	restart_net
+	start '' ''
+	ip netns exec $NSB $STREAM recv 10.2.0.1 7777 60 4 >"$W/recv.out" &
+	local rp=$! i
+	sleep 0.5
+	ip netns exec $NSA $STREAM send 10.1.0.1 10.2.0.1 7777 20 300 >"$W/sent.out" &
+	local sp=$!
+	for i in 1 2 3 4 5; do
+		ctl a rekey --child net >/dev/null 2>&1 &
+		ctl b rekey --child net >/dev/null 2>&1 &
+		wait %3 %4 2>/dev/null
+		sleep 1.5
+	done
+	for i in 1 2 3; do
+		ctl a rekey ab >/dev/null 2>&1 &
+		ctl b rekey ab >/dev/null 2>&1 &
+		sleep 2.5
+	done
+	wait $sp
+	wait $rp
+	SENT=$(cut -d' ' -f1 "$W/sent.out")
+	RESULT=$(tail -1 "$W/recv.out")
+	check_stream "collide: simultaneous CHILD and IKE rekeys"
+	sleep 3
+	if [ "$(installed a)" = 1 ] && [ "$(installed b)" = 1 ] && [ "$(ike_count a)" = 1 ] &&
+		[ "$(ike_count b)" = 1 ]; then
+		ok "collide: one IKE SA and one CHILD SA left on each side"
+	else
+		ko "collide: left a: $(ike_count a) IKE/$(installed a) CHILD, b: $(ike_count b)/$(installed b)"
+	fi
+	if [ "$(events a child-rekeyed)" -ge 5 ] && [ "$(events a ike-rekeyed)" -ge 3 ]; then
+		ok "collide: every rekey completed ($(events a child-rekeyed) CHILD, $(events a ike-rekeyed) IKE)"
+	else
+		ko "collide: $(events a child-rekeyed) CHILD and $(events a ike-rekeyed) IKE rekeys"
+	fi
+}
+
+# link_down / link_up: cut B off (A's side of the veth goes down)
+link_down() { ip -n $NSA link set va$$ down; }
+link_up() { ip -n $NSA link set va$$ up; }
+
+t_silent() {
+	restart_net
+	start ',"dpd_delay":0,"dpd_timeout":6' ''
+	link_down
+	local t0=$SECONDS
+	ctl a --timeout 30 rekey ab >"$W/silent.out" 2>&1
+	local rc=$? t=$((SECONDS - t0))
+	link_up
+	if [ $rc != 0 ] && [ "$(ike_count a)" = 0 ] && [ $t -le 12 ]; then
+		ok "silent: rekey gave up after ${t}s, IKE SA gone ($(tr -d '\n' <"$W/silent.out"))"
+	else
+		ko "silent: rc $rc after ${t}s, $(ike_count a) IKE SA(s): $(cat "$W/silent.out")"
+	fi
+	if grep -q '"event":"ike-down".*"reason":"dpd-timeout"' "$W/a.events"; then
+		ok "silent: ike-down with reason dpd-timeout"
+	else
+		ko "silent: no ike-down dpd-timeout event"
+	fi
+}
+
+t_dpd() {
+	restart_net
+	start ',"dpd_delay":2,"dpd_timeout":5' ''
+	link_down
+	local t0=$SECONDS t
+	for _ in $(seq 40); do
+		[ "$(ike_count a)" = 0 ] && break
+		sleep 0.5
+	done
+	t=$((SECONDS - t0))
+	link_up
+	# dpd_delay 2 + dpd_timeout 5, one second of slack for the poll
+	if [ "$(ike_count a)" = 0 ] && [ $t -le 8 ]; then
+		ok "dpd: SA cleared ${t}s after the link went down"
+	else
+		ko "dpd: $(ike_count a) IKE SA(s) after ${t}s"
+	fi
+	if grep -q '"event":"ike-down".*"reason":"dpd-timeout"' "$W/a.events" &&
+		grep -q '"event":"child-down"' "$W/a.events"; then
+		ok "dpd: ike-down (dpd-timeout) and child-down events"
+	else
+		ko "dpd: events missing: $(grep -o '"event":"[a-z-]*"' "$W/a.events" | tr '\n' ' ')"
+	fi
+}
+
+t_restart() {
+	restart_net
+	start ',"dpd_delay":2,"dpd_timeout":4,"retransmit_timeout":1,"retransmit_tries":2' \
+		',"dpd_action":"restart"' \
+		',"dpd_delay":0' ''
+	link_down
+	for _ in $(seq 40); do
+		grep -q '"reason":"dpd-timeout"' "$W/a.events" && break
+		sleep 0.5
+	done
+	sleep 3
+	link_up
+	# B still has the old SA: A's new IKE SA replaces its CHILD SA's policies
+	if wait_up 40 && [ "$(ctl a --json list-sas | grep -c '"state":"ESTABLISHED"\|"state": "ESTABLISHED"')" -ge 1 ]; then
+		ok "restart: re-established after the link came back"
+	else
+		ko "restart: not re-established: $(ctl a list-sas 2>&1 | head -3)"
+	fi
+	stream 3 200
+	check_stream "restart: traffic flows again"
+}
+
+net_up
+TESTS=${*:-t_rekey t_pfs t_collide t_silent t_dpd t_restart}
+for t in $TESTS; do
+	echo "== $t"
+	$t
+done
+stop_all
+echo "$pass passed, $fail failed"
+[ $fail = 0 ]
