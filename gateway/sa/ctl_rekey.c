@@ -106,25 +106,16 @@ static bool agg_waiter(struct agg *a, uint32_t old, struct sa_waiter *w)
 	return true;
 }
 
+/* Drop the hold agg_new() took; the reply goes when the tasks are done. */
 static void agg_release(struct agg *a)
 {
-	struct agg_one *o = malloc(sizeof(*o));
+	bool last;
 
-	if (!o) { /* the hold itself: no memory for a token, count it down here */
-		bool last;
-
-		pthread_mutex_lock(&a->a_lock);
-		last = --a->a_left == 0;
-		pthread_mutex_unlock(&a->a_lock);
-		if (last)
-			agg_end(a);
-		return;
-	}
-	*o = (struct agg_one){ a, 0 };
 	pthread_mutex_lock(&a->a_lock);
-	a->a_ok++; /* the hold is no failure */
+	last = --a->a_left == 0;
 	pthread_mutex_unlock(&a->a_lock);
-	agg_done(o, NULL, NULL, NULL);
+	if (last)
+		agg_end(a);
 }
 
 /* ---- selection ---- */

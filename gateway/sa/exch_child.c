@@ -621,6 +621,11 @@ static void rekey_finish(struct sa_engine *e, struct ike_sa *sa, struct child_sa
 		c->c_state = CHILD_ST_REKEYED;
 		sa_task_add(e, sa, SA_TASK_CHILD_DELETE, c->c_uid, NULL, NULL);
 	} else {
+		if (old->c_collision)
+			log_info(LOG_SUB_CHILD,
+				 "%s: CHILD_SA {%u}: both sides rekeyed, the peer's {%u} has the "
+				 "lowest nonce",
+				 ike_sa_prefix(sa, pfx, sizeof(pfx)), old_uid, old->c_collision);
 		child_sa_retire(e, sa, old);
 		sa_task_add(e, sa, SA_TASK_CHILD_DELETE, old_uid, NULL, NULL);
 	}

@@ -86,6 +86,7 @@ void exch_info_request_in(struct sa_engine *e, struct ike_sa *sa, struct ike_msg
 	if (delete_ike) {
 		log_info(LOG_SUB_IKE, "%s: peer deleted the IKE SA",
 			 ike_sa_prefix(sa, pfx, sizeof(pfx)));
+		ike_coll_settle(e, sa); /* 2.8.2: its rekey won over ours */
 		ike_sa_kill(e, sa, SA_END_PEER_DELETED, "deleted by peer");
 	}
 }

@@ -19,6 +19,8 @@
 #include "util/err.h"
 #include "util/log.h"
 
+#define COLL_DELETE_DELAY_MS 3000
+
 /* 2.8.2: the IKE SA the peer's rekey made while ours was out; not in the
  * table until we know which of the two stays. */
 struct ike_coll {
@@ -154,6 +156,14 @@ static void replaced_expired(struct sa_engine *e, struct ike_sa *sa, uint32_t ar
 		ike_sa_kill(e, sa, SA_END_TERMINATED, "replaced by a rekey");
 }
 
+/* After a collision we won: the old SA goes a little later. */
+static void delete_replaced(struct sa_engine *e, struct ike_sa *sa, uint32_t arg)
+{
+	(void)arg;
+	if (sa->s_replaced && sa->s_state == IKE_ST_ESTABLISHED)
+		exch_info_delete_ike(e, sa);
+}
+
 /* Put n in the table under our SPI; false if that fails (n freed). */
 static bool insert(struct sa_engine *e, struct ike_sa *n)
 {
@@ -224,6 +234,18 @@ static void coll_adopt(struct sa_engine *e, struct ike_sa *sa)
 	sa_timer(e, sa, 60000, replaced_expired, 0); /* the peer deletes it */
 }
 
+void ike_coll_settle(struct sa_engine *e, struct ike_sa *sa)
+{
+	char pfx[96];
+
+	if (sa->s_coll && sa->s_coll->ic_sa && !sa->s_replaced) {
+		log_info(LOG_SUB_IKE, "%s: both sides rekeyed, the peer's rekey stays",
+			 ike_sa_prefix(sa, pfx, sizeof(pfx)));
+		ccs_req_free(e, sa); /* our answer would come too late */
+		coll_adopt(e, sa);
+	}
+}
+
 static void rekey_failed(struct sa_engine *e, struct ike_sa *sa, const char *why)
 {
 	char pfx[96];
@@ -284,7 +306,7 @@ void ike_rekey_response_in(struct sa_engine *e, struct ike_sa *sa, const struct 
 	const char *why;
 	char buf[128];
 	bool lost = false;
-	uint32_t uid;
+	uint32_t uid, delay = 0;
 
 	if (nerr == IKE_N_INVALID_KE_PAYLOAD &&
 	    ccs_follow_invalid_ke(e, sa, msg, sa->s_conn->sc_conn->c_props,
@@ -328,7 +350,10 @@ void ike_rekey_response_in(struct sa_engine *e, struct ike_sa *sa, const struct 
 	}
 	if (sa->s_coll) { /* the peer's is redundant: it deletes it */
 		struct ike_sa *other = sa->s_coll->ic_sa;
+		char pfx[96];
 
+		log_info(LOG_SUB_IKE, "%s: both sides rekeyed, the peer's has the lowest nonce",
+			 ike_sa_prefix(sa, pfx, sizeof(pfx)));
 		sa->s_coll->ic_sa = NULL;
 		other->s_replaced = true;
 		if (insert(e, other)) {
@@ -336,12 +361,19 @@ void ike_rekey_response_in(struct sa_engine *e, struct ike_sa *sa, const struct 
 			ike_sa_checkin(e, other);
 		}
 		ike_coll_free(e, sa);
+		delay = COLL_DELETE_DELAY_MS;
 	}
 	uid = n->s_uid;
 	adopt(e, sa, n);
 	ike_sa_checkin(e, n);
 	sa_task_done(e, sa, NULL, NULL, ike_pair_json(sa->s_uid, uid));
-	exch_info_delete_ike(e, sa); /* 1.3.2: the initiator deletes the old */
+	/* 1.3.2: the initiator deletes the old one. After a collision, not at
+	 * once: the peer may not have our answer to its rekey yet (it comes
+	 * on the old SA), and it must learn the SA it made is redundant. */
+	if (delay)
+		sa_timer(e, sa, delay, delete_replaced, 0);
+	else
+		exch_info_delete_ike(e, sa);
 }
 
 /* ---- responder ---- */

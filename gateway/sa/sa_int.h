@@ -463,6 +463,9 @@ int ike_rekey_start(struct sa_engine *e, struct ike_sa *sa);
 void ike_rekey_request_in(struct sa_engine *e, struct ike_sa *sa, const struct ike_msg *msg);
 void ike_rekey_response_in(struct sa_engine *e, struct ike_sa *sa, const struct ike_msg *msg);
 void ike_coll_free(struct sa_engine *e, struct ike_sa *sa);
+/* The peer deletes the old IKE SA while the SA its colliding rekey made
+ * waits aside: that one takes over (2.8.2). */
+void ike_coll_settle(struct sa_engine *e, struct ike_sa *sa);
 /* The IKE SA is up (IKE_AUTH or rekey): DPD, keepalive, rekey timers,
  * children still to create, the SA a reauthentication replaces. */
 void sa_up(struct sa_engine *e, struct ike_sa *sa);

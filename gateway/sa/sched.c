@@ -287,6 +287,24 @@ static void restart_free(void *arg)
 	free(j);
 }
 
+static void restart_run(void *arg);
+
+/* Initiate again after a delay growing with the attempts; keyingtries
+ * (0 = forever) bounds them. */
+static void restart_schedule(struct sa_engine *e, struct sa_config *cf, const struct sa_conn *sc,
+			     uint32_t mask, unsigned attempt, uint64_t key)
+{
+	struct restart_job *j;
+	uint32_t ms = RESTART_DELAY_MS * (attempt < 8 ? attempt : 8);
+	unsigned tries = sc->sc_conn->c_keyingtries;
+
+	if ((tries && attempt > tries) || !(j = malloc(sizeof(*j))))
+		return;
+	*j = (struct restart_job){ e, sa_config_ref(cf), sc, mask, attempt };
+	if (pool_timer(e->e_pool, key, ms, restart_run, restart_free, j))
+		restart_free(j);
+}
+
 static void restart_run(void *arg)
 {
 	struct restart_job *j = arg;
@@ -298,20 +316,14 @@ static void restart_run(void *arg)
 	log_info(LOG_SUB_IKE, "%s: restarting (attempt %u)", j->rs_conn->sc_conn->c_name,
 		 j->rs_attempt);
 	if (exch_init_start_prep(j->rs_e, j->rs_conn, j->rs_cfg, first, NULL, NULL, prep, &p))
-		log_warn(LOG_SUB_IKE, "%s: restart failed", j->rs_conn->sc_conn->c_name);
+		restart_schedule(j->rs_e, j->rs_cfg, j->rs_conn, j->rs_mask, j->rs_attempt + 1,
+				 j->rs_attempt);
 	restart_free(j);
 }
 
 static void restart_later(struct sa_engine *e, struct ike_sa *sa, uint32_t mask, unsigned attempt)
 {
-	struct restart_job *j = malloc(sizeof(*j));
-	uint32_t ms = RESTART_DELAY_MS * (attempt < 8 ? attempt : 8);
-
-	if (!j)
-		return;
-	*j = (struct restart_job){ e, sa_config_ref(sa->s_cfg), sa->s_conn, mask, attempt };
-	if (pool_timer(e->e_pool, ike_sa_our_spi(sa), ms, restart_run, restart_free, j))
-		restart_free(j);
+	restart_schedule(e, sa->s_cfg, sa->s_conn, mask, attempt, ike_sa_our_spi(sa));
 }
 
 void sa_restart_maybe(struct sa_engine *e, struct ike_sa *sa, enum sa_end why)
@@ -330,8 +342,7 @@ void sa_restart_maybe(struct sa_engine *e, struct ike_sa *sa, enum sa_end why)
 			restart_later(e, sa, mask, 1);
 		return;
 	}
-	if (why < SA_FAIL_MAX && sa->s_restart &&
-	    (!mc->c_keyingtries || sa->s_restarts < mc->c_keyingtries)) {
+	if (why < SA_FAIL_MAX && sa->s_restart) {
 		mask = sa->s_more_children;
 		if (sa->s_first_child)
 			mask |= child_bit(mc, sa->s_first_child);
