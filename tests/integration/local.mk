@@ -5,7 +5,7 @@ EXTRA_DIST += $(INTEGRATION_RUN) tests/integration/dp_helper.py \
 	tests/integration/ike_helper.py tests/integration/ike_lib.sh tests/integration/ike_pki.sh
 # rekey.sh: rekeys under traffic, collisions, DPD (two gatewayds)
 INTEGRATION_RUN += tests/integration/rekey.sh
-EXTRA_DIST += tests/integration/rekey.sh tests/integration/rk_stream.py
+EXTRA_DIST += tests/integration/rk_stream.py
 
 .PHONY: check-integration
 check-integration: tests/datapath/dptool gateway/palisade-gatewayd gateway/palisadectl
