@@ -7,6 +7,8 @@
 #   t_pfs          the same with a key exchange in every CHILD rekey
 #   t_collide      `palisadectl rekey` on both sides at once, CHILD and IKE
 #                  (2.8.1, 2.8.2): one SA left on each side, nothing lost
+#   t_reauth       reauthentication (scheduled and `rekey --reauth`),
+#                  make-before-break: nothing lost from A to B
 #   t_silent       a rekey while the peer is silent: retransmits give up
 #   t_dpd          link down: the SA is cleared within dpd_delay +
 #                  dpd_timeout, ike-down reason dpd-timeout
@@ -290,6 +292,31 @@ t_collide() {
 	fi
 }
 
+t_reauth() {
+	restart_net
+	start ',"reauth_time":6,"rekey_time":0' ''
+	ip netns exec $NSB $STREAM recv 10.2.0.1 7778 60 4 >"$W/recv.out" &
+	local rp=$!
+	sleep 0.5
+	ip netns exec $NSA $STREAM send 10.1.0.1 10.2.0.1 7778 16 300 >"$W/sent.out" &
+	local sp=$!
+	sleep 3
+	ctl a rekey ab --reauth >"$W/reauth.out" 2>&1
+	local rc=$?
+	wait $sp
+	wait $rp
+	SENT=$(cut -d' ' -f1 "$W/sent.out")
+	RESULT=$(tail -1 "$W/recv.out")
+	check_stream "reauth: make-before-break reauthentications (A to B)"
+	local n
+	n=$(grep -c '"event":"ike-down".*"reason":"reauthenticated"' "$W/a.events")
+	if [ $rc = 0 ] && [ "$n" -ge 2 ] && [ "$(ike_count a)" = 1 ] && [ "$(installed a)" = 1 ]; then
+		ok "reauth: $n reauthentications ($(tr -d '\n' <"$W/reauth.out")), one IKE SA left"
+	else
+		ko "reauth: rc $rc, $n reauthenticated events, $(ike_count a) IKE SA(s), $(installed a) CHILD"
+	fi
+}
+
 # link_down / link_up: cut B off (A's side of the veth goes down)
 link_down() { ip -n $NSA link set va$$ down; }
 link_up() { ip -n $NSA link set va$$ up; }
@@ -362,7 +389,7 @@ t_restart() {
 }
 
 net_up
-TESTS=${*:-t_rekey t_pfs t_collide t_silent t_dpd t_restart}
+TESTS=${*:-t_rekey t_pfs t_collide t_reauth t_silent t_dpd t_restart}
 for t in $TESTS; do
 	echo "== $t"
 	$t
