@@ -163,9 +163,10 @@ static int install_dir(struct sa_engine *e, struct ike_sa *sa, struct child_sa *
 #define MAX_PREFIXES 16
 
 /* Policies for one (local, remote) selector pair in all directions;
- * del removes them instead. */
+ * del removes them instead; with probe, only the reqid an identical
+ * outbound policy has now (0: none) is looked up. */
 static int policy_pair(struct sa_engine *e, struct ike_sa *sa, const struct child_sa *c,
-		       const struct ike_ts *l, const struct ike_ts *r, bool del)
+		       const struct ike_ts *l, const struct ike_ts *r, bool del, uint32_t *probe)
 {
 	uint8_t la[MAX_PREFIXES][16], ra[MAX_PREFIXES][16], lp[MAX_PREFIXES], rp[MAX_PREFIXES];
 	size_t n = l->ts_type == IKE_TS_IPV4_ADDR_RANGE ? 4 : 16;
@@ -199,7 +200,10 @@ static int policy_pair(struct sa_engine *e, struct ike_sa *sa, const struct chil
 				p.p_sel.s_dst_plen = out ? rp[k] : lp[i];
 				dp_addr_of(out ? &sa->s_local : &sa->s_remote, &p.p_tmpl_src);
 				dp_addr_of(out ? &sa->s_remote : &sa->s_local, &p.p_tmpl_dst);
-				if (del) /* remove as much as we can */
+				if (probe) {
+					if (out)
+						return (int)(*probe = sa_policy_reqid(e, &p)) | 1;
+				} else if (del) /* remove as much as we can */
 					sa_policy_release(e, &p, c->c_uid);
 				else
 					rc = sa_policy_hold(e, &p, c->c_uid);
@@ -215,8 +219,21 @@ static int policies(struct sa_engine *e, struct ike_sa *sa, const struct child_s
 
 	for (uint8_t i = 0; i < c->c_n_ts_l && !r; i++)
 		for (uint8_t k = 0; k < c->c_n_ts_r && !r; k++)
-			r = policy_pair(e, sa, c, &c->c_ts_l[i], &c->c_ts_r[k], del);
+			r = policy_pair(e, sa, c, &c->c_ts_l[i], &c->c_ts_r[k], del, NULL);
 	return r;
+}
+
+/* A new CHILD SA for traffic that another one (of an IKE SA this one
+ * replaces: reauthentication, a peer that connects again) carries now
+ * takes its reqid: the policies stay as they are, the data path moves to
+ * the newest SA, and no packet meets a moment without a policy. */
+static uint32_t reqid_in_use(struct sa_engine *e, struct ike_sa *sa, const struct child_sa *c)
+{
+	uint32_t reqid = 0;
+
+	if (c->c_n_ts_l && c->c_n_ts_r)
+		policy_pair(e, sa, c, &c->c_ts_l[0], &c->c_ts_r[0], false, &reqid);
+	return reqid;
 }
 
 static void child_free(struct child_sa *c)
@@ -274,9 +291,12 @@ struct child_sa *child_sa_establish(struct sa_engine *e, struct ike_sa *sa,
 	c->c_spi_in = p->cp_spi_in;
 	c->c_spi_out = (uint32_t)chosen->pr_spi[0] << 24 | (uint32_t)chosen->pr_spi[1] << 16 |
 		       (uint32_t)chosen->pr_spi[2] << 8 | chosen->pr_spi[3];
+	c->c_n_ts_l = p->cp_ts_l->ts_n;
+	c->c_n_ts_r = p->cp_ts_r->ts_n;
 	/* a rekeyed child keeps its reqid: the kernel's inbound policy check
 	 * then accepts both the old and the new SA (make-before-break) */
-	c->c_reqid = p->cp_reqid ? p->cp_reqid : atomic_fetch_add(&e->e_next_reqid, 1) + 1;
+	if (!(c->c_reqid = p->cp_reqid) && !(c->c_reqid = reqid_in_use(e, sa, c)))
+		c->c_reqid = atomic_fetch_add(&e->e_next_reqid, 1) + 1;
 	c->c_encr = sa_proposal_get(chosen, IKE_XF_ENCR, &c->c_encr_keylen);
 	c->c_integ = sa_proposal_get(chosen, IKE_XF_INTEG, NULL);
 	c->c_esn = sa_proposal_get(chosen, IKE_XF_ESN, NULL) == IKE_ESN_YES;
@@ -284,8 +304,6 @@ struct child_sa *child_sa_establish(struct sa_engine *e, struct ike_sa *sa,
 	c->c_km = p->cp_km;
 	c->c_out_pending = p->cp_defer_out;
 	c->c_rekey_of = p->cp_rekey_of;
-	c->c_n_ts_l = p->cp_ts_l->ts_n;
-	c->c_n_ts_r = p->cp_ts_r->ts_n;
 	c->c_installed = (uint64_t)time(NULL);
 	if (install_sas(e, sa, c) || policies(e, sa, c, false)) {
 		child_uninstall(e, sa, c);
@@ -299,8 +317,8 @@ struct child_sa *child_sa_establish(struct sa_engine *e, struct ike_sa *sa,
 	log_info(LOG_SUB_CHILD, "%s: CHILD_SA %s{%u} established, %s, SPIs %08x_i %08x_o, %s%s%s",
 		 ike_sa_prefix(sa, pfx, sizeof(pfx)), c->c_cfg->c_name, c->c_uid,
 		 sa_proposal_str(chosen, pstr, sizeof(pstr)), c->c_spi_in, c->c_spi_out,
-		 p->cp_transport ? "transport" : "tunnel",
-		 c->c_encap ? " in UDP" : "", c->c_out_pending ? ", outbound held back" : "");
+		 p->cp_transport ? "transport" : "tunnel", c->c_encap ? " in UDP" : "",
+		 c->c_out_pending ? ", outbound held back" : "");
 	atomic_fetch_add(&e->e_children, 1);
 	child_timers_arm(e, sa, c);
 	return c;
@@ -383,9 +401,9 @@ struct child_pick {
  * proposals both meet the request. Returns 0 or the notify to answer. */
 uint16_t child_pick_cfg(const struct ike_sa *sa, const struct model_child *cfg,
 			const struct ike_pld_sa *offer, const struct ike_pld_ts *tsi,
-			const struct ike_pld_ts *tsr, bool strip_ke,
-			const struct model_child **out, struct ike_proposal *chosen,
-			struct ike_pld_ts *ts_l, struct ike_pld_ts *ts_r)
+			const struct ike_pld_ts *tsr, bool strip_ke, const struct model_child **out,
+			struct ike_proposal *chosen, struct ike_pld_ts *ts_l,
+			struct ike_pld_ts *ts_r)
 {
 	const struct model_conn *c = sa->s_conn->sc_conn;
 	uint16_t why = IKE_N_TS_UNACCEPTABLE;
@@ -629,7 +647,8 @@ void child_sa_promote(struct sa_engine *e, struct ike_sa *sa, uint32_t old_uid)
 	char pfx[96];
 
 	for (struct child_sa *c = sa->s_children; c; c = c->c_next) {
-		if (c->c_rekey_of != old_uid || !c->c_out_pending || c->c_state != CHILD_ST_INSTALLED)
+		if (c->c_rekey_of != old_uid || !c->c_out_pending ||
+		    c->c_state != CHILD_ST_INSTALLED)
 			continue;
 		if (child_sa_install_out(e, sa, c))
 			log_warn(LOG_SUB_CHILD, "%s: CHILD_SA {%u}: outbound SA install failed",

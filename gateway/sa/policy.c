@@ -146,3 +146,24 @@ void sa_policy_release(struct sa_engine *e, const struct dp_policy *pol, uint32_
 out:
 	pthread_mutex_unlock(&sp->sp_lock);
 }
+
+/* The reqid of the installed policy that equals pol but for its reqid;
+ * 0 when there is none. */
+uint32_t sa_policy_reqid(struct sa_engine *e, const struct dp_policy *pol)
+{
+	struct sa_policies *sp = e->e_policies;
+	struct pol_entry *p;
+	struct dp_policy a, b;
+	uint32_t reqid = 0;
+
+	pthread_mutex_lock(&sp->sp_lock);
+	if ((p = *find(sp, pol))) {
+		a = p->pe_h[p->pe_n - 1].h_pol;
+		b = *pol;
+		a.p_reqid = b.p_reqid = 0;
+		if (!memcmp(&a, &b, sizeof(a)))
+			reqid = p->pe_h[p->pe_n - 1].h_pol.p_reqid;
+	}
+	pthread_mutex_unlock(&sp->sp_lock);
+	return reqid;
+}

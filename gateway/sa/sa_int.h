@@ -347,6 +347,8 @@ void sa_policies_free(struct sa_policies *sp);
  * restores the previous holder's or removes it. */
 int sa_policy_hold(struct sa_engine *e, const struct dp_policy *pol, uint32_t owner);
 void sa_policy_release(struct sa_engine *e, const struct dp_policy *pol, uint32_t owner);
+/* The reqid of the installed policy equal to pol but for the reqid, 0. */
+uint32_t sa_policy_reqid(struct sa_engine *e, const struct dp_policy *pol);
 
 /* ---- misc ---- */
 void sa_local_id(const struct ike_sa *sa, const struct sa_conn *sc, struct auth_id *id);

@@ -294,7 +294,7 @@ t_collide() {
 
 t_reauth() {
 	restart_net
-	start ',"reauth_time":6,"rekey_time":0' ''
+	start ',"reauth_time":6,"rekey_time":0' '' '' ''
 	ip netns exec $NSB $STREAM recv 10.2.0.1 7778 60 4 >"$W/recv.out" &
 	local rp=$!
 	sleep 0.5
