@@ -50,6 +50,44 @@ static void spi_bytes(uint32_t spi, uint8_t b[4])
 	b[3] = (uint8_t)spi;
 }
 
+static void ts_any(int family, struct ike_ts *ts)
+{
+	memset(ts, 0, sizeof(*ts));
+	ts->ts_type = family == AF_INET ? IKE_TS_IPV4_ADDR_RANGE : IKE_TS_IPV6_ADDR_RANGE;
+	memset(ts->ts_addr_end, 0xff, family == AF_INET ? 4 : 16);
+	ts->ts_port_end = 65535;
+}
+
+/*
+ * Selectors of one side from the config. "dynamic" is the side's address:
+ * its virtual IPs when it has some (the responder leased them to the
+ * peer, or the gateway gave them to us), "any" of each family while we
+ * still ask for one (2.9, 3.15), else its IKE address.
+ */
+static void ts_list_side(const struct ike_sa *sa, const struct model_ts *m, size_t n, bool local,
+			 struct ike_pld_ts *out)
+{
+	const struct model_end *le = &sa->s_conn->sc_conn->c_local;
+	struct sa_ep vips[2];
+	size_t nv = (local == sa->s_orig_initiator) ? cp_vips(sa, vips, 2) : 0;
+
+	out->ts_n = 0;
+	for (size_t i = 0; i < n && out->ts_n < IKE_MAX_TS; i++) {
+		if (!m[i].t_dynamic) {
+			sa_ts_from_model(&m[i], &sa->s_local, &out->ts[out->ts_n++]);
+		} else if (nv) {
+			for (size_t k = 0; k < nv && out->ts_n < IKE_MAX_TS; k++)
+				sa_ts_from_model(&m[i], &vips[k], &out->ts[out->ts_n++]);
+		} else if (local && sa->s_orig_initiator && le->e_n_vips) {
+			for (size_t k = 0; k < le->e_n_vips && out->ts_n < IKE_MAX_TS; k++)
+				ts_any(le->e_vip_family[k], &out->ts[out->ts_n++]);
+		} else {
+			sa_ts_from_model(&m[i], local ? &sa->s_local : &sa->s_remote,
+					 &out->ts[out->ts_n++]);
+		}
+	}
+}
+
 /* Initiator: SA, TSi, TSr (and USE_TRANSPORT_MODE) for the first child. */
 int child_offer(struct sa_engine *e, struct ike_sa *sa, const struct model_child *cc,
 		struct ike_builder *b)
@@ -69,8 +107,8 @@ int child_offer(struct sa_engine *e, struct ike_sa *sa, const struct model_child
 	o->co_transport = cc->c_mode == MODEL_MODE_TRANSPORT;
 	spi_bytes(o->co_spi, spi);
 	sa_offer_from_config(cc->c_props, cc->c_n_props, spi, 4, true, &offer);
-	sa_ts_list(cc->c_local_ts, cc->c_n_local_ts, &sa->s_local, &o->co_tsi);
-	sa_ts_list(cc->c_remote_ts, cc->c_n_remote_ts, &sa->s_remote, &o->co_tsr);
+	ts_list_side(sa, cc->c_local_ts, cc->c_n_local_ts, true, &o->co_tsi);
+	ts_list_side(sa, cc->c_remote_ts, cc->c_n_remote_ts, false, &o->co_tsr);
 	if (o->co_transport) {
 		struct ike_pld_notify n = { .n_type = IKE_N_USE_TRANSPORT_MODE };
 
@@ -130,8 +168,9 @@ static int install_dir(struct sa_engine *e, struct ike_sa *sa, struct child_sa *
 			      sa->s_nr, sa->s_nr_len, 2 * (ek + ak), &c->c_km)))
 		return r;
 	km = c->c_km;
-	mine = km->data + (sa->s_initiator ? 0 : ek + ak);
-	theirs = km->data + (sa->s_initiator ? ek + ak : 0);
+	/* i and r of the exchange that made the child, not of the IKE SA */
+	mine = km->data + (c->c_initiator ? 0 : ek + ak);
+	theirs = km->data + (c->c_initiator ? ek + ak : 0);
 	sa_common(sa, c, &in);
 	sa_common(sa, c, &out);
 	in.sa_spi = c->c_spi_in;
@@ -304,6 +343,7 @@ struct child_sa *child_sa_establish(struct sa_engine *e, struct ike_sa *sa,
 	c->c_km = p->cp_km;
 	c->c_out_pending = p->cp_defer_out;
 	c->c_rekey_of = p->cp_rekey_of;
+	c->c_initiator = p->cp_initiator;
 	c->c_installed = (uint64_t)time(NULL);
 	if (install_sas(e, sa, c) || policies(e, sa, c, false)) {
 		child_uninstall(e, sa, c);
@@ -333,7 +373,8 @@ static int child_establish(struct sa_engine *e, struct ike_sa *sa, const struct 
 				  .cp_spi_in = spi_in,
 				  .cp_transport = transport,
 				  .cp_ts_l = ts_l,
-				  .cp_ts_r = ts_r };
+				  .cp_ts_r = ts_r,
+				  .cp_initiator = sa->s_initiator /* IKE_AUTH */ };
 	struct child_sa *c = child_sa_establish(e, sa, &p);
 
 	if (!c)
@@ -414,8 +455,8 @@ uint16_t child_pick_cfg(const struct ike_sa *sa, const struct model_child *cfg,
 
 		if (cfg && cc != cfg)
 			continue;
-		sa_ts_list(cc->c_local_ts, cc->c_n_local_ts, &sa->s_local, &ours_l);
-		sa_ts_list(cc->c_remote_ts, cc->c_n_remote_ts, &sa->s_remote, &ours_r);
+		ts_list_side(sa, cc->c_local_ts, cc->c_n_local_ts, true, &ours_l);
+		ts_list_side(sa, cc->c_remote_ts, cc->c_n_remote_ts, false, &ours_r);
 		if (sa_ts_narrow(tsr, &ours_l, ts_l) || sa_ts_narrow(tsi, &ours_r, ts_r))
 			continue;
 		why = IKE_N_NO_PROPOSAL_CHOSEN;
@@ -555,6 +596,15 @@ void child_offer_abort(struct sa_engine *e, struct ike_sa *sa)
 }
 
 /* ---- what rekeying needs ---- */
+
+void child_sa_ts_list(const struct ike_sa *sa, const struct model_child *cc, bool local,
+		      struct ike_pld_ts *out)
+{
+	if (local)
+		ts_list_side(sa, cc->c_local_ts, cc->c_n_local_ts, true, out);
+	else
+		ts_list_side(sa, cc->c_remote_ts, cc->c_n_remote_ts, false, out);
+}
 
 int child_sa_alloc_spi(struct sa_engine *e, struct ike_sa *sa, uint32_t *spi)
 {

@@ -380,6 +380,13 @@ json_t *sa_engine_reload(struct sa_engine *e, const char **code, char *why, size
 		*code = "invalid-argument";
 		return NULL;
 	}
+	if (vip_set_pools(e->e_vip, cf->cf_pools)) {
+		pthread_mutex_unlock(&e->e_cfg_lock);
+		snprintf(why, why_len, "pools.json: cannot install the new pools");
+		sa_config_unref(cf);
+		*code = "internal-error";
+		return NULL;
+	}
 	old = e->e_cfg;
 	e->e_cfg = cf;
 	e->e_cfg_gen++;

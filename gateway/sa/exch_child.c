@@ -145,8 +145,8 @@ static void request_ts(struct ike_sa *sa, const struct child_sa *old, struct ccs
 		memcpy(q->q_tsr.ts, old->c_ts_r, old->c_n_ts_r * sizeof(*old->c_ts_r));
 		return;
 	}
-	sa_ts_list(cc->c_local_ts, cc->c_n_local_ts, &sa->s_local, &q->q_tsi);
-	sa_ts_list(cc->c_remote_ts, cc->c_n_remote_ts, &sa->s_remote, &q->q_tsr);
+	child_sa_ts_list(sa, cc, true, &q->q_tsi);
+	child_sa_ts_list(sa, cc, false, &q->q_tsr);
 }
 
 int exch_child_start(struct sa_engine *e, struct ike_sa *sa, struct sa_task *t)
@@ -596,6 +596,7 @@ static struct child_sa *answer_install(struct sa_engine *e, struct ike_sa *sa,
 	p.cp_pfs = group;
 	p.cp_defer_out = defer_out;
 	p.cp_rekey_of = rekey_of;
+	p.cp_initiator = true;
 	if (!(c = child_sa_establish(e, sa, &p))) {
 		*why = "installing the SAs in the data path failed";
 		return NULL;

@@ -66,6 +66,7 @@ struct ike_sa *ike_sa_new(struct sa_engine *e, bool initiator)
 	if (!sa)
 		return NULL;
 	sa->s_initiator = initiator;
+	sa->s_orig_initiator = initiator;
 	sa->s_uid = atomic_fetch_add(&e->e_next_uid, 1) + 1;
 	sa->s_created_ms = pool_now_ms();
 	sa->s_created = (uint64_t)time(NULL);
@@ -228,6 +229,8 @@ void ike_sa_checkin(struct sa_engine *e, struct ike_sa *sa)
 		child_offer_abort(e, sa);
 	sa_tasks_flush(sa);
 	ccs_req_free(e, sa);
+	cp_release(e, sa);
+	sa_ra_free(e, sa);
 	if (sa->s_half_open)
 		sa_table_halfopen_del(e->e_table, sa->s_spi_i, &sa->s_remote);
 	sa_table_remove(e->e_table, spi);

@@ -106,6 +106,7 @@ static struct ike_sa *rekeyed_sa(struct sa_engine *e, const struct ike_sa *old,
 	n->s_nat_remote = old->s_nat_remote;
 	n->s_peer_frag = old->s_peer_frag;
 	n->s_peer_hashes = old->s_peer_hashes;
+	n->s_orig_initiator = old->s_orig_initiator;
 	n->s_suite = k->k_suite;
 	n->s_state = IKE_ST_ESTABLISHED;
 	n->s_established = (uint64_t)time(NULL);
@@ -136,6 +137,8 @@ static void adopt(struct sa_engine *e, struct ike_sa *old, struct ike_sa *n)
 		child_timers_arm(e, n, c);
 	}
 	sa_tasks_move(old, n);
+	n->s_ra = old->s_ra; /* EAP identity and virtual IP leases go along */
+	old->s_ra = NULL;
 	n->s_waiter = old->s_waiter;
 	memset(&old->s_waiter, 0, sizeof(old->s_waiter));
 	old->s_replaced = true;

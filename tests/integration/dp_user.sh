@@ -171,11 +171,21 @@ alive() {
 	kill -0 "${PID[$1]}" 2>/dev/null
 }
 
-# pings NS COUNT ARGS...: COUNT echo requests, true if all answered.
+# pings NS COUNT ARGS...: COUNT echo requests, true if all answered (else
+# both ends' counters go to the log).
 pings() {
-	local ns=$1 n=$2
+	local ns=$1 n=$2 name
 	shift 2
-	ip netns exec "$ns" ping -q -c "$n" -i 0.2 -W 2 "$@" | grep -q " $n received"
+	ip netns exec "$ns" ping -q -c "$n" -i 0.2 -W 2 "$@" >"$WORK/ping.out" &&
+		grep -q " $n received" "$WORK/ping.out" && return 0
+	grep transmitted "$WORK/ping.out"
+	for name in "${!PID[@]}"; do
+		stats "$name" && python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+print(" ", sys.argv[2], d["counters"], [(s["spi_hex"], s.get("packets")) for s in d["sas"]])' \
+			"$WORK/$name.stats" "$name"
+	done
+	return 1
 }
 
 # udp_stream SRC DST COUNT SIZE: true if every datagram arrived.

@@ -27,7 +27,8 @@ STREAM="python3 $HERE/rk_stream.py"
 SECS=${SECS:-60}
 P=rk$$
 NSA=${P}a NSB=${P}b
-W=$(mktemp -d /tmp/rekey.XXXXXX)
+ROOT=$(mktemp -d /tmp/rekey.XXXXXX)
+W=$ROOT
 pass=0
 fail=0
 PIDS=()
@@ -49,7 +50,7 @@ cleanup() {
 	stop_all
 	ip netns del $NSA 2>/dev/null
 	ip netns del $NSB 2>/dev/null
-	if [ "${KEEP:-0}" = 1 ]; then echo "work dir: $W"; else rm -rf "$W"; fi
+	if [ "${KEEP:-0}" = 1 ]; then echo "work dir: $ROOT"; else rm -rf "$ROOT"; fi
 }
 trap cleanup EXIT
 
@@ -392,7 +393,14 @@ net_up
 TESTS=${*:-t_rekey t_pfs t_collide t_reauth t_silent t_dpd t_restart}
 for t in $TESTS; do
 	echo "== $t"
+	W=$ROOT/$t # logs and events of each test apart
+	mkdir -p "$W"
 	$t
+	# a daemon built with sanitizers reports into its log
+	if grep -q "Sanitizer\|runtime error" "$W"/*.log 2>/dev/null; then
+		stop_all
+		ko "$t: sanitizer report in $(grep -l 'Sanitizer\|runtime error' "$W"/*.log | tr '\n' ' ')"
+	fi
 done
 stop_all
 echo "$pass passed, $fail failed"

@@ -212,6 +212,7 @@ struct reader_arg {
 	unsigned ra_slot;
 	volatile int *ra_stop;
 	unsigned long ra_found;
+	_Atomic unsigned long ra_passes;
 };
 
 static void *reader(void *arg)
@@ -236,8 +237,17 @@ static void *reader(void *arg)
 		for (size_t i = 0; i < sn->sn_nall; i++)
 			ra->ra_found += sn->sn_all[i]->us_inbound;
 		user_table_leave(ra->ra_t, slot);
+		ra->ra_passes++;
 	}
 	return NULL;
+}
+
+static bool readers_done(struct reader_arg *ra, unsigned n, unsigned long passes)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (ra[i].ra_passes < passes)
+			return false;
+	return true;
 }
 
 /* Two reserved-slot readers and two shared-slot readers against a writer
@@ -254,14 +264,16 @@ static void test_concurrent_readers(void)
 	CU_ASSERT_FATAL(user_table_new(&t) == 0);
 	CU_ASSERT_EQUAL(user_table_reserve(t, 2), 0);
 	for (unsigned i = 0; i < 4; i++) {
-		ra[i] = (struct reader_arg){ t, i, &stop, 0 };
+		ra[i] = (struct reader_arg){ t, i, &stop, 0, 0 };
 		CU_ASSERT_FATAL(pthread_create(&th[i], NULL, reader, &ra[i]) == 0);
 	}
 	dst(&a, 1);
 	memset(&upd, 0, sizeof(upd));
 	upd.sa_inbound = true;
 	upd.sa_dst = a;
-	for (int round = 0; round < 300; round++) {
+	/* At least 300 changes, and on until every reader made 200 passes
+	 * (a loaded machine may start the readers late). */
+	for (int round = 0; round < 300 || !readers_done(ra, 4, 200); round++) {
 		uint32_t spi = 0x100 + (uint32_t)(round % 16);
 
 		struct user_sa *sa = mk_sa(spi, true, 0, 1, NULL);
