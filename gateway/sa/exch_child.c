@@ -667,7 +667,10 @@ void exch_child_response_in(struct sa_engine *e, struct ike_sa *sa, struct ike_m
 		lost = sa_nonce_lowest_in(q->q_ni, sizeof(q->q_ni), m->m_n.n_data, m->m_n.n_len,
 					  old->c_coll_n, old->c_coll_ni_len,
 					  old->c_coll_n + old->c_coll_ni_len, old->c_coll_nr_len);
-	if (!(c = answer_install(e, sa, m, &chosen, lost, lost ? 0 : q->q_old, &why))) {
+	/* a child that goes again at once (we lost, or the peer deleted the
+	 * old one meanwhile, 2.25.1) never carries our traffic */
+	if (!(c = answer_install(e, sa, m, &chosen, lost || (q->q_old && !old),
+				 lost ? 0 : q->q_old, &why))) {
 		log_info(LOG_SUB_CHILD, "%s: CHILD_SA %s failed: %s",
 			 ike_sa_prefix(sa, pfx, sizeof(pfx)), q->q_cfg->c_name, why);
 		child_refused(e, sa, 0);

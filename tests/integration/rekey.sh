@@ -147,12 +147,20 @@ wait_up() { # seconds
 	return 1
 }
 
+# the receiver is listening (python may take a while to start)
+wait_ready() {
+	for _ in $(seq 100); do
+		grep -q ready "$W/recv.out" 2>/dev/null && return 0
+		sleep 0.05
+	done
+}
+
 # stream SECONDS PPS: A -> B counted; sets SENT and RESULT
 stream() {
 	local port=$((20000 + RANDOM % 10000))
 	ip netns exec $NSB $STREAM recv 10.2.0.1 $port $(($1 + 30)) 3 >"$W/recv.out" &
 	local rp=$!
-	sleep 0.5
+	wait_ready
 	SENT=$(ip netns exec $NSA $STREAM send 10.1.0.1 10.2.0.1 $port "$1" "$2" | cut -d' ' -f1)
 	wait $rp
 	RESULT=$(cat "$W/recv.out" | tail -1)
@@ -260,7 +268,7 @@ t_collide() {
 	start "$rt" ''
 	ip netns exec $NSB $STREAM recv 10.2.0.1 7777 90 4 >"$W/recv.out" &
 	local rp=$! i
-	sleep 0.5
+	wait_ready
 	ip netns exec $NSA $STREAM send 10.1.0.1 10.2.0.1 7777 25 300 >"$W/sent.out" &
 	local sp=$!
 	for i in 1 2 3 4; do collide_round rekey --child net; done
@@ -298,7 +306,7 @@ t_reauth() {
 	start ',"reauth_time":6,"rekey_time":0' '' '' ''
 	ip netns exec $NSB $STREAM recv 10.2.0.1 7778 60 4 >"$W/recv.out" &
 	local rp=$!
-	sleep 0.5
+	wait_ready
 	ip netns exec $NSA $STREAM send 10.1.0.1 10.2.0.1 7778 16 300 >"$W/sent.out" &
 	local sp=$!
 	sleep 3
