@@ -379,6 +379,7 @@ static int child_establish(struct sa_engine *e, struct ike_sa *sa, const struct 
 
 	if (!c)
 		return GW_E_NOMEM;
+	c->c_announced = true;
 	sa_event_child(e, sa, c, true, NULL);
 	return 0;
 }
@@ -389,7 +390,7 @@ void child_sa_delete_all(struct sa_engine *e, struct ike_sa *sa)
 		struct child_sa *c = sa->s_children;
 
 		sa->s_children = c->c_next;
-		if (c->c_state != CHILD_ST_REKEYED) /* a replaced child went already */
+		if (c->c_state != CHILD_ST_REKEYED && c->c_announced) /* replaced: told */
 			sa_event_child(e, sa, c, false, "ike-down");
 		child_uninstall(e, sa, c);
 		sa_reqid_del(e, c->c_reqid, ike_sa_our_spi(sa));
@@ -681,7 +682,7 @@ void child_sa_remove(struct sa_engine *e, struct ike_sa *sa, struct child_sa *c,
 		if (*pp != c)
 			continue;
 		*pp = c->c_next;
-		if (reason)
+		if (reason && c->c_announced) /* not a collision's redundant one */
 			sa_event_child(e, sa, c, false, reason);
 		child_uninstall(e, sa, c);
 		atomic_fetch_sub(&e->e_children, 1);

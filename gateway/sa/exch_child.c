@@ -269,6 +269,16 @@ void sa_refuse_notify(struct sa_engine *e, struct ike_sa *sa, const struct ike_m
 	sa_send_response(e, sa, msg->m_hdr.h_exch, msg->m_hdr.h_msgid, &b);
 }
 
+/* child-rekeyed for c (6.1); from then on its end is a child-down. */
+static void announce_rekeyed(struct sa_engine *e, struct ike_sa *sa, uint32_t old_uid,
+			     struct child_sa *c)
+{
+	if (!c)
+		return;
+	c->c_announced = true;
+	sa_event_child_rekeyed(e, sa, old_uid, c);
+}
+
 /* ---- responder ---- */
 
 struct ccs_answer {
@@ -431,6 +441,7 @@ static void child_request_in(struct sa_engine *e, struct ike_sa *sa, struct ike_
 	answer_send(e, sa, msg, a, m->m_transport && a->a_cfg->c_mode == MODEL_MODE_TRANSPORT);
 	c = child_sa_find(sa, uid);
 	if (!old) {
+		c->c_announced = true;
 		sa_event_child(e, sa, c, true, NULL);
 		goto out;
 	}
@@ -439,7 +450,7 @@ static void child_request_in(struct sa_engine *e, struct ike_sa *sa, struct ike_
 		note_collision(old, uid, m, a->a_nr, sizeof(a->a_nr));
 	} else {
 		old->c_state = CHILD_ST_REKEYED;
-		sa_event_child_rekeyed(e, sa, old_uid, c);
+		announce_rekeyed(e, sa, old_uid, c);
 	}
 out:
 	if (a) {
@@ -522,7 +533,7 @@ static void child_refused(struct sa_engine *e, struct ike_sa *sa, uint16_t nerr)
 	    child_sa_find(sa, old->c_collision)) {
 		/* 2.8.1: the peer's rekey of it went through: that one stays */
 		old->c_state = CHILD_ST_REKEYED;
-		sa_event_child_rekeyed(e, sa, old->c_uid, child_sa_find(sa, old->c_collision));
+		announce_rekeyed(e, sa, old->c_uid, child_sa_find(sa, old->c_collision));
 		sa_task_done(e, sa, NULL, NULL, pair_json(old->c_uid, old->c_collision));
 		return;
 	}
@@ -630,7 +641,7 @@ static void rekey_finish(struct sa_engine *e, struct ike_sa *sa, struct child_sa
 		child_sa_retire(e, sa, old);
 		sa_task_add(e, sa, SA_TASK_CHILD_DELETE, old_uid, NULL, NULL);
 	}
-	sa_event_child_rekeyed(e, sa, old_uid, child_sa_find(sa, keep));
+	announce_rekeyed(e, sa, old_uid, child_sa_find(sa, keep));
 }
 
 void exch_child_response_in(struct sa_engine *e, struct ike_sa *sa, struct ike_msg *msg)
@@ -680,7 +691,8 @@ void exch_child_response_in(struct sa_engine *e, struct ike_sa *sa, struct ike_m
 	if (q == NULL || !old) {
 		if (!c->c_rekey_of && !lost &&
 		    !(sa->s_task && sa->s_task->t_type == SA_TASK_CHILD_REKEY)) {
-			sa_event_child(e, sa, c, true, NULL);
+			c->c_announced = true;
+		sa_event_child(e, sa, c, true, NULL);
 			sa_task_done(e, sa, NULL, NULL, created_json(sa, c));
 			goto out;
 		}

@@ -120,6 +120,7 @@ struct child_sa {
 	uint64_t c_linger_ms;   /* monotonic: when the lingering inbound SA goes */
 	const char *c_end_why;  /* child-down reason of our pending Delete */
 	bool c_initiator;       /* we initiated the exchange that made it (2.17 key order) */
+	bool c_announced;       /* child-up or child-rekeyed told of it (6.1) */
 };
 
 /* Remote access: EAP (RFC 7296 2.16) and virtual IPs (3.15) of one IKE

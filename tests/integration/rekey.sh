@@ -7,6 +7,8 @@
 #   t_pfs          the same with a key exchange in every CHILD rekey
 #   t_collide      `palisadectl rekey` on both sides at once, CHILD and IKE
 #                  (2.8.1, 2.8.2): one SA left on each side, nothing lost
+#   t_children     a second CHILD SA from either side (CREATE_CHILD_SA),
+#                  terminate and rekey of single CHILD SAs
 #   t_reauth       reauthentication (scheduled and `rekey --reauth`),
 #                  make-before-break: nothing lost from A to B
 #   t_silent       a rekey while the peer is silent: retransmits give up
@@ -86,7 +88,7 @@ J
 	cat >"$d/conns/ab.json" <<J
 {"local":{"id":"$3.test","auth":"psk"},"remote":{"addrs":["$4"],"id":"$5.test","auth":"psk"},
  "ike":{"proposals":["aes256gcm16-prfsha256-x25519"]$9},
- "children":[{"name":"net","local_ts":["$6"],"remote_ts":["$7"]${10}$8}],
+ "children":[{"name":"net","local_ts":["$6"],"remote_ts":["$7"]${10}$8}${11:-}],
  "psk":"rekey-test-psk-0123456789"}
 J
 }
@@ -95,8 +97,9 @@ J
 # A initiating; waits until both have the CHILD SA installed
 start() {
 	local ia=$1 ca=$2 ib=${3-$1} cb=${4-$2}
-	conf "$W/a" 10.10.0.1 a 10.10.0.2 b 10.1.0.0/24 10.2.0.0/24 ',"start_action":"start"' "$ia" "$ca"
-	conf "$W/b" 10.10.0.2 b 10.10.0.1 a 10.2.0.0/24 10.1.0.0/24 '' "$ib" "$cb"
+	conf "$W/a" 10.10.0.1 a 10.10.0.2 b 10.1.0.0/24 10.2.0.0/24 ',"start_action":"start"' "$ia" "$ca" \
+		"${CHILD2_A:-}"
+	conf "$W/b" 10.10.0.2 b 10.10.0.1 a 10.2.0.0/24 10.1.0.0/24 '' "$ib" "$cb" "${CHILD2_B:-}"
 	ip netns exec $NSB "$GWD" --foreground --config-dir "$W/b" --run-dir "$W/b/run" \
 		>"$W/b.log" 2>&1 &
 	PIDS+=($!)
@@ -326,6 +329,47 @@ t_reauth() {
 	fi
 }
 
+# a second CHILD SA on the established IKE SA (CREATE_CHILD_SA, 1.3.1),
+# from either side, and terminate of single CHILD SAs (5.5)
+t_children() {
+	restart_net
+	ip -n $NSA addr add 10.1.1.1/32 dev lo
+	ip -n $NSB addr add 10.2.1.1/32 dev lo
+	CHILD2_A=',{"name":"two","local_ts":["10.1.1.0/24"],"remote_ts":["10.2.1.0/24"],"esp_proposals":["aes128gcm16-x25519"]}' \
+		CHILD2_B=',{"name":"two","local_ts":["10.2.1.0/24"],"remote_ts":["10.1.1.0/24"],"esp_proposals":["aes128gcm16-x25519"]}' \
+		start '' ''
+	local out
+	out=$(ctl a initiate ab --child two 2>&1)
+	if [ "$(installed a)" = 2 ] && [ "$(installed b)" = 2 ] && [ "$(ike_count a)" = 1 ] &&
+		ip netns exec $NSA ping -q -c 2 -W 2 -I 10.1.1.1 10.2.1.1 >/dev/null; then
+		ok "children: initiate --child on the established IKE SA: 2 CHILD SAs, one IKE SA ($out)"
+	else
+		ko "children: after initiate --child: $(installed a)/$(installed b) CHILD, $(ike_count a) IKE: $out"
+	fi
+	out=$(ctl a terminate --child two 2>&1)
+	if [ "$(installed a)" = 1 ] && [ "$(installed b)" = 1 ] && [ "$(ike_count b)" = 1 ] &&
+		grep -q '"event":"child-down".*"reason":"terminated"' "$W/a.events" &&
+		grep -q '"event":"child-down".*"reason":"peer-deleted"' "$W/b.events"; then
+		ok "children: terminate --child closes that CHILD SA only ($out)"
+	else
+		ko "children: after terminate --child: $(installed a)/$(installed b) CHILD: $out"
+	fi
+	out=$(ctl b initiate ab --child two 2>&1)
+	if [ "$(installed a)" = 2 ] && [ "$(installed b)" = 2 ] &&
+		ip netns exec $NSB ping -q -c 2 -W 2 -I 10.2.1.1 10.1.1.1 >/dev/null; then
+		ok "children: the IKE responder creates a CHILD SA too ($out)"
+	else
+		ko "children: responder's initiate --child: $(installed a)/$(installed b) CHILD: $out"
+	fi
+	out=$(ctl a rekey --child two 2>&1)
+	if [ "$(installed a)" = 2 ] && ctl a --json list-sas | grep -q 'x25519' &&
+		ip netns exec $NSA ping -q -c 2 -W 2 -I 10.1.1.1 10.2.1.1 >/dev/null; then
+		ok "children: the second CHILD SA rekeys with PFS ($out)"
+	else
+		ko "children: rekey of the second CHILD SA: $out"
+	fi
+}
+
 # link_down / link_up: cut B off (A's side of the veth goes down)
 link_down() { ip -n $NSA link set va$$ down; }
 link_up() { ip -n $NSA link set va$$ up; }
@@ -398,7 +442,7 @@ t_restart() {
 }
 
 net_up
-TESTS=${*:-t_rekey t_pfs t_collide t_reauth t_silent t_dpd t_restart}
+TESTS=${*:-t_rekey t_pfs t_collide t_reauth t_children t_silent t_dpd t_restart}
 for t in $TESTS; do
 	echo "== $t"
 	W=$ROOT/$t # logs and events of each test apart
