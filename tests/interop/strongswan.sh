@@ -438,17 +438,17 @@ ours_empty() {
 rk_events() {
 	: >"$WORK/rk-events.json"
 	ctl --json subscribe child-rekeyed ike-rekeyed child-down ike-down \
-		>"$WORK/rk-events.json" 2>&1 &
+		>>"$WORK/rk-events.json" 2>&1 &
 	EV_PID=$!
 	wait_for 3 sh -c "'$PALISADECTL' --socket '$GW/run/control.sock' --json stats |
 		grep -q '\"subscribers\": [1-9]'"
 }
 rk_seen() { # rk_seen EVENT MIN: at least MIN such events
-	[ "$(grep -c "\"event\":\"$1\"" "$WORK/rk-events.json")" -ge "$2" ]
+	[ "$(grep -ac "\"event\":\"$1\"" "$WORK/rk-events.json")" -ge "$2" ]
 }
-rk_none() { ! grep -q "\"event\":\"$1\"" "$WORK/rk-events.json"; }
+rk_none() { ! grep -aq "\"event\":\"$1\"" "$WORK/rk-events.json"; }
 rk_clean() { # rk_clean CHILD_MIN IKE_MIN
-	grep -o '"event":"[a-z-]*"' "$WORK/rk-events.json" | sort | uniq -c
+	grep -ao '"event":"[a-z-]*"' "$WORK/rk-events.json" | sort | uniq -c
 	rk_seen child-rekeyed "$1" && rk_seen ike-rekeyed "$2" && rk_none child-down &&
 		rk_none ike-down
 }
@@ -486,27 +486,30 @@ rk_pair() { # rk_pair LABEL ROLE: one pair left, agreeing, carrying traffic
 }
 
 g_rekey() {
-	local what L role
+	local what L role cur
 	for role in sw gw; do
 		scenario_reset
 		[ $role = gw ] && SW_ESP=aes256gcm16-ecp256 GW_ESP='"aes256gcm16-ecp256"'
 		establish "rekey ($(who $role)$([ $role = gw ] && echo ', PFS'))" $role || continue
 		rk_events
+		cur=$role # the IKE SA's initiator: who rekeyed it last (2.18)
 		for what in child ike; do
 			L="rekey of the $(echo $what | tr a-z A-Z)_SA by strongSwan"
 			if [ $what = child ]; then
 				check "$L: swanctl --rekey completes" swan --rekey --child net --ike t
 			else
 				check "$L: swanctl --rekey completes" swan --rekey --ike t
+				cur=sw
 			fi
-			rk_pair "$L" $role
+			rk_pair "$L" $cur
 			L="rekey of the $(echo $what | tr a-z A-Z)_SA by us"
 			if [ $what = child ]; then
 				check "$L: palisadectl rekey completes" ctl --timeout 15 rekey --child net
 			else
 				check "$L: palisadectl rekey completes" ctl --timeout 15 rekey t
+				cur=gw
 			fi
-			rk_pair "$L" $role
+			rk_pair "$L" $cur
 		done
 		check "rekeys ($role): child-rekeyed and ike-rekeyed events, no -down event" \
 			rk_clean 2 2
@@ -514,7 +517,14 @@ g_rekey() {
 	done
 	# both sides rekey on their own, strongSwan a little more often
 	scenario_reset
-	SW_EXTRA="rekey_time = 7s" SW_CHILD_EXTRA="rekey_time = 4s"
+	# strongSwan's hard limits and jitter explicit: its defaults (10 %)
+	# are below a second here
+	SW_EXTRA="rekey_time = 7s
+				over_time = 60s
+				rand_time = 2s"
+	SW_CHILD_EXTRA="rekey_time = 4s
+						life_time = 60s
+						rand_time = 1s"
 	GW_IKE_EXTRA=', "rekey_time": 9' GW_CHILD_EXTRA=', "rekey_time": 5, "life_time": 60'
 	establish "periodic rekeys" gw || return
 	rk_events
@@ -523,7 +533,19 @@ g_rekey() {
 	check "$L: 10 s UDP stream us -> strongSwan" udp_long 10 -R
 	check "$L: several CHILD and IKE rekeys, no child-down or ike-down" rk_clean 6 3
 	unsubscribe
-	rk_pair "$L" gw
+	# rekeys go on: replaced CHILD SAs linger a few seconds on both sides
+	check "$L: one IKE SA with one INSTALLED CHILD SA on both sides" \
+		wait_for 5 rk_installed_is "ESTABLISHED 1 ESTABLISHED 1"
+	check "$L: ping from strongSwan's protected address" ping_s
+	check "$L: ping from our protected address" ping_g
+}
+rk_installed_is() {
+	local have
+	snap && have=$(sacheck state "$WORK/swan.txt" "$WORK/ours.json" --installed) || return 1
+	[ "$have" = "$1" ] || {
+		echo "IKE state and INSTALLED CHILD SAs (strongSwan, ours): $have, expected $1"
+		return 1
+	}
 }
 
 # RFC 7383: RSA 3072 certificates make IKE_AUTH ~1.8 kB, over the 1280
