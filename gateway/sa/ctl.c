@@ -305,7 +305,10 @@ int sa_engine_terminate(struct sa_engine *e, uint32_t ike_uid, const char *conn,
 		/* a request still waiting for this SA learns that it ends */
 		sa_waiter_fire(sa, "ike-failed", "terminated", NULL);
 		sa->s_waiter = (struct sa_waiter){ term_one, t };
-		exch_info_delete_ike(e, sa);
+		if (sa->s_state == IKE_ST_ESTABLISHED && !sa->s_replaced) /* after what is out */
+			sa_task_add(e, sa, SA_TASK_IKE_DELETE, 0, NULL, NULL);
+		else
+			exch_info_delete_ike(e, sa);
 		ike_sa_checkin(e, sa);
 	}
 	free(tc.tc_spis);

@@ -115,7 +115,7 @@ static int encode(struct ike_sa *sa, uint8_t exch, uint32_t msgid, bool response
 static void retransmit(struct sa_engine *e, struct ike_sa *sa, uint32_t msgid);
 
 /* 2.4: an established SA whose peer stays silent for dpd_timeout (ms)
- * is dead, however many retransmits that is; 0 = retransmit_tries only. */
+ * is dead, even before retransmit_tries ran out; 0 = the tries only. */
 static uint64_t dead_after(const struct ike_sa *sa)
 {
 	const struct model_conn *c = sa->s_conn ? sa->s_conn->sc_conn : NULL;
@@ -153,8 +153,9 @@ static void retransmit(struct sa_engine *e, struct ike_sa *sa, uint32_t msgid)
 
 	if (!sa->s_req.w_n || sa->s_req.w_msgid != msgid || sa->s_state == IKE_ST_DEAD)
 		return; /* answered meanwhile */
-	if (dead_after(sa) ? pool_now_ms() >= sa->s_req_first_ms + dead_after(sa)
-			   : sa->s_req_tries >= tries) {
+	/* retransmit_tries, or dpd_timeout if that comes first */
+	if (sa->s_req_tries >= tries ||
+	    (dead_after(sa) && pool_now_ms() >= sa->s_req_first_ms + dead_after(sa))) {
 		log_info(LOG_SUB_IKE,
 			 "%s: no answer to message #%u after %u retransmits, giving up",
 			 ike_sa_prefix(sa, pfx, sizeof(pfx)), msgid, sa->s_req_tries);

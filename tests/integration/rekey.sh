@@ -5,6 +5,7 @@
 #                  UDP stream: not one datagram lost (RFC 7296 2.8,
 #                  make-before-break)
 #   t_pfs          the same with a key exchange in every CHILD rekey
+#   t_volume       the data path's soft lifetime (rekey_packets) rekeys
 #   t_collide      `palisadectl rekey` on both sides at once, CHILD and IKE
 #                  (2.8.1, 2.8.2): one SA left on each side, nothing lost
 #   t_children     a second CHILD SA from either side (CREATE_CHILD_SA),
@@ -265,6 +266,21 @@ collide_round() {
 	sleep 1
 }
 
+# the data path's soft lifetime (packets) starts the CHILD rekey
+t_volume() {
+	restart_net
+	start '' ',"rekey_time":0,"rekey_packets":1500,"life_packets":100000'
+	stream 12 300
+	check_stream "volume: CHILD rekeys at 1500 packets"
+	local n
+	n=$(cat "$W/a.log" "$W/b.log" | grep -c "soft lifetime reached, rekeying")
+	if [ "$n" -ge 2 ] && [ "$(events a child-rekeyed)" -ge 2 ] && [ "$(installed a)" = 1 ]; then
+		ok "volume: $n soft expires from the data path, $(events a child-rekeyed) rekeys"
+	else
+		ko "volume: $n soft expires, $(events a child-rekeyed) rekeys, $(installed a) CHILD SAs"
+	fi
+}
+
 t_collide() {
 	restart_net
 	local rt=',"retransmit_timeout":0.5'
@@ -442,7 +458,7 @@ t_restart() {
 }
 
 net_up
-TESTS=${*:-t_rekey t_pfs t_collide t_reauth t_children t_silent t_dpd t_restart}
+TESTS=${*:-t_rekey t_pfs t_volume t_collide t_reauth t_children t_silent t_dpd t_restart}
 for t in $TESTS; do
 	echo "== $t"
 	W=$ROOT/$t # logs and events of each test apart
