@@ -288,10 +288,15 @@ t_collide() {
 	ip netns exec $NSB $STREAM recv 10.2.0.1 7777 90 4 >"$W/recv.out" &
 	local rp=$! i
 	wait_ready
-	ip netns exec $NSA $STREAM send 10.1.0.1 10.2.0.1 7777 25 300 >"$W/sent.out" &
+	ip netns exec $NSA $STREAM send 10.1.0.1 10.2.0.1 7777 34 300 >"$W/sent.out" &
 	local sp=$!
 	for i in 1 2 3 4; do collide_round rekey --child net; done
-	for i in 1 2 3; do collide_round rekey ab; done
+	# after an IKE collision the winner deletes the old SA 3 s later: let
+	# that Delete's answer through before the next hold
+	for i in 1 2 3; do
+		collide_round rekey ab
+		sleep 3
+	done
 	wait $sp
 	wait $rp
 	SENT=$(cut -d' ' -f1 "$W/sent.out")
