@@ -87,6 +87,32 @@ static int cmd_initiate(struct control_req *req, json_t *args, void *arg, json_t
 	return 0;
 }
 
+/* 5.5: child_uid, or child (with conn: of that connection only). */
+static int terminate_child(struct control_req *req, json_t *args, void *arg, json_t **result,
+			   bool has_ike_uid, bool wait)
+{
+	const char *conn = NULL, *child = NULL, *code;
+	char why[WHY_LEN];
+	uint64_t cuid = 0;
+	bool has_cuid;
+
+	if (control_arg_uint(req, args, "child_uid", UINT32_MAX, &cuid, &has_cuid) ||
+	    control_arg_str(req, args, "child", false, 63, &child) ||
+	    control_arg_str(req, args, "conn", false, 63, &conn))
+		return GW_E_INVAL;
+	if (has_ike_uid || has_cuid == (child != NULL) || (has_cuid && conn))
+		return control_req_error(req, "invalid-argument",
+					 "give exactly one of ike_uid, conn, child_uid and child "
+					 "(child may come with conn)");
+	if (sa_engine_terminate_child(arg, (uint32_t)cuid, conn, child, wait ? done : NULL, req,
+				      &code, why, sizeof(why)))
+		return control_req_error(req, code, "%s", why);
+	if (wait)
+		return CONTROL_PENDING;
+	*result = json_pack("{s:[], s:[]}", "ike_sas", "child_sas");
+	return 0;
+}
+
 static int cmd_terminate(struct control_req *req, json_t *args, void *arg, json_t **result)
 {
 	static const char *const keys[] = { "ike_uid", "conn", "child_uid", "child", "wait", NULL };
@@ -101,9 +127,7 @@ static int cmd_terminate(struct control_req *req, json_t *args, void *arg, json_
 	    control_arg_bool(req, args, "wait", true, &wait))
 		return GW_E_INVAL;
 	if (json_object_get(args, "child_uid") || json_object_get(args, "child"))
-		return control_req_error(req, "not-supported",
-					 "closing single CHILD SAs is not available yet; "
-					 "terminate the IKE SA (ike_uid or conn)");
+		return terminate_child(req, args, arg, result, has_uid, wait);
 	if (has_uid == (conn != NULL))
 		return control_req_error(req, "invalid-argument",
 					 "give exactly one of ike_uid and conn");
@@ -116,13 +140,43 @@ static int cmd_terminate(struct control_req *req, json_t *args, void *arg, json_
 	return 0;
 }
 
+/* 5.6: the selection of terminate, plus reauth and wait. */
 static int cmd_rekey(struct control_req *req, json_t *args, void *arg, json_t **result)
 {
-	(void)args;
-	(void)arg;
-	(void)result;
-	return control_req_error(req, "not-supported",
-				 "rekeying (CREATE_CHILD_SA) is not available in this version");
+	static const char *const keys[] = { "ike_uid", "conn",	 "child_uid",
+					    "child",   "reauth", "wait",
+					    NULL };
+	const char *conn = NULL, *child = NULL, *code;
+	char why[WHY_LEN];
+	uint64_t uid = 0, cuid = 0;
+	bool has_uid, has_cuid, reauth, wait;
+	json_t *queued = NULL;
+	int n;
+
+	if (control_args_allow(req, args, keys) ||
+	    control_arg_uint(req, args, "ike_uid", UINT32_MAX, &uid, &has_uid) ||
+	    control_arg_str(req, args, "conn", false, 63, &conn) ||
+	    control_arg_uint(req, args, "child_uid", UINT32_MAX, &cuid, &has_cuid) ||
+	    control_arg_str(req, args, "child", false, 63, &child) ||
+	    control_arg_bool(req, args, "reauth", false, &reauth) ||
+	    control_arg_bool(req, args, "wait", true, &wait))
+		return GW_E_INVAL;
+	n = has_uid + has_cuid + (child != NULL) + (conn != NULL && child == NULL);
+	if (n != 1)
+		return control_req_error(req, "invalid-argument",
+					 "give exactly one of ike_uid, conn, child_uid and child "
+					 "(child may come with conn)");
+	if (reauth && (has_cuid || child))
+		return control_req_error(req, "invalid-argument",
+					 "reauth applies to IKE SAs (ike_uid or conn)");
+	if (sa_engine_rekey(arg, (uint32_t)uid, conn, (uint32_t)cuid, child, reauth,
+			    wait ? done : NULL, req, wait ? NULL : &queued, &code, why,
+			    sizeof(why)))
+		return control_req_error(req, code, "%s", why);
+	if (wait)
+		return CONTROL_PENDING;
+	*result = queued;
+	return 0;
 }
 
 static int cmd_stats(struct control_req *req, json_t *args, void *arg, json_t **result)

@@ -59,7 +59,7 @@ static void usage(FILE *f)
 		   "\n"
 		   "It negotiates IKEv2 SAs (PSK and certificates) as responder and\n"
 		   "initiator and installs ESP through the kernel (xfrm) or its own\n"
-		   "userspace data path. EAP, rekeying and the HSM are later milestones.\n");
+		   "userspace data path, with rekeying. EAP and the HSM are later milestones.\n");
 }
 
 static int parse_args(struct daemon *d, int argc, char **argv)
@@ -127,15 +127,18 @@ static enum dp_backend backend_of(enum model_datapath m)
 					 : DP_BACKEND_AUTO;
 }
 
-/* Data path events until rekeying lands: logged. */
+/* Data path events: expires go to the engine (rekey, or the SA is gone). */
 static void dp_event(void *arg, const struct dp_event *ev)
 {
-	(void)arg;
-	log_info(LOG_SUB_KNL, "data path: %s for SPI %08x (reqid %u)",
-		 ev->ev_type == DP_EV_SOFT_EXPIRE   ? "soft expire"
-		 : ev->ev_type == DP_EV_HARD_EXPIRE ? "hard expire"
-						    : "acquire",
-		 ev->ev_spi, ev->ev_reqid);
+	struct daemon *d = arg;
+
+	log_debug(LOG_SUB_KNL, "data path: %s for SPI %08x (reqid %u)",
+		  ev->ev_type == DP_EV_SOFT_EXPIRE   ? "soft expire"
+		  : ev->ev_type == DP_EV_HARD_EXPIRE ? "hard expire"
+						     : "acquire",
+		  ev->ev_spi, ev->ev_reqid);
+	if (d->d_engine)
+		sa_engine_dp_event(d->d_engine, ev);
 }
 
 static int start_net(struct daemon *d)

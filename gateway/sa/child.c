@@ -13,6 +13,10 @@
 #include "util/err.h"
 #include "util/log.h"
 
+/* How long the inbound SA of a replaced child still takes packets
+ * (strongSwan's delete_rekeyed_delay idea: packets already in flight). */
+#define CHILD_LINGER_MS 2000
+
 /* What the initiator offered, kept until the answer (sa->s_pending). */
 struct child_offer {
 	const struct model_child *co_cfg;
@@ -65,7 +69,7 @@ static void ts_list_side(const struct ike_sa *sa, const struct model_ts *m, size
 {
 	const struct model_end *le = &sa->s_conn->sc_conn->c_local;
 	struct sa_ep vips[2];
-	size_t nv = (local == sa->s_initiator) ? cp_vips(sa, vips, 2) : 0;
+	size_t nv = (local == sa->s_orig_initiator) ? cp_vips(sa, vips, 2) : 0;
 
 	out->ts_n = 0;
 	for (size_t i = 0; i < n && out->ts_n < IKE_MAX_TS; i++) {
@@ -74,7 +78,7 @@ static void ts_list_side(const struct ike_sa *sa, const struct model_ts *m, size
 		} else if (nv) {
 			for (size_t k = 0; k < nv && out->ts_n < IKE_MAX_TS; k++)
 				sa_ts_from_model(&m[i], &vips[k], &out->ts[out->ts_n++]);
-		} else if (local && sa->s_initiator && le->e_n_vips) {
+		} else if (local && sa->s_orig_initiator && le->e_n_vips) {
 			for (size_t k = 0; k < le->e_n_vips && out->ts_n < IKE_MAX_TS; k++)
 				ts_any(le->e_vip_family[k], &out->ts[out->ts_n++]);
 		} else {
@@ -139,8 +143,18 @@ static void sa_common(const struct ike_sa *sa, const struct child_sa *c, struct 
 	d->sa_lt.l_time_hard = c->c_cfg->c_life_time;
 }
 
-/* 2.17: KEYMAT = encr_i | integ_i | encr_r | integ_r. */
+/* 2.17: KEYMAT = encr_i | integ_i | encr_r | integ_r. The outbound SA
+ * waits while c_out_pending (a rekey responder, until the old SA goes). */
+static int install_dir(struct sa_engine *e, struct ike_sa *sa, struct child_sa *c, bool want_in,
+		       bool want_out);
+
 static int install_sas(struct sa_engine *e, struct ike_sa *sa, struct child_sa *c)
+{
+	return install_dir(e, sa, c, true, !c->c_out_pending && !c->c_out_removed);
+}
+
+static int install_dir(struct sa_engine *e, struct ike_sa *sa, struct child_sa *c, bool want_in,
+		       bool want_out)
 {
 	size_t ek = encr_key_len(c->c_encr, c->c_encr_keylen), ak = integ_key_len(c->c_integ);
 	const uint8_t *mine, *theirs;
@@ -154,8 +168,9 @@ static int install_sas(struct sa_engine *e, struct ike_sa *sa, struct child_sa *
 			      sa->s_nr, sa->s_nr_len, 2 * (ek + ak), &c->c_km)))
 		return r;
 	km = c->c_km;
-	mine = km->data + (sa->s_initiator ? 0 : ek + ak);
-	theirs = km->data + (sa->s_initiator ? ek + ak : 0);
+	/* i and r of the exchange that made the child, not of the IKE SA */
+	mine = km->data + (c->c_initiator ? 0 : ek + ak);
+	theirs = km->data + (c->c_initiator ? ek + ak : 0);
 	sa_common(sa, c, &in);
 	sa_common(sa, c, &out);
 	in.sa_spi = c->c_spi_in;
@@ -177,17 +192,20 @@ static int install_sas(struct sa_engine *e, struct ike_sa *sa, struct child_sa *
 		in.sa_encap_sport = out.sa_encap_dport = sa->s_remote.ep_port;
 		in.sa_encap_dport = out.sa_encap_sport = sa->s_local.ep_port;
 	}
-	if (!(r = dp_sa_add(e->e_dp, &in)) && (r = dp_sa_add(e->e_dp, &out)))
+	if (want_in && (r = dp_sa_add(e->e_dp, &in)))
+		return r;
+	if (want_out && (r = dp_sa_add(e->e_dp, &out)) && want_in)
 		dp_sa_del(e->e_dp, in.sa_spi, &in.sa_dst);
-	return r;
+	return want_out ? r : 0;
 }
 
 #define MAX_PREFIXES 16
 
 /* Policies for one (local, remote) selector pair in all directions;
- * del removes them instead. */
+ * del removes them instead; with probe, only the reqid an identical
+ * outbound policy has now (0: none) is looked up. */
 static int policy_pair(struct sa_engine *e, struct ike_sa *sa, const struct child_sa *c,
-		       const struct ike_ts *l, const struct ike_ts *r, bool del)
+		       const struct ike_ts *l, const struct ike_ts *r, bool del, uint32_t *probe)
 {
 	uint8_t la[MAX_PREFIXES][16], ra[MAX_PREFIXES][16], lp[MAX_PREFIXES], rp[MAX_PREFIXES];
 	size_t n = l->ts_type == IKE_TS_IPV4_ADDR_RANGE ? 4 : 16;
@@ -221,7 +239,10 @@ static int policy_pair(struct sa_engine *e, struct ike_sa *sa, const struct chil
 				p.p_sel.s_dst_plen = out ? rp[k] : lp[i];
 				dp_addr_of(out ? &sa->s_local : &sa->s_remote, &p.p_tmpl_src);
 				dp_addr_of(out ? &sa->s_remote : &sa->s_local, &p.p_tmpl_dst);
-				if (del) /* remove as much as we can */
+				if (probe) {
+					if (out)
+						return (int)(*probe = sa_policy_reqid(e, &p)) | 1;
+				} else if (del) /* remove as much as we can */
 					sa_policy_release(e, &p, c->c_uid);
 				else
 					rc = sa_policy_hold(e, &p, c->c_uid);
@@ -237,8 +258,21 @@ static int policies(struct sa_engine *e, struct ike_sa *sa, const struct child_s
 
 	for (uint8_t i = 0; i < c->c_n_ts_l && !r; i++)
 		for (uint8_t k = 0; k < c->c_n_ts_r && !r; k++)
-			r = policy_pair(e, sa, c, &c->c_ts_l[i], &c->c_ts_r[k], del);
+			r = policy_pair(e, sa, c, &c->c_ts_l[i], &c->c_ts_r[k], del, NULL);
 	return r;
+}
+
+/* A new CHILD SA for traffic that another one (of an IKE SA this one
+ * replaces: reauthentication, a peer that connects again) carries now
+ * takes its reqid: the policies stay as they are, the data path moves to
+ * the newest SA, and no packet meets a moment without a policy. */
+static uint32_t reqid_in_use(struct sa_engine *e, struct ike_sa *sa, const struct child_sa *c)
+{
+	uint32_t reqid = 0;
+
+	if (c->c_n_ts_l && c->c_n_ts_r)
+		policy_pair(e, sa, c, &c->c_ts_l[0], &c->c_ts_r[0], false, &reqid);
+	return reqid;
 }
 
 static void child_free(struct child_sa *c)
@@ -248,6 +282,9 @@ static void child_free(struct child_sa *c)
 	free(c->c_ts_l);
 	free(c->c_ts_r);
 	secret_free(c->c_km);
+	if (c->c_coll_n)
+		crypto_wipe(c->c_coll_n, c->c_coll_ni_len + c->c_coll_nr_len);
+	free(c->c_coll_n);
 	free(c);
 }
 
@@ -257,9 +294,11 @@ static void child_uninstall(struct sa_engine *e, struct ike_sa *sa, struct child
 
 	dp_addr_of(&sa->s_local, &local);
 	dp_addr_of(&sa->s_remote, &remote);
-	policies(e, sa, c, true);
+	if (!c->c_out_removed)
+		policies(e, sa, c, true);
 	dp_sa_del(e->e_dp, c->c_spi_in, &local);
-	dp_sa_del(e->e_dp, c->c_spi_out, &remote);
+	if (!c->c_out_pending && !c->c_out_removed)
+		dp_sa_del(e->e_dp, c->c_spi_out, &remote);
 }
 
 static struct ike_ts *ts_dup(const struct ike_pld_ts *t)
@@ -272,45 +311,75 @@ static struct ike_ts *ts_dup(const struct ike_pld_ts *t)
 }
 
 /* Build, install and link a CHILD SA from what both sides agreed. */
+struct child_sa *child_sa_establish(struct sa_engine *e, struct ike_sa *sa,
+				    const struct child_params *p)
+{
+	struct child_sa *c = calloc(1, sizeof(*c));
+	const struct ike_proposal *chosen = p->cp_chosen;
+	char pfx[96], pstr[128];
+
+	if (!c || !(c->c_ts_l = ts_dup(p->cp_ts_l)) || !(c->c_ts_r = ts_dup(p->cp_ts_r))) {
+		secret_free(p->cp_km);
+		child_free(c);
+		return NULL;
+	}
+	c->c_uid = atomic_fetch_add(&e->e_next_uid, 1) + 1;
+	c->c_cfg = p->cp_cfg;
+	c->c_mode = p->cp_transport ? DP_MODE_TRANSPORT : DP_MODE_TUNNEL;
+	c->c_encap = sa->s_natt;
+	c->c_spi_in = p->cp_spi_in;
+	c->c_spi_out = (uint32_t)chosen->pr_spi[0] << 24 | (uint32_t)chosen->pr_spi[1] << 16 |
+		       (uint32_t)chosen->pr_spi[2] << 8 | chosen->pr_spi[3];
+	c->c_n_ts_l = p->cp_ts_l->ts_n;
+	c->c_n_ts_r = p->cp_ts_r->ts_n;
+	/* a rekeyed child keeps its reqid: the kernel's inbound policy check
+	 * then accepts both the old and the new SA (make-before-break) */
+	if (!(c->c_reqid = p->cp_reqid) && !(c->c_reqid = reqid_in_use(e, sa, c)))
+		c->c_reqid = atomic_fetch_add(&e->e_next_reqid, 1) + 1;
+	c->c_encr = sa_proposal_get(chosen, IKE_XF_ENCR, &c->c_encr_keylen);
+	c->c_integ = sa_proposal_get(chosen, IKE_XF_INTEG, NULL);
+	c->c_esn = sa_proposal_get(chosen, IKE_XF_ESN, NULL) == IKE_ESN_YES;
+	c->c_pfs = p->cp_pfs;
+	c->c_km = p->cp_km;
+	c->c_out_pending = p->cp_defer_out;
+	c->c_rekey_of = p->cp_rekey_of;
+	c->c_initiator = p->cp_initiator;
+	c->c_installed = (uint64_t)time(NULL);
+	if (install_sas(e, sa, c) || policies(e, sa, c, false)) {
+		child_uninstall(e, sa, c);
+		child_free(c);
+		return NULL;
+	}
+	c->c_next = sa->s_children;
+	sa->s_children = c;
+	sa_reqid_set(e, c->c_reqid, ike_sa_our_spi(sa));
+	atomic_fetch_add(&e->e_k.k_child_ok, 1);
+	log_info(LOG_SUB_CHILD, "%s: CHILD_SA %s{%u} established, %s, SPIs %08x_i %08x_o, %s%s%s",
+		 ike_sa_prefix(sa, pfx, sizeof(pfx)), c->c_cfg->c_name, c->c_uid,
+		 sa_proposal_str(chosen, pstr, sizeof(pstr)), c->c_spi_in, c->c_spi_out,
+		 p->cp_transport ? "transport" : "tunnel", c->c_encap ? " in UDP" : "",
+		 c->c_out_pending ? ", outbound held back" : "");
+	atomic_fetch_add(&e->e_children, 1);
+	child_timers_arm(e, sa, c);
+	return c;
+}
+
 static int child_establish(struct sa_engine *e, struct ike_sa *sa, const struct model_child *cc,
 			   const struct ike_proposal *chosen, uint32_t spi_in, bool transport,
 			   const struct ike_pld_ts *ts_l, const struct ike_pld_ts *ts_r)
 {
-	struct child_sa *c = calloc(1, sizeof(*c));
-	char pfx[96], pstr[128];
-	int r;
+	struct child_params p = { .cp_cfg = cc,
+				  .cp_chosen = chosen,
+				  .cp_spi_in = spi_in,
+				  .cp_transport = transport,
+				  .cp_ts_l = ts_l,
+				  .cp_ts_r = ts_r,
+				  .cp_initiator = sa->s_initiator /* IKE_AUTH */ };
+	struct child_sa *c = child_sa_establish(e, sa, &p);
 
-	if (!c || !(c->c_ts_l = ts_dup(ts_l)) || !(c->c_ts_r = ts_dup(ts_r))) {
-		child_free(c);
+	if (!c)
 		return GW_E_NOMEM;
-	}
-	c->c_uid = atomic_fetch_add(&e->e_next_uid, 1) + 1;
-	c->c_cfg = cc;
-	c->c_mode = transport ? DP_MODE_TRANSPORT : DP_MODE_TUNNEL;
-	c->c_encap = sa->s_natt;
-	c->c_spi_in = spi_in;
-	c->c_spi_out = (uint32_t)chosen->pr_spi[0] << 24 | (uint32_t)chosen->pr_spi[1] << 16 |
-		       (uint32_t)chosen->pr_spi[2] << 8 | chosen->pr_spi[3];
-	c->c_reqid = atomic_fetch_add(&e->e_next_reqid, 1) + 1;
-	c->c_encr = sa_proposal_get(chosen, IKE_XF_ENCR, &c->c_encr_keylen);
-	c->c_integ = sa_proposal_get(chosen, IKE_XF_INTEG, NULL);
-	c->c_esn = sa_proposal_get(chosen, IKE_XF_ESN, NULL) == IKE_ESN_YES;
-	c->c_n_ts_l = ts_l->ts_n;
-	c->c_n_ts_r = ts_r->ts_n;
-	c->c_installed = (uint64_t)time(NULL);
-	if ((r = install_sas(e, sa, c)) || (r = policies(e, sa, c, false))) {
-		child_uninstall(e, sa, c);
-		child_free(c);
-		return r;
-	}
-	c->c_next = sa->s_children;
-	sa->s_children = c;
-	atomic_fetch_add(&e->e_k.k_child_ok, 1);
-	log_info(LOG_SUB_CHILD, "%s: CHILD_SA %s{%u} established, %s, SPIs %08x_i %08x_o, %s%s",
-		 ike_sa_prefix(sa, pfx, sizeof(pfx)), cc->c_name, c->c_uid,
-		 sa_proposal_str(chosen, pstr, sizeof(pstr)), c->c_spi_in, c->c_spi_out,
-		 transport ? "transport" : "tunnel", c->c_encap ? " in UDP" : "");
-	atomic_fetch_add(&e->e_children, 1);
+	c->c_announced = true;
 	sa_event_child(e, sa, c, true, NULL);
 	return 0;
 }
@@ -321,8 +390,10 @@ void child_sa_delete_all(struct sa_engine *e, struct ike_sa *sa)
 		struct child_sa *c = sa->s_children;
 
 		sa->s_children = c->c_next;
-		sa_event_child(e, sa, c, false, "ike-down");
+		if (c->c_state != CHILD_ST_REKEYED && c->c_announced) /* replaced: told */
+			sa_event_child(e, sa, c, false, "ike-down");
 		child_uninstall(e, sa, c);
+		sa_reqid_del(e, c->c_reqid, ike_sa_our_spi(sa));
 		atomic_fetch_sub(&e->e_children, 1);
 		child_free(c);
 	}
@@ -368,11 +439,13 @@ struct child_pick {
 	struct ike_pld_ts cp_l, cp_r; /* our side (TSr), their side (TSi) */
 };
 
-/* 2.9: the first child config whose selectors and proposals both meet
- * the request. Returns 0 or the notify to answer with. */
-static uint16_t pick_child(const struct ike_sa *sa, const struct ike_pld_sa *offer,
-			   const struct ike_pld_ts *tsi, const struct ike_pld_ts *tsr,
-			   struct child_pick *pk)
+/* 2.9: the first child config (or only cfg) whose selectors and
+ * proposals both meet the request. Returns 0 or the notify to answer. */
+uint16_t child_pick_cfg(const struct ike_sa *sa, const struct model_child *cfg,
+			const struct ike_pld_sa *offer, const struct ike_pld_ts *tsi,
+			const struct ike_pld_ts *tsr, bool strip_ke, const struct model_child **out,
+			struct ike_proposal *chosen, struct ike_pld_ts *ts_l,
+			struct ike_pld_ts *ts_r)
 {
 	const struct model_conn *c = sa->s_conn->sc_conn;
 	uint16_t why = IKE_N_TS_UNACCEPTABLE;
@@ -381,18 +454,28 @@ static uint16_t pick_child(const struct ike_sa *sa, const struct ike_pld_sa *off
 		const struct model_child *cc = &c->c_children[i];
 		struct ike_pld_ts ours_l, ours_r;
 
+		if (cfg && cc != cfg)
+			continue;
 		ts_list_side(sa, cc->c_local_ts, cc->c_n_local_ts, true, &ours_l);
 		ts_list_side(sa, cc->c_remote_ts, cc->c_n_remote_ts, false, &ours_r);
-		if (sa_ts_narrow(tsr, &ours_l, &pk->cp_l) || sa_ts_narrow(tsi, &ours_r, &pk->cp_r))
+		if (sa_ts_narrow(tsr, &ours_l, ts_l) || sa_ts_narrow(tsi, &ours_r, ts_r))
 			continue;
 		why = IKE_N_NO_PROPOSAL_CHOSEN;
-		if (sa_select_proposal(offer, cc->c_props, cc->c_n_props, IKE_PROTO_ESP, true,
-				       &pk->cp_chosen))
+		if (sa_select_proposal(offer, cc->c_props, cc->c_n_props, IKE_PROTO_ESP, strip_ke,
+				       chosen))
 			continue;
-		pk->cp_cfg = cc;
+		*out = cc;
 		return 0;
 	}
 	return why;
+}
+
+static uint16_t pick_child(const struct ike_sa *sa, const struct ike_pld_sa *offer,
+			   const struct ike_pld_ts *tsi, const struct ike_pld_ts *tsr,
+			   struct child_pick *pk)
+{
+	return child_pick_cfg(sa, NULL, offer, tsi, tsr, true, &pk->cp_cfg, &pk->cp_chosen,
+			      &pk->cp_l, &pk->cp_r);
 }
 
 void child_respond(struct sa_engine *e, struct ike_sa *sa, const struct ike_msg *msg,
@@ -487,20 +570,18 @@ out:
 bool child_sa_delete_by_out(struct sa_engine *e, struct ike_sa *sa, uint32_t spi_out,
 			    uint32_t *spi_in)
 {
-	for (struct child_sa **pp = &sa->s_children; *pp; pp = &(*pp)->c_next) {
-		struct child_sa *c = *pp;
+	struct child_sa *c = child_sa_find_out(sa, spi_out);
+	uint32_t uid;
 
-		if (c->c_spi_out != spi_out)
-			continue;
-		*pp = c->c_next;
-		*spi_in = c->c_spi_in;
-		sa_event_child(e, sa, c, false, "peer-deleted");
-		child_uninstall(e, sa, c);
-		atomic_fetch_sub(&e->e_children, 1);
-		child_free(c);
-		return true;
-	}
-	return false;
+	if (!c)
+		return false;
+	*spi_in = c->c_spi_in;
+	uid = c->c_uid;
+	/* 1.3.3: the rekey initiator deletes the old SA once the new one is
+	 * up; the replacement may send from now on */
+	child_sa_remove(e, sa, c, c->c_state == CHILD_ST_REKEYED ? NULL : "peer-deleted");
+	child_sa_promote(e, sa, uid);
+	return true;
 }
 
 /* The SA died with our child offer unanswered: free the SPI we reserved. */
@@ -513,4 +594,115 @@ void child_offer_abort(struct sa_engine *e, struct ike_sa *sa)
 	dp_sa_del(e->e_dp, o->co_spi, &local);
 	free(o);
 	sa->s_pending = NULL;
+}
+
+/* ---- what rekeying needs ---- */
+
+void child_sa_ts_list(const struct ike_sa *sa, const struct model_child *cc, bool local,
+		      struct ike_pld_ts *out)
+{
+	if (local)
+		ts_list_side(sa, cc->c_local_ts, cc->c_n_local_ts, true, out);
+	else
+		ts_list_side(sa, cc->c_remote_ts, cc->c_n_remote_ts, false, out);
+}
+
+int child_sa_alloc_spi(struct sa_engine *e, struct ike_sa *sa, uint32_t *spi)
+{
+	return alloc_spi(e, sa, spi);
+}
+
+void child_sa_free_spi(struct sa_engine *e, struct ike_sa *sa, uint32_t spi)
+{
+	struct dp_addr local;
+
+	if (!e->e_dp || !spi)
+		return;
+	dp_addr_of(&sa->s_local, &local);
+	dp_sa_del(e->e_dp, spi, &local);
+}
+
+static bool child_sa_find_reqid(const struct ike_sa *sa, uint32_t reqid)
+{
+	for (const struct child_sa *c = sa->s_children; c; c = c->c_next)
+		if (c->c_reqid == reqid)
+			return true;
+	return false;
+}
+
+struct child_sa *child_sa_find(struct ike_sa *sa, uint32_t uid)
+{
+	for (struct child_sa *c = sa->s_children; c; c = c->c_next)
+		if (c->c_uid == uid)
+			return c;
+	return NULL;
+}
+
+struct child_sa *child_sa_find_out(struct ike_sa *sa, uint32_t spi_out)
+{
+	for (struct child_sa *c = sa->s_children; c; c = c->c_next)
+		if (c->c_spi_out == spi_out)
+			return c;
+	return NULL;
+}
+
+int child_sa_install_out(struct sa_engine *e, struct ike_sa *sa, struct child_sa *c)
+{
+	int r;
+
+	if (!c->c_out_pending)
+		return 0;
+	c->c_out_pending = false;
+	if ((r = install_dir(e, sa, c, false, true)))
+		c->c_out_pending = true;
+	return r;
+}
+
+void child_sa_retire(struct sa_engine *e, struct ike_sa *sa, struct child_sa *c)
+{
+	struct dp_addr remote;
+
+	c->c_state = CHILD_ST_REKEYED;
+	if (c->c_out_removed)
+		return;
+	dp_addr_of(&sa->s_remote, &remote);
+	/* the replacement holds the same policies (policy.c keeps them) */
+	policies(e, sa, c, true);
+	if (!c->c_out_pending)
+		dp_sa_del(e->e_dp, c->c_spi_out, &remote);
+	c->c_out_pending = false;
+	c->c_out_removed = true;
+	c->c_linger_ms = pool_now_ms() + CHILD_LINGER_MS;
+	child_timers_arm(e, sa, c);
+}
+
+void child_sa_remove(struct sa_engine *e, struct ike_sa *sa, struct child_sa *c, const char *reason)
+{
+	for (struct child_sa **pp = &sa->s_children; *pp; pp = &(*pp)->c_next) {
+		if (*pp != c)
+			continue;
+		*pp = c->c_next;
+		if (reason && c->c_announced) /* not a collision's redundant one */
+			sa_event_child(e, sa, c, false, reason);
+		child_uninstall(e, sa, c);
+		atomic_fetch_sub(&e->e_children, 1);
+		if (!child_sa_find_reqid(sa, c->c_reqid))
+			sa_reqid_del(e, c->c_reqid, ike_sa_our_spi(sa));
+		child_free(c);
+		return;
+	}
+}
+
+void child_sa_promote(struct sa_engine *e, struct ike_sa *sa, uint32_t old_uid)
+{
+	char pfx[96];
+
+	for (struct child_sa *c = sa->s_children; c; c = c->c_next) {
+		if (c->c_rekey_of != old_uid || !c->c_out_pending ||
+		    c->c_state != CHILD_ST_INSTALLED)
+			continue;
+		if (child_sa_install_out(e, sa, c))
+			log_warn(LOG_SUB_CHILD, "%s: CHILD_SA {%u}: outbound SA install failed",
+				 ike_sa_prefix(sa, pfx, sizeof(pfx)), c->c_uid);
+	}
 }

@@ -286,7 +286,7 @@ void cp_release(struct sa_engine *e, struct ike_sa *sa)
 	for (size_t i = 0; ra && i < ra->r_n_vips; i++) {
 		const struct model_addr *v = &ra->r_vips[i];
 
-		if (sa->s_initiator)
+		if (sa->s_orig_initiator)
 			net_local_addr(v->a_family, v->a_addr, false);
 		else if (e->e_vip && !vip_release(e->e_vip, v, ra->r_lease_id, ra->r_lease_id_len))
 			log_info(LOG_SUB_IKE, "%s: virtual IP %s released",

@@ -16,7 +16,7 @@
 #include "util/log.h"
 
 /* Visit every SA, checked out in turn; stop when fn returns false. */
-static void each_sa(struct sa_engine *e, bool (*fn)(struct ike_sa *sa, void *arg), void *arg)
+void each_sa(struct sa_engine *e, bool (*fn)(struct ike_sa *sa, void *arg), void *arg)
 {
 	uint64_t *spis;
 	size_t n = sa_table_spis(e->e_table, &spis);
@@ -200,7 +200,11 @@ int sa_engine_initiate(struct sa_engine *e, const char *conn, const char *child,
 		snprintf(why, why_len, "connection '%s' has no child '%s'", conn, child);
 		goto out;
 	}
-	if ((r = exch_init_start(e, sc, cf, cc, done ? &w : NULL, uid))) {
+	/* 5.4: an ESTABLISHED IKE SA of the connection is reused */
+	if (!(r = ctl_initiate_existing(e, sc, child ? cc : NULL, done ? &w : NULL, uid)))
+		goto out;
+	if ((r = exch_init_start_prep(e, sc, cf, cc, done ? &w : NULL, uid,
+				      child ? NULL : ctl_more_children, (void *)sc))) {
 		*code = "ike-failed";
 		snprintf(why, why_len, "cannot initiate '%s': %s", conn, gw_strerror(r));
 	}
@@ -301,7 +305,10 @@ int sa_engine_terminate(struct sa_engine *e, uint32_t ike_uid, const char *conn,
 		/* a request still waiting for this SA learns that it ends */
 		sa_waiter_fire(sa, "ike-failed", "terminated", NULL);
 		sa->s_waiter = (struct sa_waiter){ term_one, t };
-		exch_info_delete_ike(e, sa);
+		if (sa->s_state == IKE_ST_ESTABLISHED && !sa->s_replaced) /* after what is out */
+			sa_task_add(e, sa, SA_TASK_IKE_DELETE, 0, NULL, NULL);
+		else
+			exch_info_delete_ike(e, sa);
 		ike_sa_checkin(e, sa);
 	}
 	free(tc.tc_spis);

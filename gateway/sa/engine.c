@@ -32,7 +32,7 @@ int sa_engine_new(const char *config_dir, struct sa_engine **out, char *why, siz
 	atomic_store(&e->e_cookie_threshold, e->e_cfg->cf_settings.gs_cookie_threshold);
 	if (!(e->e_table = sa_table_new()) || !(e->e_cookie = sa_cookie_new()) ||
 	    !(e->e_policies = sa_policies_new()) || vip_new(&e->e_vip) ||
-	    eap_rl_new(NULL, &e->e_eap_rl)) {
+	    eap_rl_new(NULL, &e->e_eap_rl) || !(e->e_reqids = sa_reqids_new())) {
 		r = GW_E_NOMEM;
 		goto fail;
 	}
@@ -401,6 +401,7 @@ void sa_engine_free(struct sa_engine *e)
 	sa_table_free(e->e_table, NULL);
 	sa_cookie_free(e->e_cookie);
 	sa_policies_free(e->e_policies);
+	sa_reqids_free(e->e_reqids);
 	eap_ctx_free(e->e_eap_ctx);
 	eap_rl_free(e->e_eap_rl);
 	vip_free(e->e_vip);

@@ -14,7 +14,7 @@ static const char *const end_names[SA_END_MAX] = {
 	"no-connection",      "ts-unacceptable", "timeout",
 	"peer-error",         "local-error",     "terminated",
 	"peer-deleted",       "dpd-timeout",     "expired",
-	"shutdown",           "error",
+	"shutdown",           "error",           "reauthenticated",
 };
 
 const char *sa_end_name(enum sa_end why)
@@ -120,6 +120,31 @@ void sa_event_child(struct sa_engine *e, struct ike_sa *sa, const struct child_s
 		       "bytes_out", (json_int_t)out.st_bytes, "packets_out",
 		       (json_int_t)out.st_packets, "age",
 		       (json_int_t)((uint64_t)time(NULL) - c->c_installed)));
+}
+
+void sa_event_child_rekeyed(struct sa_engine *e, struct ike_sa *sa, uint32_t old_uid,
+			    const struct child_sa *c)
+{
+	if (!e->e_event || !c)
+		return;
+	emit(e, "child-rekeyed",
+	     json_pack("{s:I, s:o, s:I, s:o}", "ike_uid", (json_int_t)sa->s_uid, "conn",
+		       conn_name(sa), "old_uid", (json_int_t)old_uid, "child",
+		       sa_json_child(e, sa, c)));
+}
+
+void sa_event_ike_rekeyed(struct sa_engine *e, struct ike_sa *old, struct ike_sa *sa)
+{
+	json_t *j;
+
+	if (!e->e_event || !(j = sa_json_ike(e, sa, false)))
+		return;
+	emit(e, "ike-rekeyed",
+	     json_pack("{s:I, s:I, s:o, s:O, s:O, s:O}", "old_uid", (json_int_t)old->s_uid, "uid",
+		       (json_int_t)sa->s_uid, "name", conn_name(sa), "spi_i",
+		       json_object_get(j, "spi_i"), "spi_r", json_object_get(j, "spi_r"), "ike",
+		       json_object_get(j, "ike")));
+	json_decref(j);
 }
 
 void sa_event_lease(struct sa_engine *e, struct ike_sa *sa, const struct model_addr *a)

@@ -236,9 +236,6 @@ int sa_auth_read_id(const struct ike_msg *msg, uint8_t type, struct auth_id *id)
 	return auth_id_from_wire(pid.id_type, pid.id_data, pid.id_len, id);
 }
 
-static void dpd_check(struct sa_engine *e, struct ike_sa *sa, uint32_t arg);
-static void keepalive(struct sa_engine *e, struct ike_sa *sa, uint32_t arg);
-
 /* The IKE SA is up: counters, events, timers; the INIT messages go. */
 void sa_auth_established(struct sa_engine *e, struct ike_sa *sa, const struct sa_conn *sc,
 			 const struct auth_id *peer)
@@ -265,10 +262,7 @@ void sa_auth_established(struct sa_engine *e, struct ike_sa *sa, const struct sa
 		 sa->s_natt ? ", NAT-T" : "");
 	atomic_fetch_add(&e->e_established, 1);
 	sa_event_ike_up(e, sa);
-	if (c->c_dpd_delay)
-		sa_timer(e, sa, c->c_dpd_delay * 1000, dpd_check, 0);
-	if (sa->s_nat_local && sa->s_cfg->cf_settings.gs_nat_keepalive)
-		sa_timer(e, sa, sa->s_cfg->cf_settings.gs_nat_keepalive * 1000, keepalive, 0);
+	sa_up(e, sa); /* sched.c: liveness, rekey timers, more children */
 }
 
 /* What only authentication needed: the IKE_SA_INIT messages, SK_pi and
@@ -469,33 +463,4 @@ void exch_auth_response_in(struct sa_engine *e, struct ike_sa *sa, struct ike_ms
 	if (sa->s_state != IKE_ST_AUTH_SENT || !sa_auth_responder_ok(e, sa, msg, &peer))
 		return;
 	sa_auth_initiator_done(e, sa, msg, &peer);
-}
-
-/* ---- liveness (2.4) and NAT keepalives (RFC 3948 2.3) ---- */
-
-static void dpd_check(struct sa_engine *e, struct ike_sa *sa, uint32_t arg)
-{
-	const struct model_conn *c = sa->s_conn->sc_conn;
-	uint64_t idle = pool_now_ms() - sa->s_last_rx_ms;
-
-	(void)arg;
-	if (sa->s_state != IKE_ST_ESTABLISHED || !c->c_dpd_delay)
-		return;
-	if (idle >= (uint64_t)c->c_dpd_delay * 1000 && !sa->s_req.w_n)
-		exch_info_dpd(e, sa);
-	sa_timer(e, sa, c->c_dpd_delay * 1000, dpd_check, 0);
-}
-
-static void keepalive(struct sa_engine *e, struct ike_sa *sa, uint32_t arg)
-{
-	unsigned every = sa->s_cfg->cf_settings.gs_nat_keepalive;
-	struct sockaddr_storage l, r;
-
-	(void)arg;
-	if (sa->s_state != IKE_ST_ESTABLISHED || !every)
-		return;
-	sa_ep_to_sockaddr(&sa->s_local, &l);
-	sa_ep_to_sockaddr(&sa->s_remote, &r);
-	net_send_keepalive(e->e_net, &l, &r);
-	sa_timer(e, sa, every * 1000, keepalive, 0);
 }

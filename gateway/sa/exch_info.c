@@ -1,7 +1,7 @@
 /*
  * INFORMATIONAL (RFC 7296 1.4, 1.5, 2.4, 2.21): Delete of the IKE SA and
- * of CHILD SAs, liveness checks, error notifies; and the answers for what
- * this engine does not do (yet): CREATE_CHILD_SA gets NO_ADDITIONAL_SAS.
+ * of CHILD SAs (both ways; ours run as tasks, task.c), liveness checks,
+ * error notifies.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,19 +86,78 @@ void exch_info_request_in(struct sa_engine *e, struct ike_sa *sa, struct ike_msg
 	if (delete_ike) {
 		log_info(LOG_SUB_IKE, "%s: peer deleted the IKE SA",
 			 ike_sa_prefix(sa, pfx, sizeof(pfx)));
+		ike_coll_settle(e, sa); /* 2.8.2: its rekey won over ours */
 		ike_sa_kill(e, sa, SA_END_PEER_DELETED, "deleted by peer");
 	}
 }
 
+/* The answer to our Delete of a CHILD SA (1.4.1): the pair is gone on
+ * the peer; a replaced one lingers a moment for packets in flight. */
+static void child_delete_done(struct sa_engine *e, struct ike_sa *sa, uint32_t uid)
+{
+	struct child_sa *c = child_sa_find(sa, uid);
+
+	if (!c)
+		return;
+	if (c->c_out_removed) {
+		c->c_linger_ms = pool_now_ms() + 2000;
+		child_timers_arm(e, sa, c);
+		return;
+	}
+	if (c->c_state == CHILD_ST_REKEYED) /* replaced: child-rekeyed said it */
+		child_sa_remove(e, sa, c, NULL);
+	else
+		child_sa_remove(e, sa, c, c->c_end_why ? c->c_end_why : "terminated");
+}
+
 void exch_info_response_in(struct sa_engine *e, struct ike_sa *sa, struct ike_msg *msg)
 {
+	struct sa_task *t = sa->s_task;
 	char pfx[96];
 
 	(void)msg;
 	if (sa->s_state == IKE_ST_DELETING) {
 		log_info(LOG_SUB_IKE, "%s: IKE SA deleted", ike_sa_prefix(sa, pfx, sizeof(pfx)));
-		ike_sa_kill(e, sa, SA_END_TERMINATED, "deleted");
+		ike_sa_kill(e, sa, sa->s_reauthed ? SA_END_REAUTH : SA_END_TERMINATED, "deleted");
+		return;
 	}
+	if (t && t->t_type == SA_TASK_CHILD_DELETE) {
+		uint32_t uid = t->t_child;
+
+		child_delete_done(e, sa, uid);
+		sa_task_done(e, sa, NULL, NULL,
+			     json_pack("{s:[], s:[I]}", "ike_sas", "child_sas", (json_int_t)uid));
+	} else if (t && t->t_type == SA_TASK_DPD) {
+		sa_task_done(e, sa, NULL, NULL, NULL);
+	}
+}
+
+/* Our Delete of one CHILD SA, by its inbound SPI (1.4.1). */
+int exch_info_delete_child(struct sa_engine *e, struct ike_sa *sa, struct sa_task *t)
+{
+	struct child_sa *c = child_sa_find(sa, t->t_child);
+	struct ike_pld_delete d = { IKE_PROTO_ESP, 4, 1, NULL };
+	struct ike_builder b;
+	struct writer wr;
+	uint8_t spi[4];
+	char pfx[96];
+
+	if (!c || c->c_state == CHILD_ST_DELETING)
+		return GW_E_NOTFOUND;
+	spi[0] = (uint8_t)(c->c_spi_in >> 24);
+	spi[1] = (uint8_t)(c->c_spi_in >> 16);
+	spi[2] = (uint8_t)(c->c_spi_in >> 8);
+	spi[3] = (uint8_t)c->c_spi_in;
+	d.d_spis = spi;
+	sa_inner_begin(&b, &wr);
+	ike_build_delete(&b, &d);
+	if (c->c_state != CHILD_ST_REKEYED && t->t_why)
+		c->c_end_why = t->t_why;
+	if (c->c_state != CHILD_ST_REKEYED)
+		c->c_state = CHILD_ST_DELETING;
+	log_info(LOG_SUB_CHILD, "%s: deleting CHILD_SA %s{%u}", ike_sa_prefix(sa, pfx, sizeof(pfx)),
+		 c->c_cfg->c_name, c->c_uid);
+	return sa_send_request(e, sa, IKE_EXCH_INFORMATIONAL, &b);
 }
 
 void exch_info_delete_ike(struct sa_engine *e, struct ike_sa *sa)
@@ -126,16 +185,6 @@ void exch_info_dpd(struct sa_engine *e, struct ike_sa *sa)
 
 	sa_inner_begin(&b, &wr);
 	sa_send_request(e, sa, IKE_EXCH_INFORMATIONAL, &b);
-}
-
-void exch_child_request_in(struct sa_engine *e, struct ike_sa *sa, struct ike_msg *msg)
-{
-	struct ike_builder b;
-	struct writer wr;
-
-	sa_inner_begin(&b, &wr);
-	notify(&b, IKE_N_NO_ADDITIONAL_SAS);
-	sa_send_response(e, sa, IKE_EXCH_CREATE_CHILD_SA, msg->m_hdr.h_msgid, &b);
 }
 
 /* 2.21.2: a request that breaks the payload rules gets INVALID_SYNTAX; an

@@ -485,6 +485,13 @@ static uint16_t first_group(const struct model_conn *c)
 int exch_init_start(struct sa_engine *e, const struct sa_conn *sc, struct sa_config *cf,
 		    const struct model_child *child, const struct sa_waiter *w, uint32_t *uid)
 {
+	return exch_init_start_prep(e, sc, cf, child, w, uid, NULL, NULL);
+}
+
+int exch_init_start_prep(struct sa_engine *e, const struct sa_conn *sc, struct sa_config *cf,
+			 const struct model_child *child, const struct sa_waiter *w, uint32_t *uid,
+			 void (*prep)(struct ike_sa *sa, void *arg), void *prep_arg)
+{
 	const struct model_conn *c = sc->sc_conn;
 	struct ike_sa *sa;
 	char pfx[96];
@@ -497,6 +504,8 @@ int exch_init_start(struct sa_engine *e, const struct sa_conn *sc, struct sa_con
 	sa->s_state = IKE_ST_INIT_SENT;
 	sa->s_first_child = child;
 	sa->s_suite.s_ke = first_group(c);
+	if (prep) /* what a reauthentication or restart adds */
+		prep(sa, prep_arg);
 	if ((r = resolve_remote(&c->c_remote, &sa->s_remote)) ||
 	    (r = route_source(&sa->s_remote, cf->cf_settings.gs_ike_port, &sa->s_local))) {
 		log_warn(LOG_SUB_IKE, "%s: cannot initiate: no single remote address to reach",

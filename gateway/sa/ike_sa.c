@@ -90,6 +90,7 @@ struct ike_sa *ike_sa_new(struct sa_engine *e, bool initiator)
 	if (!sa)
 		return NULL;
 	sa->s_initiator = initiator;
+	sa->s_orig_initiator = initiator;
 	sa->s_uid = atomic_fetch_add(&e->e_next_uid, 1) + 1;
 	sa->s_created_ms = pool_now_ms();
 	sa->s_created = (uint64_t)time(NULL);
@@ -113,12 +114,20 @@ const char *ike_sa_prefix(const struct ike_sa *sa, char *buf, size_t len)
 int ike_sa_derive(struct ike_sa *sa, const struct secret *shared)
 {
 	const struct ike_suite *s = &sa->s_suite;
-	const struct secret *ei = sa->s_keys.k_ei, *ai = sa->s_keys.k_ai;
 	int r;
 
 	if ((r = keymat_ike_sa(s, shared, sa->s_ni, sa->s_ni_len, sa->s_nr, sa->s_nr_len,
 			       sa->s_spi_i, sa->s_spi_r, &sa->s_keys, NULL)))
 		return r;
+	return ike_sa_ciphers(sa);
+}
+
+int ike_sa_ciphers(struct ike_sa *sa)
+{
+	const struct ike_suite *s = &sa->s_suite;
+	const struct secret *ei, *ai;
+	int r;
+
 	ei = sa->s_keys.k_ei;
 	ai = sa->s_keys.k_ai;
 	/* Our outbound direction uses the initiator's keys when we initiated. */
@@ -159,6 +168,9 @@ void ike_sa_free(struct sa_engine *e, struct ike_sa *sa)
 	free_bytes(&sa->s_cookie, &sa->s_cookie_len);
 	sa_wire_clear(&sa->s_req);
 	sa_wire_clear(&sa->s_rsp);
+	sa_tasks_flush(sa);
+	ccs_req_free(e, sa);
+	ike_coll_free(e, sa);
 	ike_reasm_free(sa->s_reasm);
 	free(sa->s_peer_id);
 	free(sa->s_pending);
@@ -199,6 +211,12 @@ void ike_sa_kill(struct sa_engine *e, struct ike_sa *sa, enum sa_end why, const 
 
 	if (sa->s_state == IKE_ST_DEAD)
 		return;
+	if (sa->s_replaced) { /* rekeyed: ike-rekeyed told it all (6.1) */
+		sa_waiter_fire(sa, NULL, NULL, sa_terminated_json(sa));
+		sa->s_state = IKE_ST_DEAD;
+		sa->s_timer_gen++;
+		return;
+	}
 	if (up && why < SA_FAIL_MAX) /* an established SA does not fail, it ends */
 		why = why == SA_END_TIMEOUT ? SA_END_DPD : SA_END_ERROR;
 	if (!up) {
@@ -217,6 +235,7 @@ void ike_sa_kill(struct sa_engine *e, struct ike_sa *sa, enum sa_end why, const 
 		sa_waiter_fire(sa, NULL, NULL, sa_terminated_json(sa));
 	sa->s_state = IKE_ST_DEAD;
 	sa->s_timer_gen++;
+	sa_restart_maybe(e, sa, why);
 }
 
 void ike_sa_checkin(struct sa_engine *e, struct ike_sa *sa)
@@ -231,6 +250,8 @@ void ike_sa_checkin(struct sa_engine *e, struct ike_sa *sa)
 	child_sa_delete_all(e, sa);
 	if (sa->s_pending)
 		child_offer_abort(e, sa);
+	sa_tasks_flush(sa);
+	ccs_req_free(e, sa);
 	cp_release(e, sa);
 	sa_ra_free(e, sa);
 	if (sa->s_half_open)

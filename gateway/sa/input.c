@@ -142,8 +142,7 @@ static void dispatch(struct sa_engine *e, struct ike_sa *sa, struct ike_msg *msg
 		response ? exch_info_response_in(e, sa, msg) : exch_info_request_in(e, sa, msg);
 		break;
 	case IKE_EXCH_CREATE_CHILD_SA:
-		if (!response)
-			exch_child_request_in(e, sa, msg);
+		response ? exch_child_response_in(e, sa, msg) : exch_child_request_in(e, sa, msg);
 		break;
 	default:
 		break;

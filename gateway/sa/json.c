@@ -128,9 +128,14 @@ static json_t *end_json(const struct ike_sa *sa, bool local)
 	return j;
 }
 
-static const char *ike_state_name(uint8_t st)
+static const char *ike_state_name(const struct ike_sa *sa)
 {
-	switch (st) {
+	if (sa->s_state == IKE_ST_ESTABLISHED && sa->s_replaced)
+		return "REKEYED";
+	if (sa->s_state == IKE_ST_ESTABLISHED && sa->s_task &&
+	    sa->s_task->t_type == SA_TASK_IKE_REKEY)
+		return "REKEYING";
+	switch (sa->s_state) {
 	case IKE_ST_INIT_SENT:
 	case IKE_ST_INIT_DONE:
 	case IKE_ST_AUTH_SENT:
@@ -220,6 +225,34 @@ void sa_child_counters(struct sa_engine *e, const struct ike_sa *sa, const struc
 	}
 }
 
+static const char *child_state_name(const struct child_sa *c)
+{
+	switch (c->c_state) {
+	case CHILD_ST_INSTALLED:
+		return c->c_out_pending ? "INSTALLING" : "INSTALLED";
+	case CHILD_ST_REKEYING:
+		return "REKEYING";
+	case CHILD_ST_REKEYED:
+		return "REKEYED";
+	default:
+		return "DELETING";
+	}
+}
+
+static json_t *secs_or_null(int64_t v)
+{
+	return v < 0 ? json_null() : json_integer((json_int_t)v);
+}
+
+static int64_t child_rekey_in(const struct child_sa *c)
+{
+	uint64_t now = pool_now_ms();
+
+	if (c->c_state != CHILD_ST_INSTALLED || !c->c_rekey_ms)
+		return -1;
+	return c->c_rekey_ms > now ? (int64_t)((c->c_rekey_ms - now + 999) / 1000) : 0;
+}
+
 json_t *sa_json_child(struct sa_engine *e, const struct ike_sa *sa, const struct child_sa *c)
 {
 	uint64_t now = (uint64_t)time(NULL), life = c->c_cfg->c_life_time;
@@ -228,9 +261,9 @@ json_t *sa_json_child(struct sa_engine *e, const struct ike_sa *sa, const struct
 
 	sa_child_counters(e, sa, c, &in, &out);
 	j = json_pack("{s:I, s:s, s:s, s:s, s:s, s:I, s:o, s:o, s:b, s:o, s:o, s:o, s:I, s:I, s:I,"
-		      " s:I, s:o, s:o, s:o, s:I, s:n, s:o}",
+		      " s:I, s:o, s:o, s:o, s:I, s:o, s:o}",
 		      "uid", (json_int_t)c->c_uid, "name", c->c_cfg->c_name, "state",
-		      c->c_state == CHILD_ST_INSTALLED ? "INSTALLED" : "DELETING", "mode",
+		      child_state_name(c), "mode",
 		      c->c_mode == DP_MODE_TRANSPORT ? "transport" : "tunnel", "protocol", "esp",
 		      "reqid", (json_int_t)c->c_reqid, "spi_in", json_hex(c->c_spi_in, 8),
 		      "spi_out", json_hex(c->c_spi_out, 8), "encap", c->c_encap, "esp", esp_algs(c),
@@ -240,7 +273,8 @@ json_t *sa_json_child(struct sa_engine *e, const struct ike_sa *sa, const struct
 		      (json_int_t)out.st_bytes, "packets_out", (json_int_t)out.st_packets,
 		      "last_in", since(now, in.st_last_use), "last_out",
 		      since(now, out.st_last_use), "installed_at", sa_json_time(c->c_installed),
-		      "age", (json_int_t)(now - c->c_installed), "rekey_in", "expires_in",
+		      "age", (json_int_t)(now - c->c_installed), "rekey_in",
+		      secs_or_null(child_rekey_in(c)), "expires_in",
 		      life ? json_integer((json_int_t)(c->c_installed + life > now
 							       ? c->c_installed + life - now
 							       : 0))
@@ -255,16 +289,18 @@ json_t *sa_json_ike(struct sa_engine *e, const struct ike_sa *sa, bool children)
 
 	j = json_pack(
 		"{s:I, s:s, s:s, s:s, s:i, s:o, s:o, s:o, s:o, s:{s:b, s:b, s:b}, s:o, s:o,"
-		" s:o, s:I, s:n, s:n}",
+		" s:o, s:I, s:o, s:o}",
 		"uid", (json_int_t)sa->s_uid, "name", sa->s_conn ? sa->s_conn->sc_conn->c_name : "",
-		"state", ike_state_name(sa->s_state), "role",
+		"state", ike_state_name(sa), "role",
 		sa->s_initiator ? "initiator" : "responder", "version", 2, "spi_i",
 		json_hex(sa->s_spi_i, 16), "spi_r", json_hex(sa->s_spi_r, 16), "local",
 		end_json(sa, true), "remote", end_json(sa, false), "nat", "local", sa->s_nat_local,
 		"remote", sa->s_nat_remote, "encap_forced",
 		sa->s_conn && sa->s_conn->sc_conn->c_encap, "ike", ike_algs(sa), "created_at",
 		sa_json_time(sa->s_created), "established_at", sa_json_time(sa->s_established),
-		"age", (json_int_t)(now - sa->s_created), "rekey_in", "reauth_in");
+		"age", (json_int_t)(now - sa->s_created), "rekey_in",
+		secs_or_null(sa_ike_rekey_in(sa, false)), "reauth_in",
+		secs_or_null(sa_ike_rekey_in(sa, true)));
 	if (!j || !children)
 		return j;
 	a = json_array();

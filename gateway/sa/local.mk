@@ -8,6 +8,9 @@ gateway_sa_libpalsa_a_SOURCES = gateway/sa/sa.h gateway/sa/sa_int.h \
 	gateway/sa/exch_init.c gateway/sa/exch_auth.c gateway/sa/exch_info.c gateway/sa/exch_eap.c gateway/sa/cp.c \
 	gateway/sa/ctl.c gateway/sa/json.c gateway/sa/events.c gateway/sa/sk_ops.c
 gateway_sa_libpalsa_a_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(OPENSSL_CFLAGS)
+# rekeying: the task queue, CREATE_CHILD_SA, IKE rekey, timers, data path events
+gateway_sa_libpalsa_a_SOURCES += gateway/sa/task.c gateway/sa/exch_child.c gateway/sa/rekey.c \
+	gateway/sa/sched.c gateway/sa/dpev.c gateway/sa/ctl_rekey.c
 
 # What a program linking the engine needs, in link order (after libpalsa.a
 # come the layers below it).

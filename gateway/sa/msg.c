@@ -114,6 +114,18 @@ static int encode(struct ike_sa *sa, uint8_t exch, uint32_t msgid, bool response
 
 static void retransmit(struct sa_engine *e, struct ike_sa *sa, uint32_t msgid);
 
+/* 2.4: an established SA whose peer stays silent for dpd_timeout (ms)
+ * is dead, even before retransmit_tries ran out; 0 = the tries only. */
+static uint64_t dead_after(const struct ike_sa *sa)
+{
+	const struct model_conn *c = sa->s_conn ? sa->s_conn->sc_conn : NULL;
+
+	if (!c || !c->c_dpd_timeout ||
+	    (sa->s_state != IKE_ST_ESTABLISHED && sa->s_state != IKE_ST_DELETING))
+		return 0;
+	return (uint64_t)c->c_dpd_timeout * 1000;
+}
+
 static void arm_retransmit(struct sa_engine *e, struct ike_sa *sa)
 {
 	const struct model_conn *c = sa->s_conn ? sa->s_conn->sc_conn : NULL;
@@ -123,7 +135,14 @@ static void arm_retransmit(struct sa_engine *e, struct ike_sa *sa)
 	/* 2.1: exponential back-off, 1.8^n as strongSwan does, capped. */
 	for (unsigned i = 0; i < sa->s_req_tries && ms < 120000; i++)
 		ms = ms * 9 / 5;
-	sa_timer(e, sa, (uint32_t)(ms > 120000 ? 120000 : ms), retransmit, sa->s_req.w_msgid);
+	if (ms > 120000)
+		ms = 120000;
+	if (dead_after(sa)) { /* 2.4: no later than dpd_timeout after the first try */
+		uint64_t left = sa->s_req_first_ms + dead_after(sa) - pool_now_ms();
+
+		ms = sa->s_req_first_ms + dead_after(sa) <= pool_now_ms() ? 1 : ms < left ? ms : left;
+	}
+	sa_timer(e, sa, (uint32_t)ms, retransmit, sa->s_req.w_msgid);
 }
 
 static void retransmit(struct sa_engine *e, struct ike_sa *sa, uint32_t msgid)
@@ -134,10 +153,12 @@ static void retransmit(struct sa_engine *e, struct ike_sa *sa, uint32_t msgid)
 
 	if (!sa->s_req.w_n || sa->s_req.w_msgid != msgid || sa->s_state == IKE_ST_DEAD)
 		return; /* answered meanwhile */
-	if (sa->s_req_tries >= tries) {
+	/* retransmit_tries, or dpd_timeout if that comes first */
+	if (sa->s_req_tries >= tries ||
+	    (dead_after(sa) && pool_now_ms() >= sa->s_req_first_ms + dead_after(sa))) {
 		log_info(LOG_SUB_IKE,
 			 "%s: no answer to message #%u after %u retransmits, giving up",
-			 ike_sa_prefix(sa, pfx, sizeof(pfx)), msgid, tries);
+			 ike_sa_prefix(sa, pfx, sizeof(pfx)), msgid, sa->s_req_tries);
 		ike_sa_kill(e, sa, SA_END_TIMEOUT, "peer does not answer");
 		return;
 	}
@@ -169,6 +190,7 @@ int sa_send_request(struct sa_engine *e, struct ike_sa *sa, uint8_t exch, struct
 		return r;
 	sa->s_msgid_out++;
 	sa->s_req_tries = 0;
+	sa->s_req_first_ms = pool_now_ms();
 	send_wire(e, sa, &sa->s_req);
 	arm_retransmit(e, sa);
 	return 0;

@@ -154,10 +154,13 @@ int sa_policy_hold(struct sa_engine *e, const struct dp_policy *pol, uint32_t ow
 			goto out;
 		}
 		p->pe_h = h;
-		if ((r = replace(e->e_dp, pol))) /* the old one back, if we can */
-			replace(e->e_dp, &p->pe_h[p->pe_n - 1].h_pol);
-		if (r)
+		/* a rekeyed child keeps reqid and selectors: the same policy,
+		 * left in place (no gap in which traffic goes unprotected) */
+		if (memcmp(&p->pe_h[p->pe_n - 1].h_pol, pol, sizeof(*pol)) &&
+		    (r = replace(e->e_dp, pol))) {
+			replace(e->e_dp, &p->pe_h[p->pe_n - 1].h_pol); /* the old one back */
 			goto out;
+		}
 	}
 	p->pe_h[p->pe_n++] = (struct pol_holder){ owner, *pol };
 	r = 0;
@@ -188,11 +191,33 @@ void sa_policy_release(struct sa_engine *e, const struct dp_policy *pol, uint32_
 			sp->sp_n--;
 			free(p->pe_h);
 			free(p);
-		} else if (was_installed) {
+		} else if (was_installed &&
+			   memcmp(&p->pe_h[p->pe_n - 1].h_pol, pol, sizeof(*pol))) {
 			replace(e->e_dp, &p->pe_h[p->pe_n - 1].h_pol);
 		}
 		break;
 	}
 out:
 	pthread_mutex_unlock(&sp->sp_lock);
+}
+
+/* The reqid of the installed policy that equals pol but for its reqid;
+ * 0 when there is none. */
+uint32_t sa_policy_reqid(struct sa_engine *e, const struct dp_policy *pol)
+{
+	struct sa_policies *sp = e->e_policies;
+	struct pol_entry *p;
+	struct dp_policy a, b;
+	uint32_t reqid = 0;
+
+	pthread_mutex_lock(&sp->sp_lock);
+	if ((p = *find(sp, pol, key_hash(pol)))) {
+		a = p->pe_h[p->pe_n - 1].h_pol;
+		b = *pol;
+		a.p_reqid = b.p_reqid = 0;
+		if (!memcmp(&a, &b, sizeof(a)))
+			reqid = p->pe_h[p->pe_n - 1].h_pol.p_reqid;
+	}
+	pthread_mutex_unlock(&sp->sp_lock);
+	return reqid;
 }

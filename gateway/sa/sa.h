@@ -9,6 +9,7 @@
 #ifndef PAL_SA_SA_H
 #define PAL_SA_SA_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -76,6 +77,24 @@ json_t *sa_engine_list_conns(struct sa_engine *e, const char *conn);
 json_t *sa_engine_stats(struct sa_engine *e);
 /* {"pools": [{name, family, size, leased, leases: [...]}], "retired": [...]} */
 json_t *sa_engine_list_leases(struct sa_engine *e);
+/*
+ * Rekey (api/control.md 5.6): IKE SAs by ike_uid or conn (reauth: a new
+ * IKE SA with IKE_AUTH, make-before-break), or CHILD SAs by child_uid or
+ * child name (with conn: of that connection only); 0/NULL = not given.
+ * done as for terminate, with {"ike_sas": [{"old_uid", "uid"}], ...}.
+ */
+int sa_engine_rekey(struct sa_engine *e, uint32_t ike_uid, const char *conn, uint32_t child_uid,
+		    const char *child, bool reauth, sa_done_fn done, void *arg, json_t **queued,
+		    const char **code, char *why, size_t why_len);
+/* Close CHILD SAs only (api/control.md 5.5: child_uid, or child with an
+ * optional conn); done with {"ike_sas": [], "child_sas": [uid, ...]}. */
+int sa_engine_terminate_child(struct sa_engine *e, uint32_t child_uid, const char *conn,
+			      const char *child, sa_done_fn done, void *arg, const char **code,
+			      char *why, size_t why_len);
+struct dp_event;
+/* A data path event (soft/hard expire) from a backend thread: queued to
+ * the worker of the IKE SA that owns the CHILD SA (by reqid). */
+void sa_engine_dp_event(struct sa_engine *e, const struct dp_event *ev);
 
 struct ike_sk_ops;
 struct sk_cipher;

@@ -46,6 +46,7 @@ enum sa_end {
 	SA_END_EXPIRED,
 	SA_END_SHUTDOWN,
 	SA_END_ERROR, /* a local failure took an established SA down */
+	SA_END_REAUTH, /* replaced by a reauthentication */
 	SA_END_MAX
 };
 
@@ -97,6 +98,8 @@ enum ike_state {
 enum child_state {
 	CHILD_ST_INSTALLED,
 	CHILD_ST_DELETING,
+	CHILD_ST_REKEYING, /* our CREATE_CHILD_SA rekey of it is out */
+	CHILD_ST_REKEYED,  /* replaced by a rekey, waiting for its Delete */
 };
 
 struct child_sa {
@@ -114,6 +117,18 @@ struct child_sa {
 	struct ike_ts *c_ts_l, *c_ts_r; /* narrowed selectors (ours, theirs) */
 	uint64_t c_installed;           /* unix seconds */
 	struct secret *c_km;            /* KEYMAT (2.17), to reinstall when the peer moves */
+	/* rekeying (exch_child.c, rekey.c) */
+	uint32_t c_rekey_of;    /* the child this one replaces (0: none) */
+	uint32_t c_collision;   /* REKEYING: the child the peer's colliding rekey made */
+	uint8_t *c_coll_n;      /* that exchange's Ni | Nr (2.8.1) */
+	size_t c_coll_ni_len, c_coll_nr_len;
+	bool c_out_pending;     /* outbound SA held back until the old one is deleted */
+	bool c_out_removed;     /* replaced: outbound gone, inbound lingers */
+	uint64_t c_rekey_ms;    /* monotonic: when to rekey (0 = never) */
+	uint64_t c_linger_ms;   /* monotonic: when the lingering inbound SA goes */
+	const char *c_end_why;  /* child-down reason of our pending Delete */
+	bool c_initiator;       /* we initiated the exchange that made it (2.17 key order) */
+	bool c_announced;       /* child-up or child-rekeyed told of it (6.1) */
 };
 
 /* Remote access: EAP (RFC 7296 2.16) and virtual IPs (3.15) of one IKE
@@ -184,6 +199,24 @@ struct ike_sa {
 	struct sa_ra *s_ra;                   /* EAP and virtual IPs (remote access), when used */
 	uint64_t s_created_ms, s_established; /* monotonic ms; unix seconds */
 	uint64_t s_last_rx_ms;
+	/* the task queue and rekeying (task.c, rekey.c, exch_child.c) */
+	struct sa_task *s_tasks;   /* queued, run in order */
+	struct sa_task *s_task;    /* the one whose request is out */
+	struct sa_task *s_delayed; /* waiting for a retry */
+	struct ccs_req *s_ccs;     /* our CREATE_CHILD_SA request */
+	struct ike_coll *s_coll;   /* IKE rekey collision (2.8.2) */
+	uint64_t s_rekey_ms, s_reauth_ms, s_hard_ms; /* monotonic, 0 = none */
+	uint64_t s_req_first_ms;   /* our outstanding request first went out */
+	uint64_t s_reauth_of;      /* reauth: our SPI of the SA this one replaces */
+	uint32_t s_more_children;  /* conn's children (bits) to create once up */
+	unsigned s_restarts;       /* dpd_action restart: attempts so far */
+	bool s_restart;            /* set up by dpd_action restart */
+	bool s_replaced;           /* rekeyed: goes quietly */
+	bool s_reauthed;           /* a reauthentication replaced it */
+	/* we initiated the IKE_SA_INIT this SA descends from: rekeys keep it
+	 * (s_initiator is the rekey's initiator, 2.18); who is the client of
+	 * virtual IPs follows it */
+	bool s_orig_initiator;
 };
 
 struct sa_counters {
@@ -220,6 +253,7 @@ struct sa_engine {
 	void *e_event_arg;
 	uint64_t e_started;         /* unix seconds */
 	struct log_rl e_rl_refused; /* malformed datagrams */
+	struct sa_reqids *e_reqids; /* reqid -> IKE SA, for data path events */
 };
 
 /* One received datagram, copied off the receiver thread (engine.c). */
@@ -241,6 +275,8 @@ const char *ike_sa_prefix(const struct ike_sa *sa, char *buf, size_t len);
 void ike_sa_kill(struct sa_engine *e, struct ike_sa *sa, enum sa_end why, const char *reason);
 /* Derive SKEYSEED and the SK keys, set up both SK ciphers. */
 int ike_sa_derive(struct ike_sa *sa, const struct secret *shared);
+/* The SK ciphers of both directions from s_keys. */
+int ike_sa_ciphers(struct ike_sa *sa);
 /* Check the SA back in, or remove and free it when dead. */
 void ike_sa_checkin(struct sa_engine *e, struct ike_sa *sa);
 void sa_ep_from_sockaddr(struct sa_ep *ep, const struct sockaddr_storage *ss);
@@ -366,6 +402,8 @@ void sa_policies_free(struct sa_policies *sp);
  * restores the previous holder's or removes it. */
 int sa_policy_hold(struct sa_engine *e, const struct dp_policy *pol, uint32_t owner);
 void sa_policy_release(struct sa_engine *e, const struct dp_policy *pol, uint32_t owner);
+/* The reqid of the installed policy equal to pol but for the reqid, 0. */
+uint32_t sa_policy_reqid(struct sa_engine *e, const struct dp_policy *pol);
 
 /* ---- misc ---- */
 void sa_local_id(const struct ike_sa *sa, const struct sa_conn *sc, struct auth_id *id);
@@ -434,6 +472,10 @@ void exch_init_response_in(struct sa_engine *e, struct ike_sa *sa, struct ike_ms
  * outcome; *uid gets the SA's uid. */
 int exch_init_start(struct sa_engine *e, const struct sa_conn *sc, struct sa_config *cf,
 		    const struct model_child *child, const struct sa_waiter *w, uint32_t *uid);
+/* The same; prep (optional) sets up the new SA before it goes out. */
+int exch_init_start_prep(struct sa_engine *e, const struct sa_conn *sc, struct sa_config *cf,
+			 const struct model_child *child, const struct sa_waiter *w, uint32_t *uid,
+			 void (*prep)(struct ike_sa *sa, void *arg), void *prep_arg);
 void exch_auth_request_in(struct sa_engine *e, struct ike_sa *sa, struct ike_msg *msg);
 void exch_auth_response_in(struct sa_engine *e, struct ike_sa *sa, struct ike_msg *msg);
 int exch_auth_start(struct sa_engine *e, struct ike_sa *sa);
@@ -444,5 +486,164 @@ void exch_info_delete_ike(struct sa_engine *e, struct ike_sa *sa);
 void exch_info_dpd(struct sa_engine *e, struct ike_sa *sa);
 void exch_child_request_in(struct sa_engine *e, struct ike_sa *sa, struct ike_msg *msg);
 void sa_refuse_syntax(struct sa_engine *e, struct ike_sa *sa, struct ike_msg *msg);
+
+/* ---- task.c: the per-SA task queue (window size 1, RFC 7296 2.3) ---- */
+enum sa_task_type {
+	SA_TASK_CHILD_CREATE,
+	SA_TASK_CHILD_REKEY,
+	SA_TASK_CHILD_DELETE,
+	SA_TASK_IKE_REKEY,
+	SA_TASK_IKE_DELETE,
+	SA_TASK_DPD,
+};
+
+struct sa_task {
+	struct sa_task *t_next;
+	uint8_t t_type;                  /* enum sa_task_type */
+	uint32_t t_child;                /* child uid (rekey, delete) */
+	const struct model_child *t_cfg; /* create */
+	const char *t_why;               /* delete: child-down reason */
+	struct sa_waiter t_waiter;
+	unsigned t_tries;     /* retries after TEMPORARY_FAILURE and the like */
+	uint64_t t_due_ms;    /* delayed: monotonic time to run again */
+};
+
+/* Pure queue operations (unit-tested). */
+void sa_task_push(struct sa_task **q, struct sa_task *t);
+struct sa_task *sa_task_pop(struct sa_task **q);
+bool sa_task_find(const struct sa_task *q, uint8_t type, uint32_t child);
+/* Back-off before retry number tries (1, 2, ...) in ms, with rnd jitter. */
+uint32_t sa_task_backoff_ms(unsigned tries, uint32_t rnd);
+/* Rekey after secs less up to 10 % (strongSwan's rand_time), in ms. */
+uint64_t sa_rekey_delay_ms(uint32_t secs, uint32_t rnd);
+/* 2.8.1: true when the lowest of the four nonces is in exchange a
+ * (octet by octet; a prefix is lower). */
+bool sa_nonce_lowest_in(const uint8_t *a_i, size_t a_i_len, const uint8_t *a_r, size_t a_r_len,
+			const uint8_t *b_i, size_t b_i_len, const uint8_t *b_r, size_t b_r_len);
+
+/* Queue a task (taken; dropped when an equal one is queued) and run. */
+void sa_task_add(struct sa_engine *e, struct ike_sa *sa, uint8_t type, uint32_t child,
+		 const struct model_child *cfg, const struct sa_waiter *w);
+/* Start queued tasks while no request is out. */
+void sa_task_run(struct sa_engine *e, struct ike_sa *sa);
+/* The active task ended: tell its waiter, run the next. */
+void sa_task_done(struct sa_engine *e, struct ike_sa *sa, const char *code, const char *msg,
+		  json_t *result);
+/* The active task is refused for now: run it again after a back-off;
+ * false when it ran out of tries (then it is done with code). */
+bool sa_task_retry(struct sa_engine *e, struct ike_sa *sa, const char *code, const char *msg);
+/* The SA died: every task's waiter learns it. */
+void sa_tasks_flush(struct ike_sa *sa);
+/* Move the queue to the SA that replaces this one. */
+void sa_tasks_move(struct ike_sa *from, struct ike_sa *to);
+
+/* ---- exch_child.c: CREATE_CHILD_SA for CHILD SAs (1.3.1, 1.3.3) ---- */
+#define SA_NONCE_LEN 32
+/* Our CREATE_CHILD_SA request, kept until its answer (sa->s_ccs). */
+struct ccs_req {
+	uint8_t q_kind;                  /* SA_TASK_CHILD_CREATE, _CHILD_REKEY, _IKE_REKEY */
+	uint32_t q_old;                  /* the child being rekeyed */
+	const struct model_child *q_cfg; /* child config */
+	uint32_t q_spi;                  /* our new inbound ESP SPI */
+	uint64_t q_ike_spi;              /* IKE rekey: our new IKE SPI */
+	bool q_transport;
+	uint16_t q_group; /* KE group sent, 0 = none */
+	struct ke *q_ke;
+	uint8_t q_ni[SA_NONCE_LEN];
+	unsigned q_ke_retries;
+	struct ike_pld_ts q_tsi, q_tsr;
+};
+/* Create s_ccs: nonce, KE for group (0 = none), new SPI for children. */
+int ccs_req_new(struct sa_engine *e, struct ike_sa *sa, uint8_t kind, uint16_t group);
+/* Send the request of s_ccs again with a KE of group (INVALID_KE_PAYLOAD). */
+bool ccs_follow_invalid_ke(struct sa_engine *e, struct ike_sa *sa, const struct ike_msg *msg,
+			   const struct model_proposal *props, size_t n_props);
+/* A request refused with one notify (TEMPORARY_FAILURE and the like). */
+void sa_refuse_notify(struct sa_engine *e, struct ike_sa *sa, const struct ike_msg *msg,
+		      uint16_t type, const uint8_t *data, size_t len);
+int exch_child_start(struct sa_engine *e, struct ike_sa *sa, struct sa_task *t);
+void exch_child_response_in(struct sa_engine *e, struct ike_sa *sa, struct ike_msg *msg);
+void ccs_req_free(struct sa_engine *e, struct ike_sa *sa);
+int exch_info_delete_child(struct sa_engine *e, struct ike_sa *sa, struct sa_task *t);
+
+/* ---- rekey.c: IKE SA rekey (1.3.2, 2.18), reauthentication, timers ---- */
+int ike_rekey_start(struct sa_engine *e, struct ike_sa *sa);
+void ike_rekey_request_in(struct sa_engine *e, struct ike_sa *sa, const struct ike_msg *msg);
+void ike_rekey_response_in(struct sa_engine *e, struct ike_sa *sa, const struct ike_msg *msg);
+void ike_coll_free(struct sa_engine *e, struct ike_sa *sa);
+/* The peer deletes the old IKE SA while the SA its colliding rekey made
+ * waits aside: that one takes over (2.8.2). */
+void ike_coll_settle(struct sa_engine *e, struct ike_sa *sa);
+/* The IKE SA is up (IKE_AUTH or rekey): DPD, keepalive, rekey timers,
+ * children still to create, the SA a reauthentication replaces. */
+void sa_up(struct sa_engine *e, struct ike_sa *sa);
+/* A child's rekey and linger timers (again, after it moved). */
+void child_timers_arm(struct sa_engine *e, struct ike_sa *sa, struct child_sa *c);
+/* ike_sa_kill: dpd_action restart and keyingtries. */
+void sa_restart_maybe(struct sa_engine *e, struct ike_sa *sa, enum sa_end why);
+/* Seconds until the IKE SA's rekey / reauth, -1 when none. */
+int64_t sa_ike_rekey_in(const struct ike_sa *sa, bool reauth);
+
+/* ---- child.c: what rekeying needs of CHILD SAs ---- */
+struct child_params {
+	const struct model_child *cp_cfg;
+	const struct ike_proposal *cp_chosen;
+	uint32_t cp_spi_in;
+	bool cp_transport;
+	const struct ike_pld_ts *cp_ts_l, *cp_ts_r;
+	uint32_t cp_reqid;     /* 0: a new one */
+	struct secret *cp_km;  /* KEYMAT (taken), NULL: from IKE_SA_INIT's nonces */
+	uint16_t cp_pfs;
+	bool cp_defer_out;     /* install the outbound SA later */
+	uint32_t cp_rekey_of;
+	bool cp_initiator; /* we sent the request that made it */
+};
+struct child_sa *child_sa_establish(struct sa_engine *e, struct ike_sa *sa,
+				    const struct child_params *p);
+int child_sa_alloc_spi(struct sa_engine *e, struct ike_sa *sa, uint32_t *spi);
+/* The selectors of cc for our side (local) or the peer's, "dynamic" and
+ * virtual IPs resolved as in IKE_AUTH. */
+void child_sa_ts_list(const struct ike_sa *sa, const struct model_child *cc, bool local,
+		      struct ike_pld_ts *out);
+void child_sa_free_spi(struct sa_engine *e, struct ike_sa *sa, uint32_t spi);
+struct child_sa *child_sa_find(struct ike_sa *sa, uint32_t uid);
+struct child_sa *child_sa_find_out(struct ike_sa *sa, uint32_t spi_out);
+int child_sa_install_out(struct sa_engine *e, struct ike_sa *sa, struct child_sa *c);
+/* Replaced by a rekey: outbound SA and policies go now, the inbound SA
+ * after a delay (packets in flight); no child-down event. */
+void child_sa_retire(struct sa_engine *e, struct ike_sa *sa, struct child_sa *c);
+/* Remove now; reason NULL: quietly (a replaced child). */
+void child_sa_remove(struct sa_engine *e, struct ike_sa *sa, struct child_sa *c,
+		     const char *reason);
+/* The peer deleted old: children that replace it send from now on. */
+void child_sa_promote(struct sa_engine *e, struct ike_sa *sa, uint32_t old_uid);
+/* 2.9 for CREATE_CHILD_SA: cfg (or, NULL, the first child config that
+ * fits) against the offer; 0 or the notify to answer with. */
+uint16_t child_pick_cfg(const struct ike_sa *sa, const struct model_child *cfg,
+			const struct ike_pld_sa *offer, const struct ike_pld_ts *tsi,
+			const struct ike_pld_ts *tsr, bool strip_ke,
+			const struct model_child **out, struct ike_proposal *chosen,
+			struct ike_pld_ts *ts_l, struct ike_pld_ts *ts_r);
+void sa_event_child_rekeyed(struct sa_engine *e, struct ike_sa *sa, uint32_t old_uid,
+			    const struct child_sa *c);
+void sa_event_ike_rekeyed(struct sa_engine *e, struct ike_sa *old, struct ike_sa *sa);
+
+/* ---- ctl_rekey.c, ctl.c ---- */
+void each_sa(struct sa_engine *e, bool (*fn)(struct ike_sa *sa, void *arg), void *arg);
+/* initiate on an ESTABLISHED IKE SA of sc: the children (cc, or all)
+ * not installed yet; GW_E_NOTFOUND when there is no such SA. */
+int ctl_initiate_existing(struct sa_engine *e, const struct sa_conn *sc,
+			  const struct model_child *cc, const struct sa_waiter *w, uint32_t *uid);
+/* exch_init_start_prep's prep: the conn's other children after IKE_AUTH. */
+void ctl_more_children(struct ike_sa *sa, void *arg);
+/* sched.c: reauthenticate now (make-before-break); w hears when the new
+ * IKE SA is up. */
+int sa_reauth_start(struct sa_engine *e, struct ike_sa *sa, const struct sa_waiter *w);
+
+/* ---- reqid index (dpev.c): data path events find their IKE SA ---- */
+struct sa_reqids *sa_reqids_new(void);
+void sa_reqids_free(struct sa_reqids *r);
+void sa_reqid_set(struct sa_engine *e, uint32_t reqid, uint64_t ike_spi);
+void sa_reqid_del(struct sa_engine *e, uint32_t reqid, uint64_t ike_spi);
 
 #endif

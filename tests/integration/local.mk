@@ -3,6 +3,9 @@
 INTEGRATION_RUN = tests/integration/dp_user.sh tests/integration/ike.sh tests/integration/eap.sh
 EXTRA_DIST += $(INTEGRATION_RUN) tests/integration/dp_helper.py \
 	tests/integration/ike_helper.py tests/integration/ike_lib.sh tests/integration/ike_pki.sh
+# rekey.sh: rekeys under traffic, collisions, DPD (two gatewayds)
+INTEGRATION_RUN += tests/integration/rekey.sh
+EXTRA_DIST += tests/integration/rk_stream.py
 
 .PHONY: check-integration
 check-integration: tests/datapath/dptool gateway/palisade-gatewayd gateway/palisadectl

@@ -7,6 +7,8 @@
 #   SW_ESP, GW_ESP    the same for ESP
 #   SW_EXTRA lines for the strongSwan connection (dpd_delay, fragmentation)
 #   GW_IKE_EXTRA      members for our "ike" object (', "dpd_delay": 2')
+#   SW_CHILD_EXTRA, GW_CHILD_EXTRA   the same for the child "net"
+#                     ("rekey_time = 4s", ', "rekey_time": 4')
 # The connection is "t" with child "net" on both sides.
 
 PSK="interop-psk-4f1d0a7c9b2e"
@@ -15,7 +17,7 @@ scenario_reset() {
 	AUTH=psk MODE=tunnel
 	SW_IKE=aes256gcm16-prfsha256-ecp256 GW_IKE='"aes256gcm16-prfsha256-ecp256"'
 	SW_ESP=aes256gcm16 GW_ESP='"aes256gcm16"'
-	SW_EXTRA="" GW_IKE_EXTRA=""
+	SW_EXTRA="" GW_IKE_EXTRA="" SW_CHILD_EXTRA="" GW_CHILD_EXTRA=""
 }
 
 swan_write() {
@@ -50,6 +52,7 @@ swan_write() {
 						local_ts = $lts
 						remote_ts = $rts
 						esp_proposals = $SW_ESP
+						${SW_CHILD_EXTRA:-}
 					}
 				}
 			}
@@ -78,7 +81,7 @@ gw_write() {
 		  "ike": { "proposals": [$GW_IKE]$GW_IKE_EXTRA,
 		           "retransmit_tries": 2, "retransmit_timeout": 1 },
 		  "children": [ { "name": "net", "mode": "$MODE", "local_ts": [$lts],
-		                  "remote_ts": [$rts], "esp_proposals": [$GW_ESP] } ]$psk }
+		                  "remote_ts": [$rts], "esp_proposals": [$GW_ESP]${GW_CHILD_EXTRA:-} } ]$psk }
 	EOF
 }
 

@@ -273,13 +273,18 @@ def cmd_count(a):
 def cmd_state(a):
     swan, ours = load(a.swan, a.ours)
     out = []
+    def n_children(kids):
+        if a.installed:
+            kids = [k for k in kids if k.get("state") == "INSTALLED"]
+        return str(len(kids))
+
     if swan:
         sw = swan[0][1]
-        out += [sw.get("state", "?"), str(len(sw.get("child-sas", {})))]
+        out += [sw.get("state", "?"), n_children(list(sw.get("child-sas", {}).values()))]
     else:
         out += ["-", "0"]
     if ours:
-        out += [ours[0]["state"], str(len(ours[0]["children"]))]
+        out += [ours[0]["state"], n_children(ours[0]["children"])]
     else:
         out += ["-", "0"]
     print(" ".join(out))
@@ -350,6 +355,8 @@ def main():
     t = sub.add_parser("state")
     t.add_argument("swan")
     t.add_argument("ours")
+    t.add_argument("--installed", action="store_true",
+                   help="count INSTALLED CHILD SAs only (rekeyed ones linger)")
     e = sub.add_parser("event")
     e.add_argument("events")
     e.add_argument("name")

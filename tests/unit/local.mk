@@ -50,6 +50,13 @@ tests_unit_sa_test_sa_SOURCES = tests/unit/sa/test_sa.c
 tests_unit_sa_test_sa_CFLAGS = $(UT_CFLAGS) $(JANSSON_CFLAGS)
 tests_unit_sa_test_sa_LDADD = $(UT_LDADD) $(SA_LIBS)
 
+# sa/: the pure parts of rekeying (nonce rule, jitter, task queue)
+check_PROGRAMS += tests/unit/sa/test_rekey
+TESTS += tests/unit/sa/test_rekey
+tests_unit_sa_test_rekey_SOURCES = tests/unit/sa/test_rekey.c
+tests_unit_sa_test_rekey_CFLAGS = $(UT_CFLAGS) $(JANSSON_CFLAGS)
+tests_unit_sa_test_rekey_LDADD = $(UT_LDADD) $(SA_LIBS)
+
 include $(srcdir)/tests/unit/auth/local.mk
 
 include $(srcdir)/tests/unit/control/local.mk
