@@ -98,7 +98,7 @@ endif
 EXTRA_DIST += tests/fuzz/fuzz_control.in
 
 # fuzz_responder: datagrams into the engine's receive path (gateway/sa)
-FUZZ_RESP_LIBS = gateway/sa/libpalsa.a gateway/auth/libpalauth.a gateway/pool/libpalpool.a \
+FUZZ_RESP_LIBS = gateway/sa/libpalsa.a gateway/auth/libpalauth.a $(P11_LIBS) gateway/pool/libpalpool.a \
 	gateway/net/libpalnet.a gateway/ike/libpalike.a gateway/datapath/libpaldatapath.a \
 	api/model/libpalmodel.a gateway/crypto/libpalcrypto.a gateway/util/libpalutil.a \
 	$(DATAPATH_LIBS) $(JANSSON_LIBS) $(OPENSSL_LIBS)

@@ -54,3 +54,5 @@ tests_unit_sa_test_sa_LDADD = $(UT_LDADD) gateway/sa/libpalsa.a gateway/ike/libp
 include $(srcdir)/tests/unit/auth/local.mk
 
 include $(srcdir)/tests/unit/control/local.mk
+
+include $(srcdir)/tests/unit/pkcs11/local.mk
