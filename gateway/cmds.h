@@ -9,12 +9,14 @@
 
 struct control;
 struct control_peer;
+struct p11;
 struct sa_engine;
 
 /* What the handlers work on (owned by main's struct daemon). */
 struct cmds {
 	struct sa_engine *cm_e;
 	struct control *cm_ctl;
+	struct p11 *cm_p11; /* NULL without a pkcs11 section */
 };
 
 int cmds_register(struct cmds *cm);

@@ -55,6 +55,7 @@ static const char usage_text[] =
 	"  terminate [--child] SA [--no-wait]   SA: a uid or a (connection or child) name\n"
 	"  rekey [--child] SA [--reauth] [--no-wait]\n"
 	"  stats                                counters of the daemon\n"
+	"  hsm                                  the PKCS#11 module and its tokens\n"
 	"  reload [WHAT [NAME]]                 all, settings, conns, cas, certs, eap-users, "
 	"pools\n"
 	"  subscribe [EVENT...]                 print events until interrupted\n"
@@ -193,6 +194,11 @@ static int run_stats(struct ctl_conn *c, struct opts *o)
 	return call(c, o, "stats", NULL, show_stats);
 }
 
+static int run_hsm(struct ctl_conn *c, struct opts *o)
+{
+	return call(c, o, "hsm", NULL, show_hsm);
+}
+
 static int run_reload(struct ctl_conn *c, struct opts *o)
 {
 	json_t *args = json_object(), *result = NULL, *error = NULL;
@@ -265,6 +271,7 @@ static const struct command commands[] = {
 	{ "rekey", "rekey [--child] SA [--reauth] [--no-wait]",
 	  OPT_CHILD_FLAG | OPT_NO_WAIT | OPT_REAUTH, 1, 1, run_rekey },
 	{ "stats", "stats", 0, 0, 0, run_stats },
+	{ "hsm", "hsm", 0, 0, 0, run_hsm },
 	{ "reload", "reload [WHAT [NAME]]", 0, 0, 2, run_reload },
 	{ "subscribe", "subscribe [EVENT...]", 0, 0, 32, run_subscribe },
 };
