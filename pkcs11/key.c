@@ -263,12 +263,16 @@ static int key_exposure(struct p11_key *k, CK_SESSION_HANDLE h, CK_OBJECT_HANDLE
 	struct p11 *p = k->k_tok->t_p11;
 	char list[160] = "";
 
-	if (!attr_bool(p, h, o, CKA_SENSITIVE, false))
+	/* unknown to the module counts as the unsafe answer */
+	k->k_sensitive = attr_bool(p, h, o, CKA_SENSITIVE, false);
+	k->k_extractable = attr_bool(p, h, o, CKA_EXTRACTABLE, true);
+	k->k_never_extractable = attr_bool(p, h, o, CKA_NEVER_EXTRACTABLE, false);
+	k->k_always_sensitive = attr_bool(p, h, o, CKA_ALWAYS_SENSITIVE, false);
+	if (!k->k_sensitive)
 		strcat(list, ", not sensitive (CKA_SENSITIVE false)");
-	if (attr_bool(p, h, o, CKA_EXTRACTABLE, true))
+	if (k->k_extractable)
 		strcat(list, ", extractable (CKA_EXTRACTABLE true)");
-	if (!attr_bool(p, h, o, CKA_NEVER_EXTRACTABLE, false) ||
-	    !attr_bool(p, h, o, CKA_ALWAYS_SENSITIVE, false))
+	if (!k->k_never_extractable || !k->k_always_sensitive)
 		strcat(list, ", was exposed once (imported?)");
 	if (list[0] == '\0')
 		return 0;

@@ -10,3 +10,9 @@ pkcs11_libpalp11_a_SOURCES = \
 pkcs11_libpalp11_a_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(P11KIT_CFLAGS)
 # what a program linking libpalp11.a adds
 P11_LIBS = pkcs11/libpalp11.a $(DL_LIBS)
+
+# palisade-hsm: token set-up for admins (scripts/hsm-init uses it)
+bin_PROGRAMS += pkcs11/palisade-hsm
+pkcs11_palisade_hsm_SOURCES = pkcs11/hsmtool.c pkcs11/hsmtool_admin.c pkcs11/hsmtool.h
+pkcs11_palisade_hsm_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(P11KIT_CFLAGS)
+pkcs11_palisade_hsm_LDADD = $(P11_LIBS) gateway/util/libpalutil.a $(OPENSSL_LIBS)

@@ -141,6 +141,8 @@ struct p11_key {
 	_Atomic CK_OBJECT_HANDLE k_handle;
 	CK_KEY_TYPE k_type; /* CKK_RSA or CKK_EC */
 	bool k_always_auth;
+	bool k_sensitive, k_extractable; /* CKA_SENSITIVE, CKA_EXTRACTABLE */
+	bool k_always_sensitive, k_never_extractable;
 	size_t k_size; /* RSA: modulus bytes; EC: order bytes */
 	EVP_PKEY *k_pub;
 	X509 *k_cert;

@@ -145,7 +145,11 @@ static int attr_special(const struct attr_def *d, const char *v, struct p11_uri 
 		u->u_slot_id_set = true;
 		return 0;
 	default: /* A_LIB_VER: "M" or "M.m" (2.3) */
-		snprintf(tmp, sizeof(tmp), "%s", v);
+		if (strlen(v) >= sizeof(tmp)) {
+			p11_why(why, why_len, "pkcs11 URI: library-version must be M or M.m");
+			return GW_E_PARSE;
+		}
+		memcpy(tmp, v, strlen(v) + 1);
 		if ((dot = strchr(tmp, '.')) != NULL)
 			*dot++ = '\0';
 		if (parse_number(tmp, 255, &a) != 0 || (dot && parse_number(dot, 255, &b) != 0)) {
