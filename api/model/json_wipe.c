@@ -3,7 +3,7 @@
  * secrets, and jansson keeps copies of the raw text it parsed. Set once at
  * start-up (json_set_alloc_funcs is process-wide), before any thread.
  */
-#include <stdalign.h>
+#include <malloc.h>
 #include <stdlib.h>
 
 #include <jansson.h>
@@ -11,28 +11,23 @@
 
 #include "api/model/model.h"
 
-/* The size goes in front of each block, padded to keep alignment. */
-#define HDR ((sizeof(size_t) + alignof(max_align_t) - 1) / alignof(max_align_t) * alignof(max_align_t))
-
+/*
+ * Plain malloc blocks, no header: json_dumps() results and model
+ * strings are released with free() all over the code base (and must stay
+ * releasable so), so a block of ours must be one free() accepts. The
+ * size to wipe comes from the allocator (glibc's malloc_usable_size).
+ */
 static void *wipe_malloc(size_t n)
 {
-	unsigned char *p = malloc(HDR + n);
-
-	if (!p)
-		return NULL;
-	*(size_t *)p = n;
-	return p + HDR;
+	return malloc(n);
 }
 
 static void wipe_free(void *ptr)
 {
-	unsigned char *p = ptr;
-
-	if (!p)
+	if (!ptr)
 		return;
-	p -= HDR;
-	OPENSSL_cleanse(p, HDR + *(size_t *)p);
-	free(p);
+	OPENSSL_cleanse(ptr, malloc_usable_size(ptr));
+	free(ptr);
 }
 
 void model_json_wipe_init(void)

@@ -9,17 +9,6 @@
 #include "util/err.h"
 #include "util/log.h"
 
-/*
- * TEMPORARY (branch dp-user): xfrm.c comes from branch dp-xfrm. Until it
- * is merged these references are weak, so this library links without it
- * and DP_BACKEND_XFRM reports GW_E_UNSUP. Delete the two pragmas when
- * xfrm.c is in gateway/datapath/local.mk: a weak reference does not pull
- * xfrm.o out of the static library, so leaving them would hide the
- * backend.
- */
-#pragma weak dp_xfrm_ops
-#pragma weak dp_xfrm_esp_available
-
 struct datapath {
 	const struct dp_ops *d_ops;
 	void *d_state;
@@ -39,11 +28,6 @@ const char *dp_backend_name(enum dp_backend b)
 	return "unknown";
 }
 
-static bool xfrm_linked(void)
-{
-	return &dp_xfrm_ops != NULL && &dp_xfrm_esp_available != NULL;
-}
-
 /* auto: the kernel's ESP where it takes an ESP state, else ours. */
 static enum dp_backend pick(enum dp_backend want)
 {
@@ -51,7 +35,7 @@ static enum dp_backend pick(enum dp_backend want)
 
 	if (want != DP_BACKEND_AUTO)
 		return want;
-	esp = xfrm_linked() && dp_xfrm_esp_available();
+	esp = dp_xfrm_esp_available();
 	log_info(LOG_SUB_KNL, "data path: %s (auto: the kernel %s ESP states)",
 		 esp ? "xfrm" : "userspace", esp ? "accepts" : "does not accept");
 	return esp ? DP_BACKEND_XFRM : DP_BACKEND_USERSPACE;
@@ -70,7 +54,7 @@ int dp_new(const struct dp_config *cfg, struct datapath **out)
 	dp->d_backend = pick(cfg->c_backend);
 	switch (dp->d_backend) {
 	case DP_BACKEND_XFRM:
-		dp->d_ops = xfrm_linked() ? &dp_xfrm_ops : NULL;
+		dp->d_ops = &dp_xfrm_ops;
 		break;
 	case DP_BACKEND_USERSPACE:
 		dp->d_ops = &dp_user_ops;

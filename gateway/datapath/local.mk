@@ -15,3 +15,5 @@ gateway_datapath_libpaldatapath_a_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) \
 	$(LIBNL_CFLAGS) $(LIBNL_ROUTE_CFLAGS) $(LIBNL_XFRM_CFLAGS)
 # What a program linking libpaldatapath.a adds (after it, before libpalutil.a).
 DATAPATH_LIBS = $(LIBNL_XFRM_LIBS) $(LIBNL_ROUTE_LIBS) $(LIBNL_LIBS) $(OPENSSL_LIBS)
+
+include $(srcdir)/gateway/datapath/xfrm.mk

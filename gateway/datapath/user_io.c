@@ -22,6 +22,9 @@
 #include "util/reader.h"
 
 #define ACQUIRE_EVERY 30 /* seconds between acquires of one policy (XFRM: acq_expires) */
+/* Room for one in6_pktinfo (or in_pktinfo) control message: CMSG_SPACE(20)
+ * is 40 on LP64; a constant keeps the struct fixed-size for every compiler. */
+#define CMSG_BUF 64
 
 enum { EV_STOP, EV_TUN, EV_RAW4, EV_RAW6 };
 
@@ -47,8 +50,8 @@ struct user_tx {
 	socklen_t tx_dlen;
 	struct iovec tx_iov;
 	union {
-		char c_buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
-		struct cmsghdr c_align;
+		char c_buf[CMSG_BUF];
+		size_t c_align; /* cmsghdr alignment (its own type ends in a flexible array) */
 	} tx_cmsg;
 	size_t tx_clen;
 };
@@ -223,8 +226,8 @@ static bool in_raw6_dst(struct msghdr *mh, struct dp_addr *dst)
 struct rx_meta {
 	struct sockaddr_in6 rm_from;
 	union {
-		char c_buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
-		struct cmsghdr c_align;
+		char c_buf[CMSG_BUF];
+		size_t c_align; /* cmsghdr alignment (its own type ends in a flexible array) */
 	} rm_ctl;
 };
 

@@ -297,6 +297,7 @@ void child_sa_update_peer(struct sa_engine *e, struct ike_sa *sa, const struct s
 		child_uninstall(e, sa, c);
 	sa->s_remote = *to;
 	for (struct child_sa *c = sa->s_children; c; c = c->c_next) {
+		c->c_encap = sa->s_natt; /* the peer may just have floated to 4500 */
 		if (install_sas(e, sa, c) || policies(e, sa, c, false))
 			log_warn(LOG_SUB_CHILD,
 				 "CHILD_SA {%u}: cannot move to the peer's new address", c->c_uid);

@@ -52,7 +52,8 @@ static int list_conns(const char *dir, char ***names, size_t *n, char *why, size
 		(*n)++;
 	}
 	closedir(d);
-	qsort(*names, *n, sizeof(**names), name_cmp);
+	if (*n)
+		qsort(*names, *n, sizeof(**names), name_cmp);
 	return 0;
 }
 

@@ -151,7 +151,10 @@ static bool cookie_gate(struct sa_engine *e, struct net_dgram *d, const struct i
 	uint8_t cookie[SA_COOKIE_MAX];
 	size_t len;
 
-	if (threshold == 0 || atomic_load(&e->e_half_open) < (int64_t)threshold)
+	/* the requests queued for the workers become half-open SAs too: a
+	 * burst must not slip past the gate before the workers count them */
+	if (threshold == 0 ||
+	    atomic_load(&e->e_half_open) + atomic_load(&e->e_init_queued) < (int64_t)threshold)
 		return true;
 	switch (sa_cookie_check(e->e_cookie, d->d_data, d->d_len, src, cookie, &len)) {
 	case SA_COOKIE_OK:
@@ -169,6 +172,21 @@ static bool cookie_gate(struct sa_engine *e, struct net_dgram *d, const struct i
 }
 
 static void process(void *arg);
+
+static bool is_init_request(const struct ike_hdr *h)
+{
+	return h->h_exch == IKE_EXCH_SA_INIT && !(h->h_flags & IKE_FLAG_RESPONSE) && h->h_spi_r == 0;
+}
+
+/* admit() counted this job in e_init_queued (it leaves once it has run,
+ * and made its half-open SA or not, or when it could not be queued). */
+static bool job_counted(const struct sa_job *j)
+{
+	struct ike_hdr h;
+	struct ike_err err;
+
+	return !ike_hdr_parse(j->j_data, j->j_len, &h, &err) && is_init_request(&h);
+}
 
 /* Header check and, under load, the cookie gate, on the receiver thread;
  * the job for a worker, or NULL when the datagram ends here. */
@@ -188,7 +206,7 @@ static struct sa_job *admit(struct sa_engine *e, struct net_dgram *d, uint64_t *
 		sa_log_refused(e, &src, d->d_len, &err);
 		return NULL;
 	}
-	if (h.h_exch == IKE_EXCH_SA_INIT && !(h.h_flags & IKE_FLAG_RESPONSE) && h.h_spi_r == 0) {
+	if (is_init_request(&h)) {
 		if (!cookie_gate(e, d, &h, &src, &dst))
 			return NULL;
 		*key = halfopen_key(&h, &src);
@@ -201,6 +219,8 @@ static struct sa_job *admit(struct sa_engine *e, struct net_dgram *d, uint64_t *
 	}
 	*j = (struct sa_job){ e, src, dst, d->d_natt, d->d_len };
 	memcpy(j->j_data, d->d_data, d->d_len);
+	if (is_init_request(&h))
+		atomic_fetch_add(&e->e_init_queued, 1);
 	return j;
 }
 
@@ -214,6 +234,8 @@ void sa_engine_input(void *arg, struct net_dgram *d)
 		return;
 	if (pool_submit(e->e_pool, key, process, j)) {
 		sa_drop_count(e, SA_DROP_QUEUE_FULL);
+		if (job_counted(j))
+			atomic_fetch_sub(&e->e_init_queued, 1);
 		free(j);
 	}
 }
@@ -274,9 +296,21 @@ void sa_log_refused(struct sa_engine *e, const struct sa_ep *from, size_t len,
 		 missed ? " (more refusals not logged)" : "");
 }
 
+static void process_job(struct sa_job *j);
+
 static void process(void *arg)
 {
 	struct sa_job *j = arg;
+	struct sa_engine *e = j->j_e;
+	bool counted = job_counted(j);
+
+	process_job(j); /* frees j */
+	if (counted)
+		atomic_fetch_sub(&e->e_init_queued, 1);
+}
+
+static void process_job(struct sa_job *j)
+{
 	struct sa_engine *e = j->j_e;
 	struct ike_msg msg;
 	struct ike_err err;

@@ -73,8 +73,10 @@ static int open_message(struct sa_engine *e, struct ike_sa *sa, struct sa_job *j
 	if ((r = ike_reasm_add(sa->s_reasm, msg->m_hdr.h_msgid, &f, msg->m_sk_first, p, len,
 			       pool_now_ms(), plain, &out_len, &first)))
 		return r;
-	msg->m_n = (size_t)msg->m_sk; /* drop the SKF view, parse the whole chain */
-	msg->m_sk = -1;
+	/* the payload rules want the (SKF) envelope the chain came in: keep it
+	 * last in the outer chain, parse the whole inner chain after it */
+	msg->m_n = (size_t)msg->m_sk + 1;
+	msg->m_sk_first = first;
 	return ike_msg_parse_inner(msg, first, *plain, out_len, IKE_HDR_LEN, &err);
 }
 
@@ -86,6 +88,18 @@ static void follow_peer(struct sa_engine *e, struct ike_sa *sa, const struct sa_
 {
 	char from[64], to[64], pfx[96];
 
+	if (j->j_natt && !sa->s_natt && !sa->s_children) {
+		/* 2.23: the initiator moved to the NAT-T port after IKE_SA_INIT;
+		 * the responder answers from where the request came, and its
+		 * CHILD SAs (none yet: this is IKE_AUTH) are ESP in UDP. */
+		sa->s_natt = true;
+		sa->s_local = j->j_dst;
+		if (!sa_ep_equal(&sa->s_remote, &j->j_src))
+			child_sa_update_peer(e, sa, &j->j_src);
+		log_info(LOG_SUB_IKE, "%s: peer moved to the NAT-T port, so do we",
+			 ike_sa_prefix(sa, pfx, sizeof(pfx)));
+		return;
+	}
 	if (sa_ep_equal(&sa->s_remote, &j->j_src))
 		return;
 	if (!sa->s_nat_remote) /* without NAT an address change needs MOBIKE */

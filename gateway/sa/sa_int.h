@@ -176,6 +176,7 @@ struct sa_engine {
 	struct sa_cookie *e_cookie;
 	struct sa_policies *e_policies;
 	_Atomic int64_t e_half_open;
+	_Atomic int64_t e_init_queued; /* IKE_SA_INIT requests past the cookie gate, not run yet */
 	_Atomic unsigned e_cookie_threshold; /* read by the receiver thread */
 	_Atomic uint32_t e_next_uid;
 	_Atomic int64_t e_established; /* IKE SAs up now */

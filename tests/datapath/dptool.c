@@ -27,6 +27,7 @@
 
 #define UDP_BATCH 32
 #define UDP_BUF   65536
+#define CMSG_BUF  64 /* >= CMSG_SPACE(sizeof(struct in6_pktinfo)) */
 
 struct dptool {
 	struct datapath *t_dp;
@@ -272,8 +273,8 @@ static void udp_input(struct dptool *t, int fd, int family)
 	struct iovec iov[UDP_BATCH];
 	struct sockaddr_in6 from[UDP_BATCH];
 	union {
-		char c[CMSG_SPACE(sizeof(struct in6_pktinfo))];
-		struct cmsghdr align;
+		char c[CMSG_BUF];
+		size_t align; /* cmsghdr alignment */
 	} ctl[UDP_BATCH];
 	int n;
 

@@ -1,7 +1,10 @@
 # tests/integration: network-namespace tests (root). `make check-integration`
 # runs every script in INTEGRATION_RUN; each prints "N passed, N failed".
-INTEGRATION_RUN = tests/integration/dp_user.sh tests/integration/hsm.sh
-EXTRA_DIST += $(INTEGRATION_RUN) tests/integration/dp_helper.py scripts/hsm-init
+# Exit 77 (a script's prerequisites missing, e.g. SoftHSM2) is a skip.
+INTEGRATION_RUN = tests/integration/dp_user.sh tests/integration/ike.sh tests/integration/hsm.sh
+EXTRA_DIST += $(INTEGRATION_RUN) tests/integration/dp_helper.py \
+	tests/integration/ike_helper.py tests/integration/ike_lib.sh tests/integration/ike_pki.sh \
+	scripts/hsm-init
 
 .PHONY: check-integration
 check-integration: tests/datapath/dptool gateway/palisade-gatewayd gateway/palisadectl \

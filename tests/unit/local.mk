@@ -15,6 +15,7 @@ tests_unit_util_test_util_LDADD = $(UT_LDADD) gateway/util/libpalutil.a $(OPENSS
 include $(srcdir)/tests/unit/ike/local.mk
 include $(srcdir)/tests/unit/crypto/local.mk
 include $(srcdir)/tests/unit/datapath/local.mk
+include $(srcdir)/tests/unit/datapath/xfrm.mk
 
 check_PROGRAMS += tests/unit/model/test_model
 TESTS += tests/unit/model/test_model

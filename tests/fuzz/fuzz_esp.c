@@ -1,0 +1,216 @@
+/*
+ * fuzz_esp: libFuzzer target for ESP decapsulation (gateway/datapath/esp.c)
+ * and the IP header code behind it (pkt.c). The first byte picks the
+ * algorithm, mode, ESN and how the rest is used:
+ *   raw     the rest is an ESP packet for esp_decap() (parsing, SPI,
+ *           replay and ICV paths; the RFC 7634 appendix A packet passes
+ *           the ICV with the chacha20 key);
+ *   sealed  the rest is a plaintext (payload, padding, pad length, next
+ *           header: anything) sealed under the SA's keys, so decapsulation
+ *           gets past the ICV into trailer and inner-packet parsing;
+ *   encap   the rest is an IP packet: encapsulated, then decapsulated, and
+ *           what comes back must be what went in.
+ * Any input gives a defined error or a result, never a crash.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+
+#include "datapath/esp.h"
+#include "datapath/esp_crypto.h"
+#include "datapath/pkt.h"
+#include "util/err.h"
+#include "util/iana.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define MAXPKT 4096
+#define SPI    0x01020304u
+
+struct alg {
+	uint16_t encr, keylen, integ;
+	size_t enc_len, int_len;
+};
+
+static const struct alg algs[] = {
+	{ IKE_ENCR_CHACHA20_POLY1305, 256, IKE_INTEG_NONE, 36, 0 },
+	{ IKE_ENCR_AES_GCM_16, 128, IKE_INTEG_NONE, 20, 0 },
+	{ IKE_ENCR_AES_GCM_16, 256, IKE_INTEG_NONE, 36, 0 },
+	{ IKE_ENCR_AES_CBC, 128, IKE_INTEG_HMAC_SHA1_96, 16, 20 },
+	{ IKE_ENCR_AES_CBC, 128, IKE_INTEG_HMAC_SHA2_256_128, 16, 32 },
+	{ IKE_ENCR_AES_CBC, 256, IKE_INTEG_HMAC_SHA2_384_192, 32, 48 },
+	{ IKE_ENCR_AES_CBC, 256, IKE_INTEG_HMAC_SHA2_512_256, 32, 64 },
+	{ IKE_ENCR_AES_GCM_16, 256, IKE_INTEG_NONE, 36, 0 },
+};
+#define NALGS (sizeof(algs) / sizeof(algs[0]))
+
+/* SAs live for the whole run (created on first use): one per algorithm,
+ * mode and ESN, outbound and inbound. */
+struct pair {
+	struct esp_sa *out, *in;
+	struct esp_suite su;
+	struct esp_cctx cc;
+};
+
+static struct pair pairs[NALGS][2][2];
+
+/* RFC 7634 appendix A's KEYMAT (key 80..9f, salt a0..a3), stretched for
+ * the longer HMAC keys. */
+static void keys(uint8_t *enc, uint8_t *integ)
+{
+	for (int i = 0; i < 64; i++) {
+		enc[i] = (uint8_t)(0x80 + i);
+		integ[i] = (uint8_t)(0x40 + 3 * i);
+	}
+}
+
+static void sa_desc(struct dp_sa *d, const struct alg *a, bool transport, bool esn,
+		    const uint8_t *enc, const uint8_t *integ)
+{
+	memset(d, 0, sizeof(*d));
+	d->sa_spi = SPI;
+	d->sa_src.a_family = d->sa_dst.a_family = AF_INET;
+	d->sa_mode = transport ? DP_MODE_TRANSPORT : DP_MODE_TUNNEL;
+	d->sa_encr = a->encr;
+	d->sa_encr_keylen = a->keylen;
+	d->sa_integ = a->integ;
+	d->sa_enc_key = enc;
+	d->sa_enc_key_len = a->enc_len;
+	d->sa_int_key = a->int_len ? integ : NULL;
+	d->sa_int_key_len = a->int_len;
+	d->sa_esn = esn;
+	d->sa_replay_window = 64;
+}
+
+static struct pair *pair_get(unsigned ai, bool transport, bool esn)
+{
+	struct pair *p = &pairs[ai][transport][esn];
+	struct esp_opts o = { .eo_nctx = 1 };
+	uint8_t enc[64], integ[64];
+	struct dp_sa d;
+
+	if (p->in)
+		return p;
+	keys(enc, integ);
+	sa_desc(&d, &algs[ai], transport, esn, enc, integ);
+	if (esp_sa_new(&d, &o, &p->out) < 0 || esp_suite_init(&p->su, &d) < 0 ||
+	    esp_cctx_init(&p->cc, &p->su, &d, true) < 0)
+		abort();
+	d.sa_inbound = true;
+	if (esp_sa_new(&d, &o, &p->in) < 0)
+		abort();
+	return p;
+}
+
+/* What a receiver does with the result: parse it as the data path would. */
+static void consume(const struct esp_sa *in, bool transport, const uint8_t *pl,
+		    const struct esp_pkt *res)
+{
+	static const uint8_t a[4] = { 192, 0, 2, 1 }, b[4] = { 192, 0, 2, 2 };
+	uint8_t hdr[PKT_IP6_HDR], copy[MAXPKT];
+	struct pkt_flow f;
+
+	(void)in;
+	if (res->ep_nh == ESP_NH_NONE)
+		return;
+	if (!transport) {
+		if (pkt_parse(pl, res->ep_len, &f) < 0)
+			abort(); /* esp_decap checked the inner packet */
+		return;
+	}
+	if (res->ep_len > sizeof(copy))
+		abort();
+	memcpy(copy, pl, res->ep_len);
+	pkt_build_hdr(hdr, AF_INET, a, b, res->ep_nh, res->ep_len);
+	pkt_fix_l4_csum(AF_INET, a, b, res->ep_nh, copy, res->ep_len);
+	pkt_flow_l4(&f, AF_INET, a, b, res->ep_nh, copy, res->ep_len);
+}
+
+static void run_raw(struct pair *p, bool transport, const uint8_t *data, size_t size)
+{
+	uint8_t *pkt = malloc(size ? size : 1);
+	struct esp_pkt res;
+
+	memcpy(pkt, data, size);
+	esp_sa_set_seq(p->in, 0);
+	if (esp_decap(p->in, 0, pkt, size, 1, &res) == 0)
+		consume(p->in, transport, pkt + res.ep_off, &res);
+	free(pkt);
+}
+
+static void run_sealed(struct pair *p, bool transport, bool esn, const uint8_t *data, size_t size)
+{
+	size_t iv = p->su.su_iv_len, n = size, len;
+	uint8_t *pkt;
+	struct esp_pkt res;
+
+	if (p->su.su_kind == ESP_KIND_CBC_HMAC)
+		n -= n % 16;
+	len = 8 + iv + n + p->su.su_icv_len;
+	pkt = malloc(len);
+	memcpy(pkt, "\x01\x02\x03\x04\x00\x00\x00\x07", 8);
+	memcpy(pkt + 8 + iv, data, n);
+	if (esp_crypto_seal(&p->su, &p->cc, pkt, n, esn, 7) < 0)
+		abort();
+	esp_sa_set_seq(p->in, 0);
+	if (esp_decap(p->in, 0, pkt, len, 1, &res) == 0)
+		consume(p->in, transport, pkt + res.ep_off, &res);
+	free(pkt);
+}
+
+static void run_encap(struct pair *p, bool transport, const uint8_t *data, size_t size)
+{
+	uint8_t buf[ESP_HEADROOM + MAXPKT + ESP_TAILROOM];
+	struct pkt_flow f;
+	struct esp_pkt res, back;
+	size_t hl;
+
+	if (size > MAXPKT)
+		return;
+	memcpy(buf + ESP_HEADROOM, data, size);
+	esp_sa_set_seq(p->out, 0);
+	esp_sa_set_seq(p->in, 0);
+	if (esp_encap(p->out, 0, buf, sizeof(buf), ESP_HEADROOM, size, 1, &res) < 0)
+		return;
+	/* Encapsulation took it, so it was IP (transport: whole, parsed). */
+	hl = 0;
+	if (transport) {
+		if (pkt_parse(data, size, &f) < 0)
+			abort();
+		hl = f.pf_hdr_len;
+	}
+	if (esp_decap(p->in, 0, buf + res.ep_off, res.ep_len, 1, &back) < 0) {
+		/* Only a tunnel-mode packet that is not a whole IP packet may fail. */
+		if (transport || pkt_parse(data, size, &f) == 0)
+			abort();
+		return;
+	}
+	if (back.ep_len > size - hl ||
+	    memcmp(buf + res.ep_off + back.ep_off, data + hl, back.ep_len) != 0)
+		abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	unsigned ai, how;
+	bool transport, esn;
+	struct pair *p;
+
+	if (size < 1 || size > MAXPKT)
+		return 0;
+	ai = data[0] % NALGS;
+	transport = data[0] & 0x08;
+	esn = data[0] & 0x10;
+	how = (data[0] >> 5) % 3;
+	p = pair_get(ai, transport, esn);
+	if (how == 0)
+		run_raw(p, transport, data + 1, size - 1);
+	else if (how == 1)
+		run_sealed(p, transport, esn, data + 1, size - 1);
+	else
+		run_encap(p, transport, data + 1, size - 1);
+	return 0;
+}

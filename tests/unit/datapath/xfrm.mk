@@ -1,0 +1,12 @@
+# xfrm backend tests: message construction (no kernel), and the host
+# kernel's XFRM netlink in a private network namespace (root; else skip).
+check_PROGRAMS += tests/unit/datapath/test_xfrm_msg tests/unit/datapath/test_xfrm_kernel
+TESTS += tests/unit/datapath/test_xfrm_msg tests/unit/datapath/test_xfrm_kernel
+tests_unit_datapath_test_xfrm_msg_SOURCES = tests/unit/datapath/test_xfrm_msg.c
+tests_unit_datapath_test_xfrm_msg_CFLAGS = $(UT_CFLAGS) $(LIBNL_CFLAGS)
+tests_unit_datapath_test_xfrm_msg_LDADD = $(UT_LDADD) gateway/datapath/libpaldatapath.a \
+	gateway/util/libpalutil.a $(DATAPATH_LIBS)
+tests_unit_datapath_test_xfrm_kernel_SOURCES = tests/unit/datapath/test_xfrm_kernel.c
+tests_unit_datapath_test_xfrm_kernel_CFLAGS = $(UT_CFLAGS) $(LIBNL_CFLAGS)
+tests_unit_datapath_test_xfrm_kernel_LDADD = $(UT_LDADD) gateway/datapath/libpaldatapath.a \
+	gateway/util/libpalutil.a $(DATAPATH_LIBS)
