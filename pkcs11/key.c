@@ -400,8 +400,14 @@ int p11_key_open(struct p11 *p, const char *uri, struct p11_key **out, char *why
 	*out = NULL;
 	if ((k = calloc(1, sizeof(*k))) == NULL)
 		return GW_E_NOMEM;
-	/* the parser refuses a pin-value before we could ever quote one */
-	if ((r = p11_uri_parse(uri, &k->k_u, why, why_len)) != 0) {
+	if ((r = p11_uri_parse(uri, &k->k_u, sub, sizeof(sub))) != 0) {
+		/* the URI is named unless it may hold a PIN (pin-value) */
+		if (strstr(uri, "pin-") == NULL) {
+			log_escape(k->k_uri, sizeof(k->k_uri), uri, strlen(uri));
+			p11_why(why, why_len, "%s: %s", k->k_uri, sub);
+		} else {
+			p11_why(why, why_len, "%s", sub);
+		}
 		free(k);
 		return r;
 	}
@@ -419,9 +425,11 @@ int p11_key_open(struct p11 *p, const char *uri, struct p11_key **out, char *why
 	k->k_next = k->k_tok->t_keys;
 	k->k_tok->t_keys = k;
 	pthread_mutex_unlock(&k->k_tok->t_lock);
-	log_info(LOG_SUB_P11, "pkcs11: key %s: %s-%zu%s%s", k->k_uri,
-		 k->k_type == CKK_RSA ? "RSA" : "EC",
-		 k->k_type == CKK_RSA ? k->k_size * 8 : k->k_size * 8,
+	log_info(LOG_SUB_P11, "pkcs11: key %s: %s%zu%s%s", k->k_uri,
+		 k->k_type == CKK_RSA ? "RSA-" : "EC P-",
+		 k->k_type == CKK_RSA ? k->k_size * 8
+		 : k->k_size == 66    ? 521
+				      : k->k_size * 8,
 		 k->k_always_auth ? ", login before each signature" : "",
 		 k->k_cert ? ", certificate on the token" : "");
 	*out = k;
