@@ -19,3 +19,12 @@ tests_unit_pkcs11_test_pkcs11_SOURCES = tests/unit/pkcs11/tp.h tests/unit/pkcs11
 tests_unit_pkcs11_test_pkcs11_CFLAGS = $(UT_CFLAGS) $(P11KIT_CFLAGS)
 tests_unit_pkcs11_test_pkcs11_LDADD = $(UT_LDADD) gateway/auth/libpalauth.a $(P11_LIBS) \
 	gateway/crypto/libpalcrypto.a gateway/util/libpalutil.a $(OPENSSL_LIBS)
+
+# a real module: SoftHSM2 (and libp11 as a second opinion on the token)
+check_PROGRAMS += tests/unit/pkcs11/test_softhsm
+TESTS += tests/unit/pkcs11/test_softhsm
+tests_unit_pkcs11_test_softhsm_SOURCES = tests/unit/pkcs11/tp.h tests/unit/pkcs11/tp.c \
+	tests/unit/pkcs11/test_softhsm.c
+tests_unit_pkcs11_test_softhsm_CFLAGS = $(UT_CFLAGS) $(P11KIT_CFLAGS) $(LIBP11_CFLAGS)
+tests_unit_pkcs11_test_softhsm_LDADD = $(UT_LDADD) $(P11_LIBS) gateway/util/libpalutil.a \
+	$(LIBP11_LIBS) $(OPENSSL_LIBS)

@@ -61,6 +61,7 @@ static bool round_trip(struct auth_local *l, auth_hash_set peer, X509 *cert, uin
 	static const uint8_t octets[] = "RealMessage1 | NonceRData | prf(SK_pi, IDi')";
 	struct auth_policy pol = { .ap_ca = "ca", .ap_any_id = true };
 	struct auth_peer_certs pc = { 0 };
+	struct auth_creds *vc;
 	uint8_t sig[AUTH_SIG_MAX], method = 0;
 	size_t len = sizeof(sig);
 	unsigned char *der = NULL;
@@ -81,8 +82,10 @@ static bool round_trip(struct auth_local *l, auth_hash_set peer, X509 *cert, uin
 	pc.pc_der[0] = der;
 	pc.pc_len[0] = (size_t)n;
 	auth_local_subject_id(l, &id);
-	rc = auth_verify_pubkey(creds(NULL), &pol, &pc, &id, method, sig, len, octets,
-				sizeof(octets), why, sizeof(why));
+	vc = creds(NULL);
+	rc = auth_verify_pubkey(vc, &pol, &pc, &id, method, sig, len, octets, sizeof(octets), why,
+				sizeof(why));
+	auth_creds_unref(vc);
 	if (rc != 0)
 		fprintf(stderr, "\nverify: %s\n", why);
 	OPENSSL_free(der);

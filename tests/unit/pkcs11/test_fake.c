@@ -231,10 +231,13 @@ static void unrecognized_slots(void)
 	setup();
 	tp.set(FAKE_EMPTY_SLOTS, 3);
 	p = tp_fake("ec", false, tp.pin, 1, false);
+	struct p11_key *none = NULL;
+
 	k = tp_key(p, "pkcs11:object=k");
 	CU_ASSERT(tp_sign_verify(k, tp.ec, P11_ECDSA, P11_SHA256, false));
-	CU_ASSERT_EQUAL(p11_key_open(p, "pkcs11:token=other;object=k", &k, why, sizeof(why)),
+	CU_ASSERT_EQUAL(p11_key_open(p, "pkcs11:token=other;object=k", &none, why, sizeof(why)),
 			GW_E_NOTFOUND);
+	CU_ASSERT_PTR_NULL(none);
 	CU_ASSERT(tp_has(why, "no token matches it (tokens: 'fake' (serial 0001))"));
 	p11_key_free(k);
 	p11_free(p);
