@@ -383,6 +383,12 @@ static int key_open_locked(struct p11 *p, struct p11_key *k, char *why, size_t w
 	}
 	r = key_locate(k, s.ss_h, why, why_len);
 	p11_pool_put(&k->k_tok->t_pool, &s);
+	if (r == 0) { /* known to recovery from now on (it holds p_open_lock) */
+		pthread_mutex_lock(&k->k_tok->t_lock);
+		k->k_next = k->k_tok->t_keys;
+		k->k_tok->t_keys = k;
+		pthread_mutex_unlock(&k->k_tok->t_lock);
+	}
 out:
 	p11_call_unlock(p);
 	return r;
@@ -421,10 +427,6 @@ int p11_key_open(struct p11 *p, const char *uri, struct p11_key **out, char *why
 		p11_key_free(k);
 		return r;
 	}
-	pthread_mutex_lock(&k->k_tok->t_lock);
-	k->k_next = k->k_tok->t_keys;
-	k->k_tok->t_keys = k;
-	pthread_mutex_unlock(&k->k_tok->t_lock);
 	log_info(LOG_SUB_P11, "pkcs11: key %s: %s%zu%s%s", k->k_uri,
 		 k->k_type == CKK_RSA ? "RSA-" : "EC P-",
 		 k->k_type == CKK_RSA ? k->k_size * 8

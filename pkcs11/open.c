@@ -181,8 +181,9 @@ int p11_token_open(struct p11_token *t, char *why, size_t why_len)
 		p->p_fn->C_CloseSession(h);
 	token_fill(t, gen);
 	token_mechs(t);
+	/* the sessions are usable; signers wait for READY, which the caller
+	 * sets once the keys are known again */
 	p11_pool_up(&t->t_pool);
-	atomic_store(&t->t_state, P11_TOKEN_READY);
 	log_info(LOG_SUB_P11, "pkcs11: token '%s' (serial %s, slot %lu) open: %s, %u session(s)",
 		 t->t_label, t->t_serial, (unsigned long)atomic_load(&t->t_slot),
 		 atomic_load(&t->t_logged_in) ? "logged in" : "no login", p->p_sessions);

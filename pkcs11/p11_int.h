@@ -174,7 +174,7 @@ CK_MECHANISM_TYPE p11_combined_mech(enum p11_combined c);
 int p11_token_get(struct p11 *p, const struct p11_uri *u, const char *uri, struct p11_token **out,
 		  char *why, size_t why_len);
 /* Open the sessions and log in (caller holds p_open_lock and the module
- * lock shared). */
+ * lock shared); the state stays as it was: the caller makes it READY. */
 int p11_token_open(struct p11_token *t, char *why, size_t why_len);
 /* Find the token's slot again by its identity (after a loss). */
 int p11_token_find_slot(struct p11_token *t);

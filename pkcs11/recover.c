@@ -56,14 +56,14 @@ static bool token_reopen(struct p11_token *t, bool was_lost)
 		return false;
 	}
 	if (p11_token_open(t, why, sizeof(why)) != 0) {
-		atomic_store(&t->t_state, atomic_load(&t->t_state) == P11_TOKEN_REFUSED
-						  ? P11_TOKEN_REFUSED
-						  : P11_TOKEN_LOST);
+		/* not READY: still lost, or refused for good */
+		p11_pool_reset(&t->t_pool, NULL, NULL);
 		p11_token_set_error(t, "%s", why);
 		log_warn(LOG_SUB_P11, "pkcs11: %s", why);
 		return atomic_load(&t->t_state) == P11_TOKEN_REFUSED;
 	}
 	keys_refind(t);
+	atomic_store(&t->t_state, P11_TOKEN_READY);
 	if (was_lost) {
 		atomic_fetch_add(&t->t_reopened, 1);
 		log_msg(LOG_SUB_P11, LOG_NOTICE,

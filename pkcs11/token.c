@@ -273,7 +273,8 @@ int p11_token_get(struct p11 *p, const struct p11_uri *u, const char *uri, struc
 		}
 		return 0;
 	}
-	r = p11_token_open(t, why, why_len);
+	if ((r = p11_token_open(t, why, why_len)) == 0)
+		atomic_store(&t->t_state, P11_TOKEN_READY);
 	/* kept even when refused: the PIN is then never tried again */
 	if (r == 0 || atomic_load(&t->t_state) == P11_TOKEN_REFUSED) {
 		pthread_mutex_lock(&p->p_lock);
