@@ -217,7 +217,7 @@ static void keygen_template(struct hsm_opts *o, const uint8_t *id, size_t id_len
 	k->yes = CK_TRUE;
 	k->no = CK_FALSE;
 	k->aa = o->ho_always_auth ? CK_TRUE : CK_FALSE;
-	k->e[0] = 1, k->e[1] = 0, k->e[2] = 1; /* 65537 */
+	memcpy(k->e, "\x01\x00\x01", 3); /* 65537 */
 	k->bits = (CK_ULONG)atoi(o->ho_type + 4);
 	ADD(k->pub, k->npub, CKA_TOKEN, &k->yes, 1);
 	ADD(k->pub, k->npub, CKA_VERIFY, &k->yes, 1);

@@ -12,8 +12,8 @@
 #
 #   BUILDDIR    the build tree (default .)
 #   RESULTS     the file to append to (RESULTS=- prints only)
-#   SIG_SECONDS seconds per signature figure (default 3)
-#   ROUNDS      rate runs per key location, alternating (default 3)
+#   SIG_SECONDS seconds per signature run (default 2)
+#   ROUNDS      runs per figure, alternating, median (default 3)
 #   RATE_COUNT  setups per rate run (default 2000); CONC in flight (default 64)
 #   KEEP=1      keep the work directory
 # Namespaces hsbl$$ / hsbr$$ are deleted on exit; only processes started
@@ -23,7 +23,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TOP=$(cd "$HERE/../.." && pwd)
 B=$(cd "${BUILDDIR:-.}" && pwd)
 RESULTS=${RESULTS:-$HERE/RESULTS.md}
-SIG_SECONDS=${SIG_SECONDS:-3}
+SIG_SECONDS=${SIG_SECONDS:-2}
 ROUNDS=${ROUNDS:-3}
 RATE_COUNT=${RATE_COUNT:-2000}
 CONC=${CONC:-64}
@@ -87,24 +87,30 @@ make_keys() {
 } >>"$LOG" 2>&1
 
 # ---- 1: signatures per second ----
+med3() { awk -v c="$1" '{ print $c }' "$2" | median; }
 sig_rate() { # sig_rate ARGS...: the rate of one p11bench run
 	"$P11BENCH" --seconds "$SIG_SECONDS" "$@" 2>>"$LOG" |
 		awk '/^RESULT/ { for (i = 2; i <= NF; i++) if ($i ~ /^rate=/) print substr($i, 6) }'
 }
 
+# ROUNDS alternating runs of each variant (pool, single session, OpenSSL):
+# the machine is shared, so one run alone says little; the median goes in
 bench_sigs() {
-	local kind uri scheme soft t
+	local kind uri scheme soft t r pool single sw
 	for kind in ec rsa; do
 		uri="pkcs11:token=bench-$kind;object=gw-key" scheme=ecdsa soft=$W/pki/gw.key
 		[ "$kind" = rsa ] && scheme=pss soft=$W/pki/rsa.key
 		for t in 1 2 4; do
-			pool=$(sig_rate --module "$MODULE" --pin-file "$W/hsm/hsm.pin" --uri "$uri" \
-				--scheme "$scheme" --sessions 4 --threads "$t")
-			single=$(sig_rate --module "$MODULE" --pin-file "$W/hsm/hsm.pin" --uri "$uri" \
-				--scheme "$scheme" --sessions 1 --threads "$t")
-			sw=$(sig_rate --soft "$soft" --scheme "$scheme" --threads "$t")
-			say "signatures $kind, $t thread(s): pool $pool/s, single session $single/s, OpenSSL $sw/s"
-			echo "$kind $t $pool $single $sw" >>"$W/sigs"
+			for r in $(seq "$ROUNDS"); do
+				pool=$(sig_rate --module "$MODULE" --pin-file "$W/hsm/hsm.pin" \
+					--uri "$uri" --scheme "$scheme" --sessions 4 --threads "$t")
+				single=$(sig_rate --module "$MODULE" --pin-file "$W/hsm/hsm.pin" \
+					--uri "$uri" --scheme "$scheme" --sessions 1 --threads "$t")
+				sw=$(sig_rate --soft "$soft" --scheme "$scheme" --threads "$t")
+				say "signatures $kind, $t thread(s), round $r: pool $pool/s, single session $single/s, OpenSSL $sw/s"
+				echo "$pool $single $sw" >>"$W/sigs-$kind-$t"
+			done
+			echo "$kind $t $(med3 1 "$W/sigs-$kind-$t") $(med3 2 "$W/sigs-$kind-$t") $(med3 3 "$W/sigs-$kind-$t")" >>"$W/sigs"
 		done
 	done
 }
@@ -215,11 +221,11 @@ report() {
 	echo
 	echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'); $(nproc) CPUs ($(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)), shared; load average before: $LOAD0"
 	echo "- palisade: $(git -C "$HERE" describe --always --dirty 2>/dev/null || echo unknown), SoftHSM $(softhsm2-util --version 2>/dev/null), OpenSSL $(openssl version | cut -d' ' -f2)"
-	echo "- \`make bench-hsm\` (tests/bench/hsm_bench.sh): ${SIG_SECONDS} s per signature figure; setups: $ROUNDS alternating runs of $RATE_COUNT, $CONC in flight, median"
+	echo "- \`make bench-hsm\` (tests/bench/hsm_bench.sh): every figure the median of $ROUNDS alternating runs; signatures ${SIG_SECONDS} s per run; setups $RATE_COUNT per run, $CONC in flight"
 	echo
 	echo "### Signatures per second through pkcs11/ (300-byte message, SHA-256)"
 	echo
-	echo "| key | signer threads | pool of 4 sessions | single session | OpenSSL, PEM key (same threads) |"
+	echo "| key | signer threads | pool of 4 sessions | single session | OpenSSL, key in a PEM file |"
 	echo "|---|---|---|---|---|"
 	while read -r kind t pool single sw; do
 		printf '| %s | %s | %s | %s | %s |\n' \
