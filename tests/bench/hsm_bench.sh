@@ -6,6 +6,9 @@
 #      threads through a pool of 4 sessions against the same threads on a
 #      single session, EC P-256 and RSA-2048 (PSS), and OpenSSL with the
 #      key in a PEM file for scale;
+#      and the same through a token that takes SLOW_US per signature (the
+#      test module tests/unit/pkcs11/fake_p11.so: a network HSM's round
+#      trip), where the session pool is what sets the pace;
 #   2. IKE setups per second of palisade-gatewayd as responder (ECDSA P-256
 #      certificates, X25519) with its key in a PEM file and in SoftHSM2,
 #      alternating in one run, loaded by tests/bench/ikeload.
@@ -27,6 +30,8 @@ SIG_SECONDS=${SIG_SECONDS:-2}
 ROUNDS=${ROUNDS:-3}
 RATE_COUNT=${RATE_COUNT:-2000}
 CONC=${CONC:-64}
+SLOW_US=${SLOW_US:-5000}
+FAKE=$B/tests/unit/pkcs11/fake_p11.so
 MODULE=/usr/lib/softhsm/libsofthsm2.so
 P11BENCH=$B/tests/bench/p11bench
 IKELOAD=$B/tests/bench/ikeload
@@ -52,7 +57,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 [ "$(id -u)" = 0 ] || die "must run as root (network namespaces)"
-for f in "$P11BENCH" "$IKELOAD" "$GWD" "$CTL" "$HSM" "$MODULE"; do
+for f in "$P11BENCH" "$IKELOAD" "$GWD" "$CTL" "$HSM" "$MODULE" "$FAKE"; do
 	[ -e "$f" ] || die "missing $f (make; softhsm2 from scripts/deps)"
 done
 
@@ -112,6 +117,25 @@ bench_sigs() {
 			done
 			echo "$kind $t $(med3 1 "$W/sigs-$kind-$t") $(med3 2 "$W/sigs-$kind-$t") $(med3 3 "$W/sigs-$kind-$t")" >>"$W/sigs"
 		done
+	done
+}
+
+# A token with a fixed latency per signature: the pool against one session
+bench_slow() {
+	local t r pool single
+	echo 1234 >"$W/fake.pin" && chmod 600 "$W/fake.pin"
+	for t in 1 2 4; do
+		for r in $(seq "$ROUNDS"); do
+			pool=$(FAKEP11_KEY=$W/pki/gw.key FAKEP11_SIGN_DELAY_US=$SLOW_US sig_rate \
+				--module "$FAKE" --pin-file "$W/fake.pin" --uri "pkcs11:object=k" \
+				--sessions 4 --threads "$t")
+			single=$(FAKEP11_KEY=$W/pki/gw.key FAKEP11_SIGN_DELAY_US=$SLOW_US sig_rate \
+				--module "$FAKE" --pin-file "$W/fake.pin" --uri "pkcs11:object=k" \
+				--sessions 1 --threads "$t")
+			say "signatures, $SLOW_US us token, $t thread(s), round $r: pool $pool/s, single session $single/s"
+			echo "$pool $single" >>"$W/slow-$t"
+		done
+		echo "$t $(med3 1 "$W/slow-$t") $(med3 2 "$W/slow-$t")" >>"$W/slow"
 	done
 }
 
@@ -233,6 +257,15 @@ report() {
 			"$t" "$pool" "$single" "$sw"
 	done <"$W/sigs"
 	echo
+	echo "Through a token that takes $((SLOW_US / 1000)) ms per signature (tests/unit/pkcs11/fake_p11.so, EC P-256:"
+	echo "a network HSM's round trip; the pool is what sets the pace here):"
+	echo
+	echo "| signer threads | pool of 4 sessions | single session |"
+	echo "|---|---|---|"
+	while read -r t pool single; do
+		printf '| %s | %s | %s |\n' "$t" "$pool" "$single"
+	done <"$W/slow"
+	echo
 	echo "### IKE setups per second, responder key in a PEM file vs in SoftHSM2"
 	echo
 	echo "ECDSA P-256 certificates, aes256gcm16-prfsha256-x25519, userspace data path; ikeload"
@@ -248,5 +281,6 @@ LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 say "work directory $W"
 make_keys || { cat "$LOG" >&2; die "cannot make the keys and tokens"; }
 bench_sigs
+bench_slow
 bench_setups
 if [ "$RESULTS" = - ]; then report; else report | tee -a "$RESULTS"; fi

@@ -37,7 +37,7 @@ tests_bench_p11bench_LDADD = $(P11_LIBS) gateway/util/libpalutil.a $(OPENSSL_LIB
 EXTRA_DIST += tests/bench/hsm_bench.sh
 
 HSM_BENCH_DEPS = tests/bench/p11bench tests/bench/ikeload gateway/palisade-gatewayd \
-	gateway/palisadectl pkcs11/palisade-hsm
+	gateway/palisadectl pkcs11/palisade-hsm tests/unit/pkcs11/fake_p11.so
 HSM_BENCH_RUN = BUILDDIR=$(abs_top_builddir) RESULTS=$(abs_top_builddir)/tests/bench/RESULTS.md \
 	$(srcdir)/tests/bench/hsm_bench.sh
 

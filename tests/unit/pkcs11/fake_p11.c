@@ -3,7 +3,9 @@
  * object and loaded by path like any vendor module. One token ("fake",
  * serial 0001) in slot 7 holding one private key (label "k", id 01) read
  * from the PEM file in $FAKEP11_KEY, its public key object (EC) and
- * optionally a certificate ($FAKEP11_CERT). It signs with OpenSSL.
+ * optionally a certificate ($FAKEP11_CERT). It signs with OpenSSL; with
+ * $FAKEP11_SIGN_DELAY_US each signature takes that long (a token across a
+ * network, for tests/bench).
  *
  * It misbehaves on request, the way real tokens do (fake_p11_set()):
  * refusing chosen hash-and-sign mechanisms (listed or not), a key that
@@ -131,6 +133,9 @@ static CK_RV f_Initialize(void *args)
 		rv = CKR_CRYPTOKI_ALREADY_INITIALIZED;
 	else if ((rv = load_key()) == CKR_OK)
 		F.init = true;
+	/* for tests/bench: a token whose every signature takes this long */
+	if (getenv("FAKEP11_SIGN_DELAY_US"))
+		F.opt[FAKE_SIGN_DELAY_US] = atol(getenv("FAKEP11_SIGN_DELAY_US"));
 	pthread_mutex_unlock(&F.lock);
 	return rv;
 }
