@@ -168,10 +168,18 @@ static int start_datapath(struct daemon *d)
 		.c_udp4_fd = net_socket_fd(d->d_net, AF_INET, d->d_settings.gs_natt_port),
 		.c_udp6_fd = net_socket_fd(d->d_net, AF_INET6, d->d_settings.gs_natt_port),
 	};
+	int fds[NET_MAX_SOCKETS], fams[NET_MAX_SOCKETS];
+	size_t n;
 	int r;
 
 	if ((r = dp_new(&dc, &d->d_dp)))
 		return r;
+	/* IKE itself never goes through IPsec (transport mode between the
+	 * gateways' own addresses would otherwise catch it) */
+	n = net_sockets(d->d_net, fds, fams, NET_MAX_SOCKETS);
+	for (size_t i = 0; i < n; i++)
+		if ((r = dp_socket_bypass(d->d_dp, fds[i], fams[i])))
+			return r;
 	/* xfrm: the kernel takes ESP-in-UDP off the NAT-T sockets itself */
 	if (dp_backend_of(d->d_dp) == DP_BACKEND_XFRM) {
 		for (int fam = AF_INET; fam; fam = fam == AF_INET ? AF_INET6 : 0) {
@@ -193,7 +201,9 @@ static int start_control(struct daemon *d)
 	snprintf(path, sizeof(path), "%s/control.sock", d->d_run_dir);
 	if ((r = control_new(&cc, &d->d_ctl)))
 		return r;
-	d->d_cmds = (struct cmds){ d->d_engine, d->d_ctl, d->d_p11 };
+	d->d_cmds.cm_e = d->d_engine;
+	d->d_cmds.cm_ctl = d->d_ctl;
+	d->d_cmds.cm_p11 = d->d_p11;
 	if ((r = cmds_register(&d->d_cmds)) || (r = control_start(d->d_ctl)))
 		log_err(LOG_SUB_CTL, "control socket %s: %s", path, gw_strerror(r));
 	return r;
@@ -218,6 +228,10 @@ static int start(struct daemon *d)
 
 static void stop(struct daemon *d)
 {
+	/* the Deletes below end SAs and workers emit events until the pool
+	 * stops: they must not reach the freed control server */
+	if (d->d_ctl)
+		cmds_detach(&d->d_cmds);
 	control_free(d->d_ctl); /* no more commands while we go */
 	d->d_ctl = NULL;
 	if (d->d_net && d->d_pool)

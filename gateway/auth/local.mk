@@ -11,5 +11,6 @@ gateway_auth_libpalauth_a_SOURCES = \
 	gateway/auth/bind.c gateway/auth/chain.c gateway/auth/verify.c \
 	gateway/auth/certreq.c
 gateway_auth_libpalauth_a_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
+include $(srcdir)/gateway/auth/eap/local.mk
 # auth/ signs with token keys through pkcs11/: programs linking libpalauth.a
 # add $(P11_LIBS) after it

@@ -64,6 +64,7 @@ void show_sas(FILE *f, json_t *result);
 void show_conns(FILE *f, json_t *result);
 void show_stats(FILE *f, json_t *result);
 void show_hsm(FILE *f, json_t *result);
+void show_leases(FILE *f, json_t *result);
 void show_version(FILE *f, json_t *result);
 void show_initiate(FILE *f, json_t *result);
 void show_terminate(FILE *f, json_t *result);

@@ -74,6 +74,7 @@ endif
 EXTRA_DIST += tests/fuzz/fuzz_config.in
 
 include $(srcdir)/tests/fuzz/auth.mk
+include $(srcdir)/tests/fuzz/eap.mk
 
 # fuzz_control: the control server's request path (gateway/control)
 FUZZ_CONTROL_LIBS = gateway/control/libpalcontrol.a gateway/util/libpalutil.a \
@@ -98,10 +99,7 @@ endif
 EXTRA_DIST += tests/fuzz/fuzz_control.in
 
 # fuzz_responder: datagrams into the engine's receive path (gateway/sa)
-FUZZ_RESP_LIBS = gateway/sa/libpalsa.a gateway/auth/libpalauth.a $(P11_LIBS) gateway/pool/libpalpool.a \
-	gateway/net/libpalnet.a gateway/ike/libpalike.a gateway/datapath/libpaldatapath.a \
-	api/model/libpalmodel.a gateway/crypto/libpalcrypto.a gateway/util/libpalutil.a \
-	$(DATAPATH_LIBS) $(JANSSON_LIBS) $(OPENSSL_LIBS)
+FUZZ_RESP_LIBS = $(SA_LIBS)
 
 check_PROGRAMS += tests/fuzz/run_fuzz_responder
 TESTS += tests/fuzz/run_fuzz_responder
