@@ -135,3 +135,12 @@ int dp_udp_encap_enable(struct datapath *dp, int fd)
 	(void)fd;
 	return GW_E_UNSUP;
 }
+
+/* No policies, nothing to bypass. */
+int dp_socket_bypass(struct datapath *dp, int fd, int family)
+{
+	(void)dp;
+	(void)fd;
+	(void)family;
+	return 0;
+}

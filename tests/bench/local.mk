@@ -24,10 +24,11 @@ tests_bench_gatewayd_nulldp_SOURCES = gateway/main.c gateway/cmds.c gateway/cmds
 tests_bench_gatewayd_nulldp_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) $(JANSSON_CFLAGS) \
 	$(OPENSSL_CFLAGS)
 tests_bench_gatewayd_nulldp_LDADD = \
-	gateway/control/libpalcontrol.a gateway/sa/libpalsa.a gateway/auth/libpalauth.a $(P11_LIBS) \
+	gateway/control/libpalcontrol.a gateway/sa/libpalsa.a gateway/auth/eap/libpaleap.a \
+	gateway/vip/libpalvip.a gateway/auth/libpalauth.a $(P11_LIBS) \
 	gateway/net/libpalnet.a gateway/pool/libpalpool.a gateway/ike/libpalike.a \
 	api/model/libpalmodel.a gateway/crypto/libpalcrypto.a gateway/util/libpalutil.a \
-	$(JANSSON_LIBS) $(OPENSSL_LIBS) $(SYSTEMD_LIBS)
+	$(LIBNL_ROUTE_LIBS) $(LIBNL_LIBS) $(JANSSON_LIBS) $(OPENSSL_LIBS) $(SYSTEMD_LIBS)
 
 # p11bench: signatures per second through pkcs11/ (hsm_bench.sh)
 noinst_PROGRAMS += tests/bench/p11bench
