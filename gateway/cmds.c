@@ -8,6 +8,7 @@
 
 #include "cmds.h"
 #include "control/control.h"
+#include "pkcs11/pkcs11.h"
 #include "sa/sa.h"
 #include "util/err.h"
 
@@ -179,6 +180,59 @@ static int cmd_rekey(struct control_req *req, json_t *args, void *arg, json_t **
 	return 0;
 }
 
+#define HSM_TOKENS_MAX 16
+
+static json_t *token_json(const struct p11_token_status *ts)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:b, s:b, s:I, s:I, s:I, s:I, s:I, s:I,"
+			 " s:I, s:s}",
+			 "label", ts->ts_label, "serial", ts->ts_serial, "model", ts->ts_model,
+			 "manufacturer", ts->ts_manufacturer, "slot", (json_int_t)ts->ts_slot,
+			 "state", p11_token_state_name(ts->ts_state), "present",
+			 ts->ts_state != P11_TOKEN_LOST, "logged_in", ts->ts_logged_in, "sessions",
+			 (json_int_t)ts->ts_sessions, "sessions_in_use", (json_int_t)ts->ts_in_use,
+			 "keys", (json_int_t)ts->ts_keys, "signatures",
+			 (json_int_t)ts->ts_signatures, "failures", (json_int_t)ts->ts_failures,
+			 "losses", (json_int_t)ts->ts_losses, "reopened",
+			 (json_int_t)ts->ts_reopened, "last_error", ts->ts_last_error);
+}
+
+/* api/control.md 5.10: the PKCS#11 module and its tokens (counters only:
+ * nothing here calls into the module, which may be the thing that hangs). */
+static json_t *hsm_json(struct p11 *p, bool summary)
+{
+	struct p11_token_status ts[HSM_TOKENS_MAX];
+	size_t n = p11_status(p, ts, HSM_TOKENS_MAX);
+	json_int_t sigs = 0, fails = 0, ready = 0;
+	json_t *tokens = json_array();
+
+	for (size_t i = 0; i < n; i++) {
+		sigs += (json_int_t)ts[i].ts_signatures;
+		fails += (json_int_t)ts[i].ts_failures;
+		ready += ts[i].ts_state == P11_TOKEN_READY;
+		if (!summary)
+			json_array_append_new(tokens, token_json(&ts[i]));
+	}
+	if (summary) {
+		json_decref(tokens);
+		return json_pack("{s:b, s:I, s:I, s:I, s:I}", "configured", p != NULL, "tokens",
+				 (json_int_t)n, "ready", ready, "signatures", sigs, "failures",
+				 fails);
+	}
+	return json_pack("{s:s?, s:o}", "module", p ? p11_module_path(p) : NULL, "tokens", tokens);
+}
+
+static int cmd_hsm(struct control_req *req, json_t *args, void *arg, json_t **result)
+{
+	static const char *const keys[] = { NULL };
+	struct cmds *cc = arg;
+
+	if (control_args_allow(req, args, keys))
+		return GW_E_INVAL;
+	*result = hsm_json(cc->cm_p11, false);
+	return 0;
+}
+
 static int cmd_stats(struct control_req *req, json_t *args, void *arg, json_t **result)
 {
 	static const char *const keys[] = { NULL };
@@ -186,8 +240,10 @@ static int cmd_stats(struct control_req *req, json_t *args, void *arg, json_t **
 
 	if (control_args_allow(req, args, keys))
 		return GW_E_INVAL;
-	if ((*result = sa_engine_stats(cc->cm_e)))
+	if ((*result = sa_engine_stats(cc->cm_e))) {
 		json_object_set_new(*result, "control", control_stats_json(cc->cm_ctl));
+		json_object_set_new(*result, "hsm", hsm_json(cc->cm_p11, true));
+	}
 	return 0;
 }
 
@@ -261,6 +317,7 @@ int cmds_register(struct cmds *cm)
 	    (r = control_register(ctl, "terminate", cmd_terminate, e, CONTROL_F_MUTATES)) ||
 	    (r = control_register(ctl, "rekey", cmd_rekey, e, CONTROL_F_MUTATES)) ||
 	    (r = control_register(ctl, "stats", cmd_stats, cm, 0)) ||
+	    (r = control_register(ctl, "hsm", cmd_hsm, cm, 0)) ||
 	    (r = control_register(ctl, "reload", cmd_reload, cm, CONTROL_F_MUTATES)))
 		return r;
 	cm->cm_live = true;

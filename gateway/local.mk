@@ -14,6 +14,6 @@ bin_PROGRAMS += gateway/palisadectl
 gateway_palisadectl_SOURCES = \
 	gateway/ctl/palisadectl.c gateway/ctl/ctl.h gateway/ctl/client.c gateway/ctl/fmt.c \
 	gateway/ctl/show_sas.c gateway/ctl/show_conns.c gateway/ctl/show_misc.c \
-	gateway/ctl/show_events.c
+	gateway/ctl/show_events.c gateway/ctl/show_hsm.c
 gateway_palisadectl_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
 gateway_palisadectl_LDADD = $(JANSSON_LIBS)

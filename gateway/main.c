@@ -22,6 +22,7 @@
 #include "control/control.h"
 #include "datapath/datapath.h"
 #include "net/net.h"
+#include "pkcs11/pkcs11.h"
 #include "pool/pool.h"
 #include "sa/sa.h"
 #include "util/err.h"
@@ -31,8 +32,10 @@ struct daemon {
 	const char *d_config_dir;
 	const char *d_run_dir;
 	bool d_foreground;
+	bool d_daemonized;
 	int d_cli_log_level;           /* -1: from gateway.json */
 	struct gw_settings d_settings; /* as started (sockets, data path) */
+	struct p11 *d_p11;             /* the PKCS#11 module, or NULL */
 	struct sa_engine *d_engine;
 	struct pool *d_pool;
 	struct net *d_net;
@@ -59,7 +62,8 @@ static void usage(FILE *f)
 		   "\n"
 		   "It negotiates IKEv2 SAs (PSK and certificates) as responder and\n"
 		   "initiator and installs ESP through the kernel (xfrm) or its own\n"
-		   "userspace data path, with rekeying. EAP and the HSM are later milestones.\n");
+		   "userspace data path, with rekeying and EAP. Private keys may live\n"
+		   "in a PKCS#11 token (gateway.json \"pkcs11\").\n");
 }
 
 static int parse_args(struct daemon *d, int argc, char **argv)
@@ -204,6 +208,7 @@ static int start_control(struct daemon *d)
 		return r;
 	d->d_cmds.cm_e = d->d_engine;
 	d->d_cmds.cm_ctl = d->d_ctl;
+	d->d_cmds.cm_p11 = d->d_p11;
 	if ((r = cmds_register(&d->d_cmds)) || (r = control_start(d->d_ctl)))
 		log_err(LOG_SUB_CTL, "control socket %s: %s", path, gw_strerror(r));
 	return r;
@@ -244,6 +249,51 @@ static void stop(struct daemon *d)
 	d->d_dp = NULL;
 	sa_engine_free(d->d_engine);
 	d->d_engine = NULL;
+	p11_free(d->d_p11); /* after the engine: its connections held keys */
+	d->d_p11 = NULL;
+}
+
+/*
+ * The PKCS#11 module, before the connections that use its keys. A module
+ * does not survive fork() (PKCS#11 v2.40 6.7.1), so without --foreground
+ * we become the daemon first; start-up errors then go to syslog.
+ */
+static int open_p11(struct daemon *d)
+{
+	struct model_err err;
+	struct gw_settings gs;
+	struct p11_config pc = { 0 };
+	char why[512];
+
+	if (gw_settings_load(d->d_config_dir, &gs, &err) || !gs.gs_pkcs11.p_enabled)
+		return 0; /* a broken gateway.json: sa_engine_new() says what is wrong */
+	if (d->d_cli_log_level < 0)
+		log_set_level(gs.gs_log_level);
+	if (!d->d_foreground) {
+		if (daemon(0, 0) < 0) {
+			log_err(LOG_SUB_DMN, "cannot daemonize: %s", strerror(errno));
+			return GW_E_IO;
+		}
+		d->d_daemonized = true;
+	}
+	pc.pc_module = gs.gs_pkcs11.p_module;
+	pc.pc_pin_file = gs.gs_pkcs11.p_pin_file;
+	pc.pc_sessions = gs.gs_pkcs11.p_sessions;
+	pc.pc_require_non_extractable = gs.gs_pkcs11.p_require_non_extractable;
+	pc.pc_rsa_pss = gs.gs_pkcs11.p_rsa_pss;
+	if (p11_new(&pc, &d->d_p11, why, sizeof(why)) != 0) {
+		log_err(LOG_SUB_P11, "pkcs11: %s", why);
+		return GW_E_INVAL;
+	}
+	return 0;
+}
+
+static bool p11_changed(const struct gw_pkcs11 *a, const struct gw_pkcs11 *b)
+{
+	return a->p_enabled != b->p_enabled || strcmp(a->p_module, b->p_module) ||
+	       strcmp(a->p_pin_file, b->p_pin_file) || a->p_sessions != b->p_sessions ||
+	       a->p_require_non_extractable != b->p_require_non_extractable ||
+	       a->p_rsa_pss != b->p_rsa_pss;
 }
 
 /* SIGHUP: reload the configuration directory; listen addresses, ports and
@@ -264,6 +314,8 @@ static void reload(struct daemon *d)
 	json_decref(res);
 	log_set_level(d->d_cli_log_level >= 0 ? d->d_cli_log_level
 					      : sa_engine_settings(d->d_engine)->gs_log_level);
+	if (p11_changed(&d->d_settings.gs_pkcs11, &sa_engine_settings(d->d_engine)->gs_pkcs11))
+		log_warn(LOG_SUB_CFG, "gateway.json: pkcs11 settings change on restart only");
 	log_info(LOG_SUB_CFG, "configuration reloaded");
 }
 
@@ -332,13 +384,18 @@ int main(int argc, char **argv)
 	model_json_wipe_init();
 	log_init("palisade-gatewayd", !d.d_foreground,
 		 d.d_cli_log_level >= 0 ? d.d_cli_log_level : LOG_INFO);
-	if (sa_engine_new(d.d_config_dir, &d.d_engine, why, sizeof(why))) {
+	if (open_p11(&d)) {
+		p11_free(d.d_p11);
+		return 1;
+	}
+	if (sa_engine_new(d.d_config_dir, d.d_p11, &d.d_engine, why, sizeof(why))) {
 		log_err(LOG_SUB_CFG, "%s", why);
+		p11_free(d.d_p11);
 		return 1;
 	}
 	d.d_settings = *sa_engine_settings(d.d_engine);
 	log_set_level(d.d_cli_log_level >= 0 ? d.d_cli_log_level : d.d_settings.gs_log_level);
-	if (!d.d_foreground && daemon(0, 0) < 0) {
+	if (!d.d_foreground && !d.d_daemonized && daemon(0, 0) < 0) {
 		log_err(LOG_SUB_DMN, "cannot daemonize: %s", strerror(errno));
 		return 1;
 	}

@@ -177,8 +177,12 @@ static int conn_check_auth(const struct model_conn *c, struct model_err *err)
 	bool psk_auth = l->e_auth == MODEL_AUTH_PSK || r->e_auth == MODEL_AUTH_PSK ||
 			l->e_auth == MODEL_AUTH_EAP;
 
-	if (l->e_auth == MODEL_AUTH_PUBKEY && !l->e_cert[0])
-		return mj_fail(err, "$.local.cert", "required with pubkey auth (a name in certs/)");
+	/* a token key can bring its certificate (stored with it, or found in
+	 * certs/ by its public key) */
+	if (l->e_auth == MODEL_AUTH_PUBKEY && !l->e_cert[0] && strncmp(l->e_key, "pkcs11:", 7))
+		return mj_fail(err, "$.local.cert",
+			       "required with pubkey auth (a name in certs/; optional with a "
+			       "pkcs11: key)");
 	if (l->e_auth == MODEL_AUTH_PUBKEY && !l->e_key[0])
 		return mj_fail(err, "$.local.key",
 			       "required with pubkey auth (pkcs11: URI or a name in keys/)");

@@ -27,6 +27,7 @@ void gw_settings_defaults(struct gw_settings *gs)
 	gs->gs_cookie_threshold = 512;
 	gs->gs_nat_keepalive = 20;
 	gs->gs_log_level = LOG_INFO;
+	gs->gs_pkcs11.p_sessions = 4;
 }
 
 const char *model_datapath_name(enum model_datapath dp)
@@ -109,6 +110,78 @@ static int parse_log_level(json_t *v, struct gw_settings *gs, struct model_err *
 	return 0;
 }
 
+/* An absolute path, printable, no "..": where a module or PIN lives. */
+static int parse_path(json_t *v, const char *path, char *out, struct model_err *err)
+{
+	const char *s = json_string_value(v);
+	size_t n = s ? strlen(s) : 0;
+
+	if (!s)
+		return mj_fail(err, path, "must be a string (an absolute path)");
+	if (n == 0 || n >= MODEL_PATH_LEN || s[0] != '/' || strstr(s, "/../") ||
+	    (n >= 3 && !strcmp(s + n - 3, "/..")))
+		return mj_fail_value(err, path, "must be an absolute path", s);
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return mj_fail_value(err, path, "must be an absolute path", s);
+	memcpy(out, s, n + 1);
+	return 0;
+}
+
+static int parse_bool(json_t *v, const char *path, bool *out, struct model_err *err)
+{
+	if (!json_is_boolean(v))
+		return mj_fail(err, path, "must be true or false");
+	*out = json_is_true(v);
+	return 0;
+}
+
+static int pkcs11_field(const char *key, json_t *v, struct gw_pkcs11 *p, struct model_err *err)
+{
+	char path[64];
+	uint64_t n;
+
+	snprintf(path, sizeof(path), "$.pkcs11.%s", key);
+	if (!strcmp(key, "module"))
+		return parse_path(v, path, p->p_module, err);
+	if (!strcmp(key, "pin_file"))
+		return parse_path(v, path, p->p_pin_file, err);
+	if (!strcmp(key, "require_non_extractable"))
+		return parse_bool(v, path, &p->p_require_non_extractable, err);
+	if (!strcmp(key, "rsa_pss"))
+		return parse_bool(v, path, &p->p_rsa_pss, err);
+	if (!strcmp(key, "sessions")) {
+		if (mj_uint(v, "pkcs11.sessions", 1, 64, &n, err))
+			return GW_E_INVAL;
+		p->p_sessions = (unsigned)n;
+		return 0;
+	}
+	return mj_fail_value(err, "$.pkcs11", "unknown setting", key);
+}
+
+/* "pkcs11": {"module": ..., "pin_file": ..., "sessions": 4, ...}. The PIN
+ * itself never passes through here: only the path of its file. */
+static int parse_pkcs11(json_t *v, struct gw_settings *gs, struct model_err *err)
+{
+	struct gw_pkcs11 *p = &gs->gs_pkcs11;
+	const char *key;
+	json_t *val;
+
+	if (!json_is_object(v))
+		return mj_fail(err, "$.pkcs11", "must be an object");
+	json_object_foreach(v, key, val)
+	{
+		if (pkcs11_field(key, val, p, err))
+			return GW_E_INVAL;
+	}
+	if (!p->p_module[0])
+		return mj_fail(err, "$.pkcs11.module",
+			       "required: the path of the PKCS#11 module "
+			       "(e.g. /usr/lib/softhsm/libsofthsm2.so)");
+	p->p_enabled = true;
+	return 0;
+}
+
 static int parse_field(const char *key, json_t *v, struct gw_settings *gs, struct model_err *err)
 {
 	uint64_t n;
@@ -121,6 +194,8 @@ static int parse_field(const char *key, json_t *v, struct gw_settings *gs, struc
 		return parse_tun(v, gs, err);
 	if (!strcmp(key, "log_level"))
 		return parse_log_level(v, gs, err);
+	if (!strcmp(key, "pkcs11"))
+		return parse_pkcs11(v, gs, err);
 	if (!strcmp(key, "ike_port") || !strcmp(key, "natt_port")) {
 		if (mj_uint(v, key, 1, 65535, &n, err))
 			return GW_E_INVAL;

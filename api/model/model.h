@@ -36,6 +36,18 @@ enum model_datapath {
 	MODEL_DP_USERSPACE,
 };
 
+#define MODEL_PATH_LEN 256
+
+/* gateway.json "pkcs11": the PKCS#11 module holding our private keys. */
+struct gw_pkcs11 {
+	bool p_enabled;                  /* the section is there */
+	char p_module[MODEL_PATH_LEN];   /* absolute path of the module (.so) */
+	char p_pin_file[MODEL_PATH_LEN]; /* absolute path; "" = no user PIN (or a PIN pad) */
+	unsigned p_sessions;             /* sessions per token, 1-64 (4) */
+	bool p_require_non_extractable;  /* refuse keys that could ever leave the token */
+	bool p_rsa_pss;                  /* RSA token keys sign RSASSA-PSS (RFC 7427) */
+};
+
 /* gateway.json: daemon settings (DESIGN.md, Configuration). */
 struct gw_settings {
 	size_t gs_n_listen;
@@ -49,6 +61,7 @@ struct gw_settings {
 	unsigned gs_cookie_threshold; /* half-open IKE SAs before cookies */
 	unsigned gs_nat_keepalive;    /* seconds, 0 = off */
 	int gs_log_level;             /* syslog level */
+	struct gw_pkcs11 gs_pkcs11;   /* applied at start-up only */
 };
 
 void gw_settings_defaults(struct gw_settings *gs);

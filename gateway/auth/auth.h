@@ -53,9 +53,9 @@ bool auth_id_equal(const struct auth_id *a, const struct auth_id *b);
  * response for the responder), nonce is the peer's nonce, sk_p is SK_pi or
  * SK_pr, id is our (or for verification the peer's) identity. Heap result.
  */
-int auth_signed_octets(uint16_t prf, const struct secret *sk_p, const uint8_t *msg,
-		       size_t msg_len, const uint8_t *nonce, size_t nonce_len,
-		       const struct auth_id *id, uint8_t **out, size_t *out_len);
+int auth_signed_octets(uint16_t prf, const struct secret *sk_p, const uint8_t *msg, size_t msg_len,
+		       const uint8_t *nonce, size_t nonce_len, const struct auth_id *id,
+		       uint8_t **out, size_t *out_len);
 
 /* ---- shared keys: PSK, and the EAP MSK as RFC 7296 2.16 uses it ---- */
 
@@ -81,6 +81,15 @@ struct auth_creds;
 int auth_creds_load(const char *config_dir, struct auth_creds **out, char *why, size_t why_len);
 struct auth_creds *auth_creds_ref(struct auth_creds *c);
 void auth_creds_unref(struct auth_creds *c); /* NULL is fine */
+/*
+ * Keys named by a "pkcs11:" URI are found and used in this PKCS#11 module
+ * (pkcs11/pkcs11.h). Borrowed: p11 outlives c and every auth_local made
+ * from it. Call right after auth_creds_load(), before c is shared; NULL
+ * (the default) refuses pkcs11: keys with a message pointing to
+ * gateway.json.
+ */
+struct p11;
+void auth_creds_set_p11(struct auth_creds *c, struct p11 *p11);
 /* Does cas/NAME.pem exist? (config validation) */
 bool auth_creds_has_ca(const struct auth_creds *c, const char *ca_name);
 
@@ -89,8 +98,12 @@ struct auth_local;
 
 /*
  * cert_name: certs/NAME.pem; key_ref: a keys/ file name, or a PKCS#11 URI
- * (GW_E_UNSUP until the HSM layer lands). The key must match the
- * certificate's public key.
+ * (RFC 7512) of a key in the module of auth_creds_set_p11(). The key must
+ * match the certificate's public key. With a URI, cert_name may be ""
+ * (or NULL): then the certificate of certs/ with the key's public key, else
+ * the one stored with the key on the token; and a test signature checked
+ * with the certificate proves they belong together. Errors name the URI
+ * (never a PIN: the model refuses URIs carrying one).
  */
 int auth_local_new(const struct auth_creds *c, const char *cert_name, const char *key_ref,
 		   struct auth_local **out, char *why, size_t why_len);
@@ -118,7 +131,10 @@ size_t auth_hash_set_ours(uint8_t *out, size_t max);
  * the key (1: RSA PKCS#1 v1.5 SHA-1... per RFC 7296; 9/10/11: ECDSA with
  * SHA-256/384/512 on P-256/P-384/P-521, r|s raw, RFC 4754).
  * RSA-PSS is used for keys/ files holding an RSA-PSS key (which has no
- * classic method, so it signs with method 14 even without the notify).
+ * classic method, so it signs with method 14 even without the notify), and
+ * for RSA keys in a token when gateway.json's pkcs11.rsa_pss asks for it
+ * (method 14 when the peer sent the notify, else the classic method 1).
+ * A token key signs through pkcs11/; the private key never leaves it.
  * *sig_len is the room in sig on entry (AUTH_SIG_MAX is enough up to
  * RSA-4096), the AUTH data length on return.
  */
@@ -134,11 +150,11 @@ struct auth_peer_certs {
 };
 
 struct auth_policy {
-	const char *ap_ca;     /* cas/NAME.pem the chain must end in; NULL/"" = any in cas/ */
-	const char *ap_pinned; /* certs/NAME.pem the peer must present exactly; NULL = any */
-	bool ap_any_id;        /* remote id %any: accept any id the cert binds */
+	const char *ap_ca;           /* cas/NAME.pem the chain must end in; NULL/"" = any in cas/ */
+	const char *ap_pinned;       /* certs/NAME.pem the peer must present exactly; NULL = any */
+	bool ap_any_id;              /* remote id %any: accept any id the cert binds */
 	const struct auth_id *ap_id; /* the configured remote id (unless ap_any_id) */
-	uint64_t ap_now;       /* unix time to check validity at; 0 = now */
+	uint64_t ap_now;             /* unix time to check validity at; 0 = now */
 };
 
 /*

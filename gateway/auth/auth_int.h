@@ -53,6 +53,7 @@ struct auth_creds {
 	size_t cr_ncerts;
 	struct auth_key_file *cr_keys;
 	size_t cr_nkeys;
+	struct p11 *cr_p11; /* borrowed: the PKCS#11 module for pkcs11: keys */
 };
 
 const struct auth_ca_file *auth_creds_find_ca(const struct auth_creds *c, const char *name);
@@ -76,9 +77,13 @@ int auth_pem_key(const uint8_t *buf, size_t len, const char *rel, EVP_PKEY **out
 
 /* ---- our side (local.c) ---- */
 
+struct p11_key;
+
 struct auth_local {
 	X509 *lo_cert;
-	EVP_PKEY *lo_key;
+	EVP_PKEY *lo_key;       /* keys/ file; for a token key, the certificate's public key */
+	struct p11_key *lo_p11; /* the token key, or NULL */
+	bool lo_pss;            /* an RSA token key that signs PSS (pkcs11.rsa_pss) */
 	uint8_t *lo_der;
 	size_t lo_der_len;
 	size_t lo_nchain;
@@ -138,6 +143,18 @@ int auth_sig_make(EVP_PKEY *key, const struct auth_sigalg *sa, const uint8_t *da
 /* 0 if sig is a valid signature of data, else GW_E_AUTH. */
 int auth_sig_check(EVP_PKEY *key, const struct auth_sigalg *sa, const uint8_t *data,
 		   size_t data_len, const uint8_t *sig, size_t sig_len);
+
+/* Sign with our key, wherever it lives (sign.c): keys/ through EVP,
+ * a token key through pkcs11/. Same contract as auth_sig_make(). */
+int auth_local_sig_make(const struct auth_local *l, const struct auth_sigalg *sa,
+			const uint8_t *data, size_t data_len, uint8_t *sig, size_t *sig_len);
+/* A token key for a connection (p11local.c); fills lo_cert, lo_key, lo_p11. */
+int auth_local_p11(const struct auth_creds *c, const char *cert_name, const char *uri,
+		   struct auth_local *l, char *why, size_t why_len);
+/* DER of l->lo_cert and the intermediates of chain into l (local.c);
+ * what names the certificate's source for the message. */
+int auth_local_encode(struct auth_local *l, STACK_OF(X509) * chain, const char *what, char *why,
+		      size_t why_len);
 
 /* ---- trust in a peer's certificate (chain.c) ---- */
 

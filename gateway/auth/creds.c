@@ -269,6 +269,12 @@ struct auth_creds *auth_creds_ref(struct auth_creds *c)
 	return c;
 }
 
+void auth_creds_set_p11(struct auth_creds *c, struct p11 *p11)
+{
+	if (c != NULL)
+		c->cr_p11 = p11;
+}
+
 void auth_creds_unref(struct auth_creds *c)
 {
 	if (c && atomic_fetch_sub(&c->cr_refs, 1) == 1)

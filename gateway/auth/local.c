@@ -2,8 +2,9 @@
  * local.c: our side of a connection: the end-entity certificate of
  * certs/NAME.pem, the intermediates to send after it (RFC 7296 3.6: the
  * first CERT payload holds the certificate for the signing key), and the
- * private key, checked to match. The object holds its own references, so
- * it outlives a reload of the credentials that built it.
+ * private key, checked to match: a keys/ file here, a key in a PKCS#11
+ * token in p11local.c. The object holds its own references, so it
+ * outlives a reload of the credentials that built it.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include <openssl/x509v3.h>
 
 #include "auth/auth_int.h"
+#include "pkcs11/pkcs11.h"
 #include "util/err.h"
 
 #define PKCS11_PREFIX "pkcs11:"
@@ -55,11 +57,6 @@ static int local_find(const struct auth_creds *c, const char *cert_name, const c
 	char name[AUTH_NAME_MAX];
 	struct sbuf sb;
 
-	if (strncmp(key_ref, PKCS11_PREFIX, strlen(PKCS11_PREFIX)) == 0) {
-		/* Never echo the URI: it may carry a pin-value (RFC 7512). */
-		auth_why(why, why_len, "PKCS#11 keys need the HSM layer, not available yet");
-		return GW_E_UNSUP;
-	}
 	if ((*cf = auth_creds_find_cert(c, cert_name)) == NULL) {
 		sb_init(&sb, name, sizeof(name));
 		sb_escape(&sb, (const uint8_t *)cert_name, strlen(cert_name));
@@ -81,31 +78,50 @@ static int local_find(const struct auth_creds *c, const char *cert_name, const c
 	return 0;
 }
 
+int auth_local_encode(struct auth_local *l, STACK_OF(X509) * chain, const char *what, char *why,
+		      size_t why_len)
+{
+	int rc;
+
+	if ((rc = local_der(l->lo_cert, &l->lo_der, &l->lo_der_len)) != 0 ||
+	    (rc = local_chain(l, chain)) != 0)
+		auth_why(why, why_len, "%s: cannot encode the certificates", what);
+	return rc;
+}
+
 int auth_local_new(const struct auth_creds *c, const char *cert_name, const char *key_ref,
 		   struct auth_local **out, char *why, size_t why_len)
 {
 	const struct auth_cert_file *cf = NULL;
 	const struct auth_key_file *kf = NULL;
 	struct auth_local *l = NULL;
+	char what[AUTH_NAME_MAX + 16];
 	int rc;
 
 	auth_why(why, why_len, "%s", "");
-	if (c == NULL || cert_name == NULL || key_ref == NULL || out == NULL)
+	if (c == NULL || key_ref == NULL || out == NULL)
 		return GW_E_INVAL;
 	*out = NULL;
-	if ((rc = local_find(c, cert_name, key_ref, &cf, &kf, why, why_len)) != 0)
-		return rc;
 	if ((l = calloc(1, sizeof(*l))) == NULL)
 		return GW_E_NOMEM;
+	if (strncmp(key_ref, PKCS11_PREFIX, strlen(PKCS11_PREFIX)) == 0) {
+		rc = auth_local_p11(c, cert_name ? cert_name : "", key_ref, l, why, why_len);
+		goto out;
+	}
+	rc = cert_name == NULL ? GW_E_INVAL
+			       : local_find(c, cert_name, key_ref, &cf, &kf, why, why_len);
+	if (rc != 0)
+		goto out;
 	if (!X509_up_ref(cf->cf_cert) || !EVP_PKEY_up_ref(kf->kf_key)) {
-		free(l);
-		return GW_E_CRYPTO;
+		rc = GW_E_CRYPTO;
+		goto out;
 	}
 	l->lo_cert = cf->cf_cert;
 	l->lo_key = kf->kf_key;
-	if ((rc = local_der(l->lo_cert, &l->lo_der, &l->lo_der_len)) != 0 ||
-	    (rc = local_chain(l, cf->cf_chain)) != 0) {
-		auth_why(why, why_len, "certs/%s.pem: cannot encode the certificates", cf->cf_name);
+	snprintf(what, sizeof(what), "certs/%s.pem", cf->cf_name);
+	rc = auth_local_encode(l, cf->cf_chain, what, why, why_len);
+out:
+	if (rc != 0) {
 		auth_local_free(l);
 		return rc;
 	}
@@ -119,6 +135,7 @@ void auth_local_free(struct auth_local *l)
 		return;
 	X509_free(l->lo_cert);
 	EVP_PKEY_free(l->lo_key);
+	p11_key_free(l->lo_p11);
 	OPENSSL_free(l->lo_der);
 	for (size_t i = 0; i < l->lo_nchain; i++)
 		OPENSSL_free(l->lo_chain_der[i]);

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "auth/auth_int.h"
+#include "pkcs11/pkcs11.h"
 #include "util/err.h"
 #include "util/reader.h"
 #include "util/writer.h"
@@ -131,6 +132,53 @@ static int sign_choose(enum auth_key_kind kind, auth_hash_set peer, struct auth_
 	}
 }
 
+/* IKE hash ids (RFC 7427 section 7) as pkcs11/ names them. */
+static int p11_hash(uint8_t hash, uint8_t *out)
+{
+	switch (hash) {
+	case IKE_HASH_SHA1:
+		*out = P11_SHA1;
+		return 0;
+	case IKE_HASH_SHA2_256:
+		*out = P11_SHA256;
+		return 0;
+	case IKE_HASH_SHA2_384:
+		*out = P11_SHA384;
+		return 0;
+	case IKE_HASH_SHA2_512:
+		*out = P11_SHA512;
+		return 0;
+	default:
+		return GW_E_UNSUP;
+	}
+}
+
+int auth_local_sig_make(const struct auth_local *l, const struct auth_sigalg *sa,
+			const uint8_t *data, size_t data_len, uint8_t *sig, size_t *sig_len)
+{
+	struct p11_sigalg ps = { 0 };
+
+	if (l->lo_p11 == NULL)
+		return auth_sig_make(l->lo_key, sa, data, data_len, sig, sig_len);
+	if (p11_hash(sa->sa_hash, &ps.ps_hash) != 0)
+		return GW_E_UNSUP;
+	ps.ps_scheme = sa->sa_scheme == AUTH_SCHEME_PKCS1 ? P11_PKCS1
+		       : sa->sa_scheme == AUTH_SCHEME_PSS ? P11_PSS
+							  : P11_ECDSA;
+	ps.ps_salt = sa->sa_salt;
+	ps.ps_raw = sa->sa_raw;
+	return p11_sign(l->lo_p11, &ps, data, data_len, sig, sig_len);
+}
+
+/* What the key signs as: an RSA token key with pkcs11.rsa_pss signs PSS
+ * where the peer reads RFC 7427, PKCS#1 v1.5 in the classic method 1. */
+static enum auth_key_kind sign_kind(const struct auth_local *l, auth_hash_set peer)
+{
+	enum auth_key_kind kind = auth_key_kind(l->lo_key);
+
+	return kind == AUTH_KEY_RSA && l->lo_pss && peer != 0 ? AUTH_KEY_RSA_PSS : kind;
+}
+
 int auth_sign(const struct auth_local *l, auth_hash_set peer_hashes, const uint8_t *octets,
 	      size_t octets_len, uint8_t *method, uint8_t *sig, size_t *sig_len)
 {
@@ -142,11 +190,11 @@ int auth_sign(const struct auth_local *l, auth_hash_set peer_hashes, const uint8
 	if (l == NULL || (octets == NULL && octets_len) || method == NULL || sig == NULL ||
 	    sig_len == NULL)
 		return GW_E_INVAL;
-	if ((rc = sign_choose(auth_key_kind(l->lo_key), peer_hashes, &sa, method)) != 0)
+	if ((rc = sign_choose(sign_kind(l, peer_hashes), peer_hashes, &sa, method)) != 0)
 		return rc;
 	if (*method != IKE_AUTH_DIGITAL_SIG) {
 		slen = *sig_len;
-		if ((rc = auth_sig_make(l->lo_key, &sa, octets, octets_len, sig, &slen)) == 0)
+		if ((rc = auth_local_sig_make(l, &sa, octets, octets_len, sig, &slen)) == 0)
 			*sig_len = slen;
 		return rc;
 	}
@@ -157,7 +205,7 @@ int auth_sign(const struct auth_local *l, auth_hash_set peer_hashes, const uint8
 	sig[0] = (uint8_t)blen;
 	memcpy(sig + 1, blob, blen);
 	slen = *sig_len - 1 - blen;
-	if ((rc = auth_sig_make(l->lo_key, &sa, octets, octets_len, sig + 1 + blen, &slen)) != 0)
+	if ((rc = auth_local_sig_make(l, &sa, octets, octets_len, sig + 1 + blen, &slen)) != 0)
 		return rc;
 	*sig_len = 1 + blen + slen;
 	return 0;

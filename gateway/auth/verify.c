@@ -13,6 +13,7 @@
 
 #include "auth/auth_int.h"
 #include "util/err.h"
+#include "util/log.h"
 #include "util/reader.h"
 
 #define TXT_LEN 96
@@ -206,6 +207,9 @@ static int sig_check(X509 *ee, uint8_t method, const uint8_t *auth, size_t auth_
 		auth_why(why, why_len, "signature invalid (%s)", adesc);
 		return GW_E_AUTH;
 	}
+	/* the scheme the peer chose: what interop problems come down to */
+	log_debug(LOG_SUB_AUTH, "%s signature (%s) by a %s key verified", method_name(method),
+		  adesc, kdesc);
 	return 0;
 }
 

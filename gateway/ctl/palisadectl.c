@@ -56,6 +56,7 @@ static const char usage_text[] =
 	"  list-leases                          virtual-IP pools and their leases\n"
 	"  rekey [--child] SA [--reauth] [--no-wait]\n"
 	"  stats                                counters of the daemon\n"
+	"  hsm                                  the PKCS#11 module and its tokens\n"
 	"  reload [WHAT [NAME]]                 all, settings, conns, cas, certs, eap-users, "
 	"pools\n"
 	"  subscribe [EVENT...]                 print events until interrupted\n"
@@ -194,6 +195,11 @@ static int run_stats(struct ctl_conn *c, struct opts *o)
 	return call(c, o, "stats", NULL, show_stats);
 }
 
+static int run_hsm(struct ctl_conn *c, struct opts *o)
+{
+	return call(c, o, "hsm", NULL, show_hsm);
+}
+
 static int run_list_leases(struct ctl_conn *c, struct opts *o)
 {
 	return call(c, o, "list-leases", NULL, show_leases);
@@ -271,6 +277,7 @@ static const struct command commands[] = {
 	{ "rekey", "rekey [--child] SA [--reauth] [--no-wait]",
 	  OPT_CHILD_FLAG | OPT_NO_WAIT | OPT_REAUTH, 1, 1, run_rekey },
 	{ "stats", "stats", 0, 0, 0, run_stats },
+	{ "hsm", "hsm", 0, 0, 0, run_hsm },
 	{ "list-leases", "list-leases", 0, 0, 0, run_list_leases },
 	{ "reload", "reload [WHAT [NAME]]", 0, 0, 2, run_reload },
 	{ "subscribe", "subscribe [EVENT...]", 0, 0, 32, run_subscribe },

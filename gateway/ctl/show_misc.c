@@ -52,6 +52,10 @@ void show_stats(FILE *f, json_t *r)
 		ji(c, "clients", 0), ji(c, "subscribers", 0), ji(c, "accepted", 0),
 		ji(c, "refused", 0), ji(c, "requests", 0), ji(c, "errors", 0), ji(c, "events", 0),
 		ji(c, "events_dropped", 0));
+	if (jb(jo(r, "hsm"), "configured"))
+		fprintf(f, "hsm: %lld token(s), %lld ready, %lld signatures, %lld failures\n",
+			ji(jo(r, "hsm"), "tokens", 0), ji(jo(r, "hsm"), "ready", 0),
+			ji(jo(r, "hsm"), "signatures", 0), ji(jo(r, "hsm"), "failures", 0));
 }
 
 void show_version(FILE *f, json_t *r)

@@ -135,8 +135,8 @@ out:
 	return r;
 }
 
-int sa_config_load(const char *dir, uint64_t generation, struct sa_config **out, char *why,
-		   size_t why_len)
+int sa_config_load(const char *dir, uint64_t generation, struct p11 *p11, struct sa_config **out,
+		   char *why, size_t why_len)
 {
 	struct sa_config *cf = calloc(1, sizeof(*cf));
 	struct model_err err;
@@ -158,8 +158,10 @@ int sa_config_load(const char *dir, uint64_t generation, struct sa_config **out,
 		model_err_str(&err, "pools.json", why, why_len);
 		goto fail;
 	}
-	if ((r = auth_creds_load(dir, &cf->cf_creds, why, why_len)) ||
-	    (r = load_conns(dir, &cf, why, why_len)))
+	if ((r = auth_creds_load(dir, &cf->cf_creds, why, why_len)))
+		goto fail;
+	auth_creds_set_p11(cf->cf_creds, p11);
+	if ((r = load_conns(dir, &cf, why, why_len)))
 		goto fail;
 	*out = cf;
 	return 0;

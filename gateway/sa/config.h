@@ -37,12 +37,13 @@ struct sa_config {
 };
 
 /*
- * Load settings, credentials and every conns/ *.json of dir. A broken file
+ * Load settings, credentials and every conns/ *.json of dir; pkcs11: keys
+ * are opened in p11 (NULL: refused). A broken file
  * is a load error: why gets "conns/rw.json: $.ike.proposals[0]: ..." (the
  * daemon refuses to start, a reload keeps the old snapshot).
  */
-int sa_config_load(const char *dir, uint64_t generation, struct sa_config **out, char *why,
-		   size_t why_len);
+int sa_config_load(const char *dir, uint64_t generation, struct p11 *p11, struct sa_config **out,
+		   char *why, size_t why_len);
 struct sa_config *sa_config_ref(struct sa_config *c);
 void sa_config_unref(struct sa_config *c);
 const struct sa_conn *sa_config_find(const struct sa_config *c, const char *name);

@@ -378,7 +378,7 @@ json_t *sa_engine_reload(struct sa_engine *e, const char **code, char *why, size
 	json_t *res;
 
 	pthread_mutex_lock(&e->e_cfg_lock);
-	if (sa_config_load(e->e_config_dir, e->e_cfg_gen + 1, &cf, why, why_len)) {
+	if (sa_config_load(e->e_config_dir, e->e_cfg_gen + 1, e->e_p11, &cf, why, why_len)) {
 		pthread_mutex_unlock(&e->e_cfg_lock);
 		*code = "invalid-argument";
 		return NULL;

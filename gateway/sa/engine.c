@@ -16,7 +16,8 @@
 #include "util/err.h"
 #include "util/log.h"
 
-int sa_engine_new(const char *config_dir, struct sa_engine **out, char *why, size_t why_len)
+int sa_engine_new(const char *config_dir, struct p11 *p11, struct sa_engine **out, char *why,
+		  size_t why_len)
 {
 	struct sa_engine *e = calloc(1, sizeof(*e));
 	int r;
@@ -26,8 +27,9 @@ int sa_engine_new(const char *config_dir, struct sa_engine **out, char *why, siz
 	pthread_mutex_init(&e->e_cfg_lock, NULL);
 	e->e_rl_refused.rl_burst = 10;
 	e->e_config_dir = config_dir;
+	e->e_p11 = p11;
 	e->e_started = (uint64_t)time(NULL);
-	if ((r = sa_config_load(config_dir, ++e->e_cfg_gen, &e->e_cfg, why, why_len)))
+	if ((r = sa_config_load(config_dir, ++e->e_cfg_gen, p11, &e->e_cfg, why, why_len)))
 		goto fail;
 	atomic_store(&e->e_cookie_threshold, e->e_cfg->cf_settings.gs_cookie_threshold);
 	if (!(e->e_table = sa_table_new()) || !(e->e_cookie = sa_cookie_new()) ||

@@ -15,7 +15,7 @@ gateway_sa_libpalsa_a_SOURCES += gateway/sa/task.c gateway/sa/exch_child.c gatew
 # What a program linking the engine needs, in link order (after libpalsa.a
 # come the layers below it).
 SA_LIBS = gateway/sa/libpalsa.a gateway/auth/eap/libpaleap.a gateway/vip/libpalvip.a \
-	gateway/auth/libpalauth.a gateway/pool/libpalpool.a gateway/net/libpalnet.a \
+	gateway/auth/libpalauth.a $(P11_LIBS) gateway/pool/libpalpool.a gateway/net/libpalnet.a \
 	gateway/ike/libpalike.a gateway/datapath/libpaldatapath.a api/model/libpalmodel.a \
 	gateway/crypto/libpalcrypto.a gateway/util/libpalutil.a \
 	$(DATAPATH_LIBS) $(JANSSON_LIBS) $(OPENSSL_LIBS)

@@ -19,6 +19,7 @@
 #include "net/net.h"
 
 struct datapath;
+struct p11;
 struct pool;
 struct sa_engine;
 
@@ -31,8 +32,11 @@ typedef void (*sa_event_fn)(void *arg, const char *type, json_t *data);
 typedef void (*sa_done_fn)(void *arg, const char *code, const char *msg, json_t *result);
 
 /* Load the configuration directory (gateway.json, conns/, cas/, certs/,
- * keys/); why names the file and JSON path of a problem. */
-int sa_engine_new(const char *config_dir, struct sa_engine **out, char *why, size_t why_len);
+ * keys/); why names the file and JSON path of a problem. p11 (borrowed,
+ * may be NULL) holds the keys that connections name by pkcs11: URI; it
+ * outlives the engine. */
+int sa_engine_new(const char *config_dir, struct p11 *p11, struct sa_engine **out, char *why,
+		  size_t why_len);
 /* Wiring, before sa_engine_start(): the sockets, the workers, the data
  * path and the event sink. */
 void sa_engine_set_net(struct sa_engine *e, struct net *net);

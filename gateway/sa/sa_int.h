@@ -233,6 +233,7 @@ struct sa_engine {
 	struct sa_table *e_table;
 	struct datapath *e_dp;
 	const char *e_config_dir;
+	struct p11 *e_p11; /* token keys (borrowed), or NULL */
 	pthread_mutex_t e_cfg_lock;
 	struct sa_config *e_cfg; /* current snapshot; take a ref under the lock */
 	uint64_t e_cfg_gen;

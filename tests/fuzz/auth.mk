@@ -1,7 +1,7 @@
 # fuzz_auth (tests/fuzz): ID payload bodies, RFC 7427 AlgorithmIdentifiers,
 # identity config strings, SIGNATURE_HASH_ALGORITHMS; seed corpus in
 # fuzz_auth.in/ (str_regress_* are inputs the fuzzer once broke).
-FUZZ_AUTH_LIBS = gateway/auth/libpalauth.a gateway/crypto/libpalcrypto.a \
+FUZZ_AUTH_LIBS = gateway/auth/libpalauth.a $(P11_LIBS) gateway/crypto/libpalcrypto.a \
 	gateway/util/libpalutil.a $(OPENSSL_LIBS)
 
 check_PROGRAMS += tests/fuzz/run_fuzz_auth

@@ -57,7 +57,7 @@ static struct sa_engine *setup(void)
 	mkdir(sub, 0700);
 	write_file(dir, "gateway.json", gateway_json);
 	write_file(dir, "conns/psk.json", conn_psk);
-	if (sa_engine_new(strdup(dir), &e, why, sizeof(why)) || pool_new(1, 1024, &pool)) {
+	if (sa_engine_new(strdup(dir), NULL, &e, why, sizeof(why)) || pool_new(1, 1024, &pool)) {
 		fprintf(stderr, "fuzz_responder: %s\n", why);
 		abort();
 	}

@@ -138,3 +138,23 @@ tests_fuzz_fuzz_esp_LDADD = $(FUZZ_ESP_LIBS)
 endif
 
 EXTRA_DIST += tests/fuzz/fuzz_esp.in
+
+# fuzz_p11uri: RFC 7512 PKCS#11 URIs (pkcs11/uri.c)
+FUZZ_P11URI_LIBS = pkcs11/libpalp11.a gateway/util/libpalutil.a $(OPENSSL_LIBS) $(DL_LIBS)
+
+check_PROGRAMS += tests/fuzz/run_fuzz_p11uri
+TESTS += tests/fuzz/run_fuzz_p11uri
+tests_fuzz_run_fuzz_p11uri_SOURCES = tests/fuzz/fuzz_p11uri.c tests/fuzz/standalone.c
+tests_fuzz_run_fuzz_p11uri_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) -DFUZZ_CORPUS='"fuzz_p11uri.in"'
+tests_fuzz_run_fuzz_p11uri_LDADD = $(FUZZ_P11URI_LIBS)
+
+if FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz_p11uri
+FUZZ_TARGETS += tests/fuzz/fuzz_p11uri
+tests_fuzz_fuzz_p11uri_SOURCES = tests/fuzz/fuzz_p11uri.c
+tests_fuzz_fuzz_p11uri_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
+tests_fuzz_fuzz_p11uri_LDFLAGS = -fsanitize=fuzzer
+tests_fuzz_fuzz_p11uri_LDADD = $(FUZZ_P11URI_LIBS)
+endif
+
+EXTRA_DIST += tests/fuzz/fuzz_p11uri.in

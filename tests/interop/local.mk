@@ -5,21 +5,29 @@
 INTEROP_RUN = tests/interop/strongswan.sh
 EXTRA_DIST += $(INTEROP_RUN) tests/interop/lib.sh tests/interop/pki.sh \
 	tests/interop/conf.sh tests/interop/sacheck.py tests/interop/eap.sh \
-	tests/interop/rwcheck.py
+	tests/interop/rwcheck.py tests/interop/hsm.sh
 
-# eap.sh: strongSwan road warriors with EAP and virtual IPs. check-interop
-# runs it after strongswan.sh (even when that failed) unless INTEROP_GROUPS
-# is given; `make check-interop-eap` alone, EAP_GROUPS limits it (e.g. "md5").
-.PHONY: check-interop check-interop-eap
-check-interop: gateway/palisade-gatewayd gateway/palisadectl
+# eap.sh: strongSwan road warriors with EAP and virtual IPs; hsm.sh: our
+# keys in SoftHSM2. check-interop runs both after strongswan.sh (even when
+# that failed) unless INTEROP_GROUPS is given; `make check-interop-eap` or
+# `make check-interop-hsm` alone, EAP_GROUPS limits eap.sh (e.g. "md5").
+.PHONY: check-interop check-interop-eap check-interop-hsm
+check-interop: gateway/palisade-gatewayd gateway/palisadectl pkcs11/palisade-hsm
 	@rc=0; GATEWAYD=$(abs_top_builddir)/gateway/palisade-gatewayd \
 	PALISADECTL=$(abs_top_builddir)/gateway/palisadectl \
 	$(srcdir)/$(INTEROP_RUN) $(INTEROP_GROUPS) || rc=1; \
 	if [ -z "$(INTEROP_GROUPS)" ]; then \
 		$(MAKE) $(AM_MAKEFLAGS) check-interop-eap || rc=1; \
+		$(MAKE) $(AM_MAKEFLAGS) check-interop-hsm || rc=1; \
 	fi; exit $$rc
 
 check-interop-eap: gateway/palisade-gatewayd gateway/palisadectl
 	GATEWAYD=$(abs_top_builddir)/gateway/palisade-gatewayd \
 	PALISADECTL=$(abs_top_builddir)/gateway/palisadectl \
 	$(srcdir)/tests/interop/eap.sh $(EAP_GROUPS)
+
+check-interop-hsm: gateway/palisade-gatewayd gateway/palisadectl pkcs11/palisade-hsm
+	GATEWAYD=$(abs_top_builddir)/gateway/palisade-gatewayd \
+	PALISADECTL=$(abs_top_builddir)/gateway/palisadectl \
+	PALISADE_HSM=$(abs_top_builddir)/pkcs11/palisade-hsm \
+	$(srcdir)/tests/interop/hsm.sh

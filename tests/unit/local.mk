@@ -77,3 +77,5 @@ tests_unit_vip_test_vip_SOURCES = tests/unit/vip/test_vip.c
 tests_unit_vip_test_vip_CFLAGS = $(UT_CFLAGS)
 tests_unit_vip_test_vip_LDADD = $(UT_LDADD) gateway/vip/libpalvip.a api/model/libpalmodel.a \
 	gateway/crypto/libpalcrypto.a gateway/util/libpalutil.a $(JANSSON_LIBS) $(OPENSSL_LIBS)
+
+include $(srcdir)/tests/unit/pkcs11/local.mk

@@ -13,6 +13,6 @@ tests_unit_auth_test_auth_SOURCES = \
 	tests/unit/auth/test_chain.c \
 	tests/unit/auth/test_cli.c
 tests_unit_auth_test_auth_CFLAGS = $(UT_CFLAGS)
-tests_unit_auth_test_auth_LDADD = $(UT_LDADD) gateway/auth/libpalauth.a \
+tests_unit_auth_test_auth_LDADD = $(UT_LDADD) gateway/auth/libpalauth.a $(P11_LIBS) \
 	gateway/crypto/libpalcrypto.a gateway/util/libpalutil.a $(OPENSSL_LIBS)
 

@@ -172,9 +172,11 @@ static void test_local_errors(void)
 	CU_ASSERT_TRUE(ta_why_has(why, "certs/nope.pem"));
 	CU_ASSERT_EQUAL(auth_local_new(c, "p256", "nope", &l, why, sizeof(why)), GW_E_NOTFOUND);
 	CU_ASSERT_TRUE(ta_why_has(why, "keys/nope.pem"));
+	/* no pkcs11 module configured: pointed to gateway.json, the URI not echoed */
 	CU_ASSERT_EQUAL(auth_local_new(c, "p256", "pkcs11:token=t;object=k?pin-value=1234", &l, why,
 				       sizeof(why)),
-			GW_E_UNSUP);
+			GW_E_INVAL);
+	CU_ASSERT_TRUE(ta_why_has(why, "gateway.json"));
 	CU_ASSERT_PTR_NULL(strstr(why, "1234"));
 	CU_ASSERT_PTR_NULL(l);
 	CU_ASSERT_EQUAL(auth_local_new(c, "p256.pem", "p256.pem", &l, why, sizeof(why)), 0);

@@ -513,7 +513,24 @@ static void test_load(void)
 	model_conn_free(NULL);
 }
 
+/* A token key may come without "cert": its certificate is found later. */
+static void test_pkcs11_no_cert(void)
+{
+	static const char doc[] =
+		"{\"local\": {\"auth\": \"pubkey\", \"key\": "
+		"\"pkcs11:token=palisade;object=gw-key\"},"
+		" \"remote\": {\"auth\": \"pubkey\", \"id\": \"peer.example.com\"},"
+		" \"ike\": {\"proposals\": [\"aes256gcm16-prfsha256-ecp256\"]}}";
+	struct model_conn *c = parse_ok(doc, "hsm");
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_STRING_EQUAL(c->c_local.e_cert, "");
+	CU_ASSERT_STRING_EQUAL(c->c_local.e_key, "pkcs11:token=palisade;object=gw-key");
+	model_conn_free(c);
+}
+
 static const struct ut_case good_cases[] = {
+	{ "pkcs11 key without cert", test_pkcs11_no_cert },
 	{ "DESIGN.md example", test_design_example },
 	{ "site-to-site PSK", test_s2s_psk },
 	{ "every field set", test_full_server },

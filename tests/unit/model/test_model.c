@@ -77,6 +77,27 @@ static void test_bad(void)
 		{ "{\"lissten\": []}", "$", "unknown setting: 'lissten'" },
 		{ "{\"workers\": 1, \"workers\": 2}", "$", "duplicate" },
 		{ "{\"x\": \"\\u0001\\n\"}", "$", "'x'" },
+		{ "{\"pkcs11\": true}", "$.pkcs11", "must be an object" },
+		{ "{\"pkcs11\": {}}", "$.pkcs11.module", "required" },
+		{ "{\"pkcs11\": {\"module\": \"libsofthsm2.so\"}}", "$.pkcs11.module",
+		  "absolute path: 'libsofthsm2.so'" },
+		{ "{\"pkcs11\": {\"module\": \"/usr/lib/../x.so\"}}", "$.pkcs11.module",
+		  "absolute path" },
+		{ "{\"pkcs11\": {\"module\": 5}}", "$.pkcs11.module", "must be a string" },
+		{ "{\"pkcs11\": {\"module\": \"/m.so\", \"pin_file\": \"\"}}", "$.pkcs11.pin_file",
+		  "absolute path" },
+		{ "{\"pkcs11\": {\"module\": \"/m.so\", \"pin_file\": \"/a\\nb\"}}",
+		  "$.pkcs11.pin_file", "absolute path" },
+		{ "{\"pkcs11\": {\"module\": \"/m.so\", \"sessions\": 0}}", "$.pkcs11.sessions",
+		  "between 1 and 64" },
+		{ "{\"pkcs11\": {\"module\": \"/m.so\", \"sessions\": 65}}", "$.pkcs11.sessions",
+		  "'65'" },
+		{ "{\"pkcs11\": {\"module\": \"/m.so\", \"rsa_pss\": \"yes\"}}", "$.pkcs11.rsa_pss",
+		  "true or false" },
+		{ "{\"pkcs11\": {\"module\": \"/m.so\", \"require_non_extractable\": 1}}",
+		  "$.pkcs11.require_non_extractable", "true or false" },
+		{ "{\"pkcs11\": {\"module\": \"/m.so\", \"pin\": \"1234\"}}", "$.pkcs11",
+		  "unknown setting: 'pin'" },
 	};
 	struct gw_settings gs;
 	struct model_err err;
@@ -106,6 +127,31 @@ static void test_escape_in_errors(void)
 	CU_ASSERT_PTR_NULL(strchr(err.me_msg, 0x1b));
 	model_err_str(&err, "gateway.json", buf, sizeof(buf));
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "gateway.json: $.datapath: "));
+}
+
+static void test_pkcs11(void)
+{
+	const char *json = "{\"pkcs11\": {\"module\": \"/usr/lib/softhsm/libsofthsm2.so\","
+			   " \"pin_file\": \"/etc/palisade/hsm.pin\", \"sessions\": 8,"
+			   " \"require_non_extractable\": true, \"rsa_pss\": true}}";
+	struct gw_settings gs;
+	struct model_err err;
+
+	CU_ASSERT_EQUAL_FATAL(parse("{}", &gs, &err), 0);
+	CU_ASSERT_FALSE(gs.gs_pkcs11.p_enabled);
+	CU_ASSERT_EQUAL(gs.gs_pkcs11.p_sessions, 4);
+	CU_ASSERT_EQUAL_FATAL(parse(json, &gs, &err), 0);
+	CU_ASSERT_TRUE(gs.gs_pkcs11.p_enabled);
+	CU_ASSERT_STRING_EQUAL(gs.gs_pkcs11.p_module, "/usr/lib/softhsm/libsofthsm2.so");
+	CU_ASSERT_STRING_EQUAL(gs.gs_pkcs11.p_pin_file, "/etc/palisade/hsm.pin");
+	CU_ASSERT_EQUAL(gs.gs_pkcs11.p_sessions, 8);
+	CU_ASSERT_TRUE(gs.gs_pkcs11.p_require_non_extractable);
+	CU_ASSERT_TRUE(gs.gs_pkcs11.p_rsa_pss);
+	/* only the module is required: a token without a user PIN */
+	CU_ASSERT_EQUAL_FATAL(parse("{\"pkcs11\": {\"module\": \"/m.so\"}}", &gs, &err), 0);
+	CU_ASSERT_STRING_EQUAL(gs.gs_pkcs11.p_pin_file, "");
+	CU_ASSERT_EQUAL(gs.gs_pkcs11.p_sessions, 4);
+	CU_ASSERT_FALSE(gs.gs_pkcs11.p_require_non_extractable);
 }
 
 static void test_load_file(void)
@@ -139,6 +185,7 @@ static const struct ut_case cases[] = {
 	{ "every setting", test_full },
 	{ "bad documents", test_bad },
 	{ "peer text escaped in errors", test_escape_in_errors },
+	{ "pkcs11 section", test_pkcs11 },
 	{ "load from a directory", test_load_file },
 	{ NULL, NULL },
 };
