@@ -21,7 +21,7 @@
  *   listen PORT       (a plain UDP socket on PORT: the test traffic's sink)
  *   received          (datagrams the listen socket got so far)
  *
- * ALG: aes128gcm16 aes256gcm16 aes128gcm8 chacha20poly1305 aes128 aes256
+ * ALG: aes128gcm16 aes256gcm16 aes128gcm8 chacha20poly1305 aes128 aes256 3des
  * (CBC); integ sha1 sha256 sha384 sha512. Test tool: keys come on the
  * command line, which is fine for throw-away test keys only.
  */
@@ -128,6 +128,7 @@ static const struct alg_name encs[] = {
 	{ "chacha20poly1305", IKE_ENCR_CHACHA20_POLY1305, 0 },
 	{ "aes128", IKE_ENCR_AES_CBC, 128 },
 	{ "aes256", IKE_ENCR_AES_CBC, 256 },
+	{ "3des", IKE_ENCR_3DES, 0 },
 };
 
 static const struct alg_name integs[] = {
