@@ -167,10 +167,12 @@ static int sa_opt(struct sa_args *a, const char *k, const char *v)
 		return parse_addr(v, &sa->sa_dst);
 	else if (strcmp(k, "mode") == 0)
 		sa->sa_mode = strcmp(v, "transport") == 0 ? DP_MODE_TRANSPORT : DP_MODE_TUNNEL;
-	else if (strcmp(k, "enc") == 0 && (alg = find_alg(encs, 6, v)) != NULL) {
+	else if (strcmp(k, "enc") == 0 &&
+		 (alg = find_alg(encs, sizeof(encs) / sizeof(encs[0]), v)) != NULL) {
 		sa->sa_encr = alg->an_id;
 		sa->sa_encr_keylen = alg->an_keylen;
-	} else if (strcmp(k, "integ") == 0 && (alg = find_alg(integs, 4, v)) != NULL)
+	} else if (strcmp(k, "integ") == 0 &&
+		   (alg = find_alg(integs, sizeof(integs) / sizeof(integs[0]), v)) != NULL)
 		sa->sa_integ = alg->an_id;
 	else if (strcmp(k, "key") == 0)
 		sa->sa_enc_key_len = parse_hex(v, a->sa_key, sizeof(a->sa_key));
