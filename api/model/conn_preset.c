@@ -44,15 +44,22 @@ static const char *const compat_esp[] = { ESP_MODERN, ESP_CBC, NULL };
 /*
  * Windows 7-11, built-in client (Agile VPN) without registry or
  * PowerShell changes: AES-CBC-256 (and 3DES, AES-128/192) with HMAC-SHA1,
- * SHA-256 or SHA-384, MODP 1024 only; Windows 11 also AES-GCM with MODP
- * 1024. With NegotiateDH2048_AES256 = 1 or 2: AES-CBC-256 with MODP 2048.
- * ESP: AES-CBC-256/128 (and 3DES, DES, NULL) with HMAC-SHA1 only. AES-256
- * is always offered, so 3DES is never needed.
+ * SHA-256 or SHA-384, one proposal each, MODP 1024 only; Windows 11 also
+ * AES-GCM with MODP 1024. With NegotiateDH2048_AES256 = 1 or 2: AES-CBC-256
+ * with MODP 2048. ESP: AES-CBC-256/128 (and 3DES, DES, NULL) with
+ * HMAC-SHA1 only. AES-256 is always offered, so 3DES is never needed.
+ *
+ * The responder takes, for each of our proposals in turn, the client's
+ * first proposal it fits (as strongSwan does), and Windows lists SHA-1
+ * before SHA-256: SHA-256 gets proposals of its own to be chosen. The
+ * last one, SHA-1 alone, is for clients reported to offer only that
+ * (the usual "aes256-sha1-modp1024" of other gateways' trackers).
  */
 static const char *const windows_ike[] = {
-	"aes256-sha256-sha384-sha1-modp2048",
-	"aes256gcm16-aes128gcm16-prfsha256-prfsha384-prfsha1-modp1024",
-	"aes256-sha256-sha384-sha1-modp1024",
+	"aes256-sha256-modp2048",
+	"aes256gcm16-prfsha256-modp1024",
+	"aes256-sha256-modp1024",
+	"aes256-sha1-modp2048-modp1024",
 	NULL,
 };
 static const char *const windows_esp[] = { "aes256-sha1", NULL };

@@ -53,5 +53,6 @@ tests_unit_sa_test_sa_LDADD = $(UT_LDADD) gateway/sa/libpalsa.a gateway/ike/libp
 	$(JANSSON_LIBS) $(OPENSSL_LIBS)
 
 include $(srcdir)/tests/unit/auth/local.mk
+include $(srcdir)/tests/unit/sa/compat.mk
 
 include $(srcdir)/tests/unit/control/local.mk
