@@ -496,6 +496,23 @@ g_clients() {
 		"$IOS_IKE" "$IOS_ESP" "$MIX_IKE" "$MIX_ESP" aes256,sha256,prfsha256,modp2048 aes256,sha256
 	client_case "strongSwan defaults vs compat+windows-default+apple-default" \
 		default default "$MIX_IKE" "$MIX_ESP" aes256gcm16,-,prfsha384,x25519 aes256gcm16,-
+	# the weak ones, written out on purpose: 3DES in IKE (8-byte SK blocks)
+	# and ESP, MODP 1536; in both roles
+	local role
+	for role in sw gw; do
+		scenario_reset
+		SW_IKE=3des-sha1-modp1024 SW_ESP=3des-sha1
+		GW_IKE='"3des-sha1-modp1024"' GW_ESP='"3des-sha1"'
+		L="3DES and MODP 1024 written out, $(who "$role")"
+		establish "$L" "$role" --ike 3des,sha1,prfsha1,modp1024 --esp 3des,sha1 &&
+			traffic "$L" stream
+		scenario_reset
+		SW_IKE=aes256-sha256-modp1536 SW_ESP=aes256-sha256
+		GW_IKE='"aes256-sha256-modp1536"' GW_ESP='"aes256-sha256"'
+		L="MODP 1536 written out, $(who "$role")"
+		establish "$L" "$role" --ike aes256,sha256,prfsha256,modp1536 --esp aes256,sha256 &&
+			traffic "$L"
+	done
 	# what the issue is about: the gateway refuses Windows unless told
 	scenario_reset
 	SW_IKE=$WIN_IKE SW_ESP=$WIN_ESP GW_IKE='"preset:compat"' GW_ESP='"preset:compat"'
