@@ -4,7 +4,6 @@
  * (so a GET can be edited and PUT back), minus the PSK: "psk_set" says
  * whether one is configured.
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -86,7 +85,11 @@ static json_t *props_json(struct jb *b, const struct model_proposal *p, size_t n
 		}
 		if (i > 0 && !strcmp(p[i - 1].mp_preset, p[i].mp_preset))
 			continue;
-		snprintf(buf, sizeof(buf), "%s%s", MC_PRESET_PREFIX, p[i].mp_preset);
+		/* both fit: mp_preset is NUL-terminated within MODEL_PRESET_LEN */
+		memcpy(buf, MC_PRESET_PREFIX, sizeof(MC_PRESET_PREFIX) - 1);
+		memcpy(buf + sizeof(MC_PRESET_PREFIX) - 1, p[i].mp_preset,
+		       strnlen(p[i].mp_preset, MODEL_PRESET_LEN - 1) + 1);
+		buf[sizeof(buf) - 1] = '\0';
 		append(b, a, json_string(buf));
 	}
 	return a;
