@@ -49,8 +49,11 @@ int mc_proposal_one(const char *s, uint8_t proto, struct model_proposal *mp, cha
 	int rc;
 
 	memset(mp, 0, sizeof(*mp));
-	if (strlen(s) >= sizeof(mp->mp_str))
+	if (strlen(s) >= sizeof(mp->mp_str)) {
+		if (why && len)
+			snprintf(why, len, "longer than %zu characters", sizeof(mp->mp_str) - 1);
 		return GW_E_RANGE;
+	}
 	if ((rc = proposal_parse(s, proto, &mp->mp_prop, why, len)) != 0)
 		return rc;
 	prop_normalize(&mp->mp_prop);
@@ -58,12 +61,73 @@ int mc_proposal_one(const char *s, uint8_t proto, struct model_proposal *mp, cha
 	return 0;
 }
 
+/* A list being built, and which JSON entry each proposal came from. */
+struct prop_list {
+	struct model_proposal *pl_props;
+	size_t pl_n;
+	size_t pl_entry[MODEL_MAX_PROPS];
+};
+
+/*
+ * One proposal string, written out (preset NULL) or from a preset. A
+ * proposal already in the list is an error when written out twice, and
+ * silently left out when a preset brings it again (two presets for two
+ * client families share proposals).
+ */
+static int list_add(struct prop_list *l, const char *s, const char *preset, uint8_t proto,
+		    const char *path, size_t entry, struct model_err *err)
+{
+	struct model_proposal mp;
+	char why[128] = "", esc[80];
+
+	if (mc_proposal_one(s, proto, &mp, why, sizeof(why))) {
+		log_escape(esc, sizeof(esc), s, strlen(s));
+		return mj_fail(err, path, "not an %s proposal: %s: '%s'",
+			       proto == IKE_PROTO_IKE ? "IKE" : "ESP", why, esc);
+	}
+	for (size_t j = 0; j < l->pl_n; j++) {
+		if (!prop_equal(&l->pl_props[j].mp_prop, &mp.mp_prop))
+			continue;
+		return preset ? 0
+			      : mj_fail(err, path, "same proposal as entry %zu", l->pl_entry[j]);
+	}
+	if (l->pl_n >= MODEL_MAX_PROPS)
+		return mj_fail(err, path, "more than %d proposals%s", MODEL_MAX_PROPS,
+			       preset ? " once the preset is expanded" : "");
+	if (preset)
+		snprintf(mp.mp_preset, sizeof(mp.mp_preset), "%s", preset);
+	memcpy(&l->pl_props[l->pl_n], &mp, sizeof(mp)); /* padding too: compared bytewise */
+	l->pl_entry[l->pl_n++] = entry;
+	return 0;
+}
+
+/* One entry of the JSON list: a proposal, or "preset:NAME" (conn_preset.c). */
+static int entry_add(struct prop_list *l, const char *s, uint8_t proto, const char *path,
+		     size_t entry, struct model_err *err)
+{
+	size_t plen = strlen(MC_PRESET_PREFIX), before = l->pl_n;
+	const char *const *list;
+
+	if (strncmp(s, MC_PRESET_PREFIX, plen))
+		return list_add(l, s, NULL, proto, path, entry, err);
+	if (mc_preset_lookup(s, path, proto, &list, err))
+		return GW_E_INVAL;
+	for (; *list; list++)
+		if (list_add(l, *list, s + plen, proto, path, entry, err))
+			return GW_E_INVAL;
+	if (l->pl_n == before)
+		return mj_fail_value(err, path,
+				     "adds nothing: its proposals are all in the list already", s);
+	return 0;
+}
+
 /* Each string must be a proposal of its protocol (crypto/'s parser names
- * the bad keyword); the list may not repeat one. */
+ * the bad keyword) or a preset; the list may not repeat a proposal. */
 int mc_proposals(json_t *v, const char *path, uint8_t proto, struct model_proposal *props,
 		 size_t *n, struct model_err *err)
 {
-	char p[MC_PATH_LEN], why[128], esc[80];
+	struct prop_list l = { .pl_props = props };
+	char p[MC_PATH_LEN];
 	json_t *a;
 	size_t i;
 
@@ -71,22 +135,14 @@ int mc_proposals(json_t *v, const char *path, uint8_t proto, struct model_propos
 		return GW_E_INVAL;
 	json_array_foreach(v, i, a)
 	{
-		struct model_proposal *mp = &props[i];
 		const char *s;
 
 		mc_path_idx(p, path, i);
-		if (mc_string(a, p, sizeof(mp->mp_str), &s, err))
+		if (mc_string(a, p, sizeof(props[0].mp_str), &s, err) ||
+		    entry_add(&l, s, proto, p, i, err))
 			return GW_E_INVAL;
-		if (mc_proposal_one(s, proto, mp, why, sizeof(why))) {
-			log_escape(esc, sizeof(esc), s, strlen(s));
-			return mj_fail(err, p, "not an %s proposal: %s: '%s'",
-				       proto == IKE_PROTO_IKE ? "IKE" : "ESP", why, esc);
-		}
-		for (size_t j = 0; j < i; j++)
-			if (prop_equal(&props[j].mp_prop, &mp->mp_prop))
-				return mj_fail(err, p, "same proposal as entry %zu", j);
 	}
-	*n = json_array_size(v);
+	*n = l.pl_n;
 	return 0;
 }
 

@@ -58,6 +58,13 @@ int mc_addr_check(const char *s, char *why, size_t len);
 /* An address, CIDR or "a-b" range, without "[proto/port]" (ts.c). */
 int mc_addr_range(const char *s, int *family, uint8_t *start, uint8_t *end, char *why, size_t len);
 
+/* Proposal presets (conn_preset.c): an entry "preset:NAME" of a list. */
+#define MC_PRESET_PREFIX "preset:"
+/* NAME's proposals for proto (s is the whole entry); an unknown NAME is
+ * refused at path, naming the presets there are. */
+int mc_preset_lookup(const char *s, const char *path, uint8_t proto, const char *const **list,
+		     struct model_err *err);
+
 /* Proposals (conn_ike.c): proto is IKE_PROTO_IKE or IKE_PROTO_ESP. */
 int mc_proposal_one(const char *s, uint8_t proto, struct model_proposal *mp, char *why, size_t len);
 int mc_proposals(json_t *v, const char *path, uint8_t proto, struct model_proposal *props,

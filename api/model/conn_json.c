@@ -80,12 +80,28 @@ static json_t *end_json(struct jb *b, const struct model_end *e, bool remote)
 	return o;
 }
 
+/* A run of proposals from one preset goes back as its "preset:NAME"
+ * entry (two entries in a row never name the same preset: the second
+ * would add nothing, which the parser refuses). */
 static json_t *props_json(struct jb *b, const struct model_proposal *p, size_t n)
 {
 	json_t *a = json_array();
+	char buf[sizeof(MC_PRESET_PREFIX) + MODEL_PRESET_LEN];
 
-	for (size_t i = 0; i < n && i < MODEL_MAX_PROPS; i++)
-		append(b, a, json_string(p[i].mp_str));
+	for (size_t i = 0; i < n && i < MODEL_MAX_PROPS; i++) {
+		if (!p[i].mp_preset[0]) {
+			append(b, a, json_string(p[i].mp_str));
+			continue;
+		}
+		if (i > 0 && !strcmp(p[i - 1].mp_preset, p[i].mp_preset))
+			continue;
+		/* both fit: mp_preset is NUL-terminated within MODEL_PRESET_LEN */
+		memcpy(buf, MC_PRESET_PREFIX, sizeof(MC_PRESET_PREFIX) - 1);
+		memcpy(buf + sizeof(MC_PRESET_PREFIX) - 1, p[i].mp_preset,
+		       strnlen(p[i].mp_preset, MODEL_PRESET_LEN - 1) + 1);
+		buf[sizeof(buf) - 1] = '\0';
+		append(b, a, json_string(buf));
+	}
 	return a;
 }
 

@@ -6,7 +6,7 @@ noinst_LIBRARIES += api/model/libpalmodel.a
 api_model_libpalmodel_a_SOURCES = \
 	api/model/model.h \
 	api/model/json_util.c api/model/json_util.h \
-	api/model/gateway_cfg.c api/model/json_wipe.c \
+	api/model/gateway_cfg.c api/model/json_wipe.c api/model/conn_preset.c \
 	api/model/conn_int.h api/model/conn_util.c \
 	api/model/conn.c api/model/conn_end.c api/model/conn_ike.c api/model/conn_child.c \
 	api/model/conn_ident.c api/model/conn_json.c \

@@ -145,11 +145,29 @@ struct model_end {
 	uint16_t e_port;             /* remote UDP port to initiate to (500); local: 0 */
 };
 
-/* A proposal as written and as parsed by crypto/'s proposal_parse(). */
+/*
+ * A proposal as written and as parsed by crypto/'s proposal_parse(). A
+ * list entry "preset:NAME" becomes one model_proposal per proposal of
+ * that preset (mp_str the preset's string, mp_preset NAME); one that
+ * equals a proposal already in the list is left out. model_conn_to_json()
+ * writes such a run back as the one "preset:NAME" entry.
+ */
+#define MODEL_PRESET_LEN 24
 struct model_proposal {
 	char mp_str[128];
+	char mp_preset[MODEL_PRESET_LEN]; /* "" for a proposal written out */
 	struct proposal mp_prop;
 };
+
+/*
+ * Proposal presets (conn_preset.c): "modern", "compat", "windows-default",
+ * "apple-default", "android-strongswan", "strongswan". The proposal
+ * strings of NAME for IKE (proto IKE_PROTO_IKE) or ESP, in order of
+ * preference, NULL-terminated (static); NULL for an unknown NAME.
+ */
+const char *const *model_preset(const char *name, uint8_t proto);
+/* The name of preset i (0, 1, ...), NULL past the last: for listings. */
+const char *model_preset_name(size_t i);
 
 struct model_child {
 	char c_name[MODEL_NAME_LEN];

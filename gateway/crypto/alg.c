@@ -19,9 +19,13 @@ struct encr_info {
 
 /*
  * AES-CBC (RFC 3602), AES-GCM with 8/12/16-byte ICV (RFC 4106 and, for
- * IKEv2, RFC 5282), ChaCha20-Poly1305 (RFC 7634: no Key Length attribute).
+ * IKEv2, RFC 5282), ChaCha20-Poly1305 (RFC 7634: no Key Length attribute),
+ * and 3DES-CBC (RFC 2451 section 2.2: three 64-bit DES keys, parity bits
+ * included, no Key Length attribute) for the old clients that still offer
+ * it (weak: 64-bit block, 112-bit strength at best).
  */
 static const struct encr_info encr_tab[] = {
+	{ IKE_ENCR_3DES, 0, 24, 0, 0, "DES-EDE3-CBC" },
 	{ IKE_ENCR_AES_CBC, 128, 16, 0, 0, "AES-128-CBC" },
 	{ IKE_ENCR_AES_CBC, 192, 24, 0, 0, "AES-192-CBC" },
 	{ IKE_ENCR_AES_CBC, 256, 32, 0, 0, "AES-256-CBC" },

@@ -1,8 +1,8 @@
 /*
  * crypto.h: the gateway's cryptography, on OpenSSL 3 EVP (no primitive of
  * our own). Key exchange groups, PRF and prf+, SKEYSEED/KEYMAT derivation
- * (RFC 7296 2.13, 2.14, 2.17, 2.18), SK payload protection (AES-CBC +
- * HMAC, AES-GCM, ChaCha20-Poly1305), proposal strings, random bytes.
+ * (RFC 7296 2.13, 2.14, 2.17, 2.18), SK payload protection (AES-CBC or
+ * 3DES-CBC + HMAC, AES-GCM, ChaCha20-Poly1305), proposal strings, random bytes.
  * Key material lives in struct secret, wiped on free. Objects are used by
  * one thread at a time; the functions are thread-safe.
  */
@@ -34,7 +34,7 @@ bool crypto_ct_equal(const void *a, const void *b, size_t len);
 void crypto_wipe(void *p, size_t len);
 int crypto_random(void *buf, size_t len);
 
-/* ---- key exchange (ke.c): MODP 14/15/16, ECP 19/20/21, 25519, 448 ---- */
+/* ---- key exchange (ke.c): MODP 2/5/14/15/16, ECP 19/20/21, 25519, 448 ---- */
 
 struct ke;
 bool ke_group_supported(uint16_t group);
@@ -121,7 +121,7 @@ int keymat_child(uint16_t prf, const struct secret *sk_d, const struct secret *s
 /* ---- SK payload protection (sk.c) ---- */
 
 /*
- * One direction's cipher for SK payloads: AES-CBC-128/192/256 with
+ * One direction's cipher for SK payloads: AES-CBC-128/192/256 or 3DES-CBC with
  * HMAC-SHA1-96 or HMAC-SHA2-256-128/384-192/512-256, AES-GCM-16 (128/256,
  * RFC 5282: key | 4-byte salt, 8-byte IV) or ChaCha20-Poly1305 (RFC 7634).
  * ek/ak are SK_ei/SK_ai or SK_er/SK_ar for this direction (ak NULL for AEAD).

@@ -41,7 +41,8 @@ enum ke_kind {
 struct ke_group_info {
 	uint16_t g_id;
 	enum ke_kind g_kind;
-	const char *g_name;  /* OpenSSL group or key type name */
+	const char *g_name;  /* OpenSSL group or key type name (NULL: MODP
+			      * group OpenSSL has no name for, see ke_modp.c) */
 	size_t g_pub_len;    /* public value on the wire (3.4) */
 	size_t g_shared_len; /* g^ir */
 	size_t g_field_len;  /* ECP coordinate / XDH key / MODP prime bytes */

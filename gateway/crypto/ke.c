@@ -1,9 +1,9 @@
 /*
  * ke.c: ephemeral key exchange for IKEv2 (RFC 7296 sections 1.2 and 3.4):
  * the group table and the parts common to every group. The families live
- * behind struct ke_ops: ke_modp.c (RFC 3526 groups 14-16), ke_ec.c (RFC
- * 5903 groups 19-21, RFC 8031 groups 31-32). Everything ends in
- * EVP_PKEY_derive.
+ * behind struct ke_ops: ke_modp.c (RFC 2409 group 2, RFC 3526 groups 5 and
+ * 14-16), ke_ec.c (RFC 5903 groups 19-21, RFC 8031 groups 31-32).
+ * Everything ends in EVP_PKEY_derive.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +20,9 @@
 /* Wire lengths: MODP = prime length (3.4), ECP = x | y (RFC 5903 section
  * 7), X25519/X448 = raw u-coordinate (RFC 8031 section 2). */
 static const struct ke_group_info ke_groups[] = {
+	/* Group 2 has no OpenSSL name: ke_modp.c passes its p and g. */
+	{ IKE_KE_MODP1024, KE_KIND_MODP, NULL, 128, 128, 128 },
+	{ IKE_KE_MODP1536, KE_KIND_MODP, "modp_1536", 192, 192, 192 },
 	{ IKE_KE_MODP2048, KE_KIND_MODP, "modp_2048", 256, 256, 256 },
 	{ IKE_KE_MODP3072, KE_KIND_MODP, "modp_3072", 384, 384, 384 },
 	{ IKE_KE_MODP4096, KE_KIND_MODP, "modp_4096", 512, 512, 512 },

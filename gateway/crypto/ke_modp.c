@@ -1,7 +1,11 @@
 /*
- * ke_modp.c: the MODP groups 14, 15 and 16 (RFC 3526: safe primes,
- * generator 2) for ke.c. OpenSSL knows them as the named DH groups
- * "modp_2048", "modp_3072" and "modp_4096".
+ * ke_modp.c: the MODP groups for ke.c: 14, 15 and 16 (RFC 3526: safe
+ * primes, generator 2), which OpenSSL knows as the named DH groups
+ * "modp_2048", "modp_3072" and "modp_4096"; group 5 ("modp_1536", RFC 3526
+ * section 2); and group 2 (RFC 2409 section 6.2, 1024 bits, also a safe
+ * prime with generator 2), which OpenSSL has no name for: its p and g go
+ * in explicitly. Groups 2 and 5 are weak (RFC 8247 section 2.4: MUST NOT
+ * and SHOULD NOT); they exist for clients that offer nothing better.
  */
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -15,6 +19,10 @@
 static BIGNUM *modp_prime(const struct ke_group_info *g)
 {
 	switch (g->g_id) {
+	case IKE_KE_MODP1024:
+		return BN_get_rfc2409_prime_1024(NULL);
+	case IKE_KE_MODP1536:
+		return BN_get_rfc3526_prime_1536(NULL);
 	case IKE_KE_MODP2048:
 		return BN_get_rfc3526_prime_2048(NULL);
 	case IKE_KE_MODP3072:
@@ -25,43 +33,46 @@ static BIGNUM *modp_prime(const struct ke_group_info *g)
 	return NULL;
 }
 
-static int modp_gen(const struct ke_group_info *g, EVP_PKEY **out)
+/* The group's domain parameters into bld: its OpenSSL name, or p and
+ * g = 2. bld refers to *p and *gen until OSSL_PARAM_BLD_to_param. */
+static int push_group(OSSL_PARAM_BLD *bld, const struct ke_group_info *g, BIGNUM **p, BIGNUM **gen)
 {
-	OSSL_PARAM params[2];
-	EVP_PKEY_CTX *ctx;
-	int rc = GW_E_CRYPTO;
-
-	if ((ctx = EVP_PKEY_CTX_new_from_name(NULL, "DH", NULL)) == NULL)
+	if (g->g_name)
+		return OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, g->g_name,
+						       0) == 1
+			       ? 0
+			       : GW_E_CRYPTO;
+	if ((*p = modp_prime(g)) == NULL || (*gen = BN_new()) == NULL)
 		return GW_E_NOMEM;
-	params[0] =
-		OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)g->g_name, 0);
-	params[1] = OSSL_PARAM_construct_end();
-	if (EVP_PKEY_keygen_init(ctx) == 1 && EVP_PKEY_CTX_set_params(ctx, params) == 1 &&
-	    EVP_PKEY_generate(ctx, out) == 1)
-		rc = 0;
-	EVP_PKEY_CTX_free(ctx);
-	return rc;
+	if (BN_set_word(*gen, 2) != 1 ||
+	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_FFC_P, *p) != 1 ||
+	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_FFC_G, *gen) != 1)
+		return GW_E_CRYPTO;
+	return 0;
 }
 
-/* A DH key of group g from y (and x, for our own key pair). */
+/* A DH key of group g from y (and x, for our own key pair); with neither,
+ * the group's domain parameters only (the template for key generation). */
 static int modp_fromdata(const struct ke_group_info *g, const BIGNUM *x, const BIGNUM *y,
 			 EVP_PKEY **out)
 {
 	OSSL_PARAM_BLD *bld;
 	OSSL_PARAM *params = NULL, *priv;
 	EVP_PKEY_CTX *ctx = NULL;
-	int rc = GW_E_CRYPTO;
+	BIGNUM *p = NULL, *gen = NULL;
+	int rc, sel = x ? EVP_PKEY_KEYPAIR : y ? EVP_PKEY_PUBLIC_KEY : EVP_PKEY_KEY_PARAMETERS;
 
 	if ((bld = OSSL_PARAM_BLD_new()) == NULL)
 		return GW_E_NOMEM;
-	if (OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, g->g_name, 0) != 1 ||
-	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PUB_KEY, y) != 1 ||
+	if ((rc = push_group(bld, g, &p, &gen)) != 0)
+		goto out;
+	rc = GW_E_CRYPTO;
+	if ((y && OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PUB_KEY, y) != 1) ||
 	    (x && OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, x) != 1) ||
 	    (params = OSSL_PARAM_BLD_to_param(bld)) == NULL)
 		goto out;
 	if ((ctx = EVP_PKEY_CTX_new_from_name(NULL, "DH", NULL)) == NULL ||
-	    EVP_PKEY_fromdata_init(ctx) != 1 ||
-	    EVP_PKEY_fromdata(ctx, out, x ? EVP_PKEY_KEYPAIR : EVP_PKEY_PUBLIC_KEY, params) != 1)
+	    EVP_PKEY_fromdata_init(ctx) != 1 || EVP_PKEY_fromdata(ctx, out, sel, params) != 1)
 		goto out;
 	rc = 0;
 out:
@@ -70,6 +81,27 @@ out:
 	OSSL_PARAM_free(params);
 	OSSL_PARAM_BLD_free(bld);
 	EVP_PKEY_CTX_free(ctx);
+	BN_free(p);
+	BN_free(gen);
+	return rc;
+}
+
+/* A fresh key pair, generated from the group's parameters as template. */
+static int modp_gen(const struct ke_group_info *g, EVP_PKEY **out)
+{
+	EVP_PKEY *tmpl = NULL;
+	EVP_PKEY_CTX *ctx = NULL;
+	int rc;
+
+	if ((rc = modp_fromdata(g, NULL, NULL, &tmpl)) != 0)
+		return rc;
+	rc = GW_E_CRYPTO;
+	if ((ctx = EVP_PKEY_CTX_new_from_pkey(NULL, tmpl, NULL)) == NULL)
+		rc = GW_E_NOMEM;
+	else if (EVP_PKEY_keygen_init(ctx) == 1 && EVP_PKEY_generate(ctx, out) == 1)
+		rc = 0;
+	EVP_PKEY_CTX_free(ctx);
+	EVP_PKEY_free(tmpl);
 	return rc;
 }
 

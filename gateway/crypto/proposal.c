@@ -4,6 +4,9 @@
  * into IKE transforms (RFC 7296 section 3.3.2) and printed back in one
  * canonical form: encryption, integrity, PRF, key exchange, ESN, each with
  * its first keyword below. Only algorithms crypto/ implements are known.
+ * The weak ones (3des, modp1024, modp1536, sha1) are here for old clients
+ * and are never in a proposal unless an admin writes them (or a preset of
+ * api/model that names them).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -57,6 +60,7 @@ static const struct kw kw_tab[] = {
 	ENCR("aes192gcm8", IKE_ENCR_AES_GCM_8, 192),
 	ENCR("aes256gcm8", IKE_ENCR_AES_GCM_8, 256),
 	ENCR("chacha20poly1305", IKE_ENCR_CHACHA20_POLY1305, 0),
+	ENCR("3des", IKE_ENCR_3DES, 0),
 	INTEG("sha1", IKE_INTEG_HMAC_SHA1_96),
 	INTEG("sha256", IKE_INTEG_HMAC_SHA2_256_128),
 	INTEG("sha384", IKE_INTEG_HMAC_SHA2_384_192),
@@ -65,6 +69,8 @@ static const struct kw kw_tab[] = {
 	PRF("prfsha256", IKE_PRF_HMAC_SHA2_256),
 	PRF("prfsha384", IKE_PRF_HMAC_SHA2_384),
 	PRF("prfsha512", IKE_PRF_HMAC_SHA2_512),
+	KE("modp1024", IKE_KE_MODP1024),
+	KE("modp1536", IKE_KE_MODP1536),
 	KE("modp2048", IKE_KE_MODP2048),
 	KE("modp3072", IKE_KE_MODP3072),
 	KE("modp4096", IKE_KE_MODP4096),

@@ -2,8 +2,8 @@
  * sk.c: protection of the Encrypted payload (RFC 7296 section 3.14) for one
  * direction's keys. Layout, as struct ike_sk_ops in ike/ike.h describes:
  * msg[0, iv_off) authenticated only, IV, ct_len bytes encrypted in place,
- * ICV. AES-CBC + HMAC (encrypt-then-MAC over the whole message, 3.14),
- * AES-GCM (RFC 5282) and ChaCha20-Poly1305 (RFC 7634). Contexts are keyed
+ * ICV. AES-CBC or 3DES-CBC + HMAC (encrypt-then-MAC over the whole
+ * message, 3.14), AES-GCM (RFC 5282) and ChaCha20-Poly1305 (RFC 7634). Contexts are keyed
  * once in sk_cipher_new; sealing and opening allocate nothing.
  * One thread at a time per sk_cipher (caller holds the SA checkout).
  */
@@ -17,11 +17,11 @@
 #include "crypto/crypto_int.h"
 #include "util/err.h"
 
-#define SK_SALT_LEN  4         /* RFC 5282 section 7.1, RFC 7634 section 2 */
-#define SK_AEAD_IV   8         /* explicit IV on the wire */
-#define SK_CBC_BLOCK 16        /* AES */
-#define SK_MAX_LEN   (1 << 24) /* far above IKE_MSG_MAX; keeps int casts safe */
-#define SK_MAC_MAX   64
+#define SK_SALT_LEN 4         /* RFC 5282 section 7.1, RFC 7634 section 2 */
+#define SK_AEAD_IV  8         /* explicit IV on the wire */
+#define SK_CBC_MAX  16        /* AES; 3DES has 8 (RFC 2451 section 2.1) */
+#define SK_MAX_LEN  (1 << 24) /* far above IKE_MSG_MAX; keeps int casts safe */
+#define SK_MAC_MAX  64
 
 struct sk_cipher {
 	bool c_aead;
@@ -124,10 +124,15 @@ int sk_cipher_new(uint16_t encr, uint16_t keylen_bits, uint16_t integ, const str
 		c->c_block_len = 1; /* stream modes: no padding needed */
 		rc = aead_setup(c, ek);
 	} else {
-		c->c_iv_len = SK_CBC_BLOCK; /* 3.14: IV = cipher block */
-		c->c_icv_len = integ_icv_len(integ);
-		c->c_block_len = SK_CBC_BLOCK;
 		rc = cbc_setup(c, integ, ek, ak);
+		/* 3.14: the IV is one cipher block (16 for AES, 8 for
+		 * 3DES), and the payloads are padded to whole blocks. */
+		c->c_block_len = (size_t)EVP_CIPHER_get_block_size(c->c_cipher);
+		c->c_iv_len = c->c_block_len;
+		c->c_icv_len = integ_icv_len(integ);
+		if (rc == 0 && (c->c_block_len < 8 || c->c_block_len > SK_CBC_MAX ||
+				(size_t)EVP_CIPHER_get_iv_length(c->c_cipher) != c->c_block_len))
+			rc = GW_E_UNSUP;
 	}
 out:
 	if (rc) {

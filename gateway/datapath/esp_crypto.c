@@ -74,11 +74,35 @@ static int suite_aead(struct esp_suite *su, const struct dp_sa *sa)
 	return su->su_cipher ? 0 : GW_E_CRYPTO;
 }
 
+/*
+ * The CBC cipher: AES (RFC 3602: 16-byte block and IV) or 3DES (RFC 2451:
+ * a 192-bit key of three DES keys with their parity bits, no Key Length
+ * attribute, 8-byte block and IV, section 2.1). 3DES is weak (64-bit
+ * block) and here only for clients that offer nothing better.
+ */
+static int cbc_cipher(const struct dp_sa *sa, const char **name, uint8_t *block)
+{
+	static const char *const aes[] = { "AES-128-CBC", "AES-192-CBC", "AES-256-CBC" };
+	size_t kb;
+	int r;
+
+	if (sa->sa_encr == IKE_ENCR_3DES) {
+		if ((sa->sa_encr_keylen && sa->sa_encr_keylen != 192) || sa->sa_enc_key_len != 24)
+			return GW_E_INVAL;
+		*name = "DES-EDE3-CBC";
+		*block = 8;
+		return 0;
+	}
+	if ((r = aes_key_bytes(sa, sa->sa_enc_key_len, &kb)) < 0)
+		return r;
+	*name = aes[(kb - 16) / 8];
+	*block = 16;
+	return 0;
+}
+
 static int suite_cbc(struct esp_suite *su, const struct dp_sa *sa)
 {
-	static const char *const cbc[] = { "AES-128-CBC", "AES-192-CBC", "AES-256-CBC" };
 	const struct integ_alg *ia = NULL;
-	size_t kb;
 	int r;
 
 	for (size_t i = 0; i < sizeof(integ_algs) / sizeof(integ_algs[0]); i++)
@@ -88,14 +112,12 @@ static int suite_cbc(struct esp_suite *su, const struct dp_sa *sa)
 		return GW_E_UNSUP;
 	if (sa->sa_int_key_len != ia->ia_key_len || !sa->sa_int_key)
 		return GW_E_INVAL;
-	if ((r = aes_key_bytes(sa, sa->sa_enc_key_len, &kb)) < 0)
+	if ((r = cbc_cipher(sa, &su->su_name, &su->su_block)) < 0)
 		return r;
 	su->su_kind = ESP_KIND_CBC_HMAC;
-	su->su_iv_len = 16;
+	su->su_iv_len = su->su_block; /* RFC 3602 2.1, RFC 2451 2.1: IV = one block */
 	su->su_icv_len = ia->ia_icv_len;
-	su->su_block = 16;
 	su->su_digest = ia->ia_digest;
-	su->su_name = cbc[(kb - 16) / 8];
 	su->su_cipher = EVP_CIPHER_fetch(NULL, su->su_name, NULL);
 	su->su_mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
 	return su->su_cipher && su->su_mac ? 0 : GW_E_CRYPTO;
@@ -114,6 +136,7 @@ int esp_suite_init(struct esp_suite *su, const struct dp_sa *sa)
 		r = suite_aead(su, sa);
 		break;
 	case IKE_ENCR_AES_CBC:
+	case IKE_ENCR_3DES:
 		r = suite_cbc(su, sa);
 		break;
 	default:

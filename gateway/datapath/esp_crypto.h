@@ -1,8 +1,8 @@
 /*
  * esp_crypto.h: the ESP transforms through OpenSSL EVP, internal to
  * datapath/: AES-GCM with a 16-byte ICV (RFC 4106), ChaCha20-Poly1305
- * (RFC 7634) and AES-CBC (RFC 3602) with HMAC-SHA1-96 (RFC 2404) or
- * HMAC-SHA2 (RFC 4868). A suite is immutable once built; a context holds
+ * (RFC 7634) and AES-CBC (RFC 3602) or 3DES-CBC (RFC 2451) with
+ * HMAC-SHA1-96 (RFC 2404) or HMAC-SHA2 (RFC 4868). A suite is immutable once built; a context holds
  * keyed EVP state and is used by one thread at a time (esp.c locks it).
  */
 #ifndef PAL_DATAPATH_ESP_CRYPTO_H
@@ -23,7 +23,7 @@
 
 enum esp_kind {
 	ESP_KIND_AEAD,     /* GCM, ChaCha20-Poly1305: IV = 8 bytes, nonce = salt | IV */
-	ESP_KIND_CBC_HMAC, /* encrypt-then-MAC, random 16-byte IV */
+	ESP_KIND_CBC_HMAC, /* encrypt-then-MAC, random IV of one block (16 or 8) */
 };
 
 struct esp_suite {

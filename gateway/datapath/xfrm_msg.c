@@ -33,9 +33,11 @@ struct encr_alg {
  * cipher key followed by a 4-byte salt, which the kernel's rfc4106 and
  * rfc7539esp templates expect as the last 32 bits of the key. The ICV is
  * 8, 12 or 16 bytes for GCM (RFC 4106 section 6), 16 for ChaCha20.
+ * 3DES-CBC (RFC 2451) has a fixed 192-bit key and no Key Length attribute.
  */
 static const struct encr_alg encr_algs[] = {
 	{ IKE_ENCR_AES_CBC, "cbc(aes)", 0 },
+	{ IKE_ENCR_3DES, "cbc(des3_ede)", 0 },
 	{ IKE_ENCR_AES_GCM_8, "rfc4106(gcm(aes))", 64 },
 	{ IKE_ENCR_AES_GCM_12, "rfc4106(gcm(aes))", 96 },
 	{ IKE_ENCR_AES_GCM_16, "rfc4106(gcm(aes))", 128 },
@@ -68,10 +70,12 @@ int xfrm_msg_alg_encr(uint16_t encr, uint16_t keylen, struct xfrm_alg *out)
 
 		if (ea->ea_id != encr)
 			continue;
-		if (encr == IKE_ENCR_CHACHA20_POLY1305) {
-			if (keylen != 0 && keylen != 256)
+		if (encr == IKE_ENCR_CHACHA20_POLY1305 || encr == IKE_ENCR_3DES) {
+			unsigned fixed = encr == IKE_ENCR_3DES ? 192 : 256;
+
+			if (keylen != 0 && keylen != fixed)
 				return GW_E_INVAL;
-			keylen = 256;
+			keylen = (uint16_t)fixed;
 		} else if (keylen != 128 && keylen != 192 && keylen != 256) {
 			return GW_E_INVAL;
 		}

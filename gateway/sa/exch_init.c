@@ -100,18 +100,17 @@ static void offer_str(const struct ike_pld_sa *o, char *buf, size_t len)
 
 	buf[0] = '\0';
 	for (uint8_t i = 0; i < o->sa_n && n + 2 < len; i++) {
-		struct proposal p = { .p_proto = o->sa_prop[i].pr_proto };
+		char one[512];
 		int w;
 
-		for (uint8_t k = 0; k < o->sa_prop[i].pr_n && p.p_n < PROPOSAL_MAX_XF; k++)
-			p.p_xf[p.p_n++] = (struct proposal_xf){ o->sa_prop[i].pr_xf[k].t_type,
-								o->sa_prop[i].pr_xf[k].t_id,
-								o->sa_prop[i].pr_xf[k].t_keylen };
-		if (n)
-			buf[n++] = ',';
-		if (proposal_format(&p, buf + n, len - n))
+		/* whole, with what we do not implement as type#ID (select.c) */
+		sa_proposal_str(&o->sa_prop[i], one, sizeof(one));
+		w = snprintf(buf + n, len - n, "%s%s", n ? "," : "", one);
+		if (w < 0 || (size_t)w >= len - n) {
+			if (len >= 4)
+				memcpy(buf + len - 4, "...", 4);
 			break;
-		w = (int)strlen(buf + n);
+		}
 		n += (size_t)w;
 	}
 }
@@ -635,7 +634,8 @@ static void float_ports(struct ike_sa *sa)
 
 	if (!sa->s_nat_local && !sa->s_nat_remote && !sa->s_conn->sc_conn->c_encap)
 		return;
-	log_info(LOG_SUB_IKE, "%s: %s, moving to the NAT-T port", ike_sa_prefix(sa, pfx, sizeof(pfx)),
+	log_info(LOG_SUB_IKE, "%s: %s, moving to the NAT-T port",
+		 ike_sa_prefix(sa, pfx, sizeof(pfx)),
 		 sa->s_nat_local    ? "NAT detected: we are behind a NAT"
 		 : sa->s_nat_remote ? "NAT detected: the peer is behind a NAT"
 				    : "UDP encapsulation forced");

@@ -179,16 +179,54 @@ bool sa_end_addrs_match(const struct model_end *end, const struct sa_ep *ep)
 	return false;
 }
 
-/* "aes256gcm16-prfsha256-x25519" for a selected proposal (logs, list-sas). */
+/* A transform without a keyword of ours, as its IANA type and ID
+ * (RFC 7296 3.3.2): "encr#13/128", "ke#28". Appended at *n, clamped. */
+static void put_unknown(const struct ike_transform *t, char *buf, size_t len, size_t *n)
+{
+	static const char *const types[] = { "type0", "encr", "prf", "integ", "ke", "esn" };
+	const char *ty = t->t_type < 6 ? types[t->t_type] : "type";
+	int w;
+
+	if (*n >= len)
+		return;
+	w = t->t_keylen ? snprintf(buf + *n, len - *n, "-%s#%u/%u", ty, t->t_id, t->t_keylen)
+			: snprintf(buf + *n, len - *n, "-%s#%u", ty, t->t_id);
+	if (w > 0)
+		*n += (size_t)w;
+}
+
+/*
+ * "aes256gcm16-prfsha256-x25519" for a selected or an offered proposal
+ * (logs, list-sas). What we do not implement follows as IANA type#ID, so
+ * a refused offer shows whole (strongSwan's default IKE proposal carries
+ * Camellia and brainpool groups; Windows offers DES in ESP); text that
+ * does not fit ends in "...".
+ */
 const char *sa_proposal_str(const struct ike_proposal *p, char *buf, size_t len)
 {
 	struct proposal q = { .p_proto = p->pr_proto };
+	char known[512], extra[512] = "";
+	size_t x = 0;
+	int w;
 
-	for (uint8_t i = 0; i < p->pr_n && q.p_n < PROPOSAL_MAX_XF; i++)
-		q.p_xf[q.p_n++] = (struct proposal_xf){ p->pr_xf[i].t_type, p->pr_xf[i].t_id,
-							p->pr_xf[i].t_keylen };
-	if (proposal_format(&q, buf, len))
-		snprintf(buf, len, "(unprintable)");
+	if (len == 0)
+		return buf;
+	for (uint8_t i = 0; i < p->pr_n; i++) {
+		struct proposal one = { .p_proto = p->pr_proto, .p_n = 1 };
+		char tmp[32];
+
+		one.p_xf[0] = (struct proposal_xf){ p->pr_xf[i].t_type, p->pr_xf[i].t_id,
+						    p->pr_xf[i].t_keylen };
+		if (q.p_n < PROPOSAL_MAX_XF && !proposal_format(&one, tmp, sizeof(tmp)))
+			q.p_xf[q.p_n++] = one.p_xf[0];
+		else
+			put_unknown(&p->pr_xf[i], extra, sizeof(extra), &x);
+	}
+	if (proposal_format(&q, known, sizeof(known)))
+		snprintf(known, sizeof(known), "?");
+	w = snprintf(buf, len, "%s%s", known, known[0] ? extra : extra + (extra[0] == '-'));
+	if ((w < 0 || (size_t)w >= len || x >= sizeof(extra)) && len >= 4)
+		memcpy(buf + len - 4, "...", 4);
 	return buf;
 }
 

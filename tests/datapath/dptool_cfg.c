@@ -23,11 +23,9 @@ struct named {
 };
 
 static const struct named encrs[] = {
-	{ "aes-gcm-16", IKE_ENCR_AES_GCM_16 },
-	{ "aes-gcm", IKE_ENCR_AES_GCM_16 },
-	{ "aes-cbc", IKE_ENCR_AES_CBC },
-	{ "chacha20-poly1305", IKE_ENCR_CHACHA20_POLY1305 },
-	{ NULL, 0 },
+	{ "aes-gcm-16", IKE_ENCR_AES_GCM_16 }, { "aes-gcm", IKE_ENCR_AES_GCM_16 },
+	{ "aes-cbc", IKE_ENCR_AES_CBC },       { "chacha20-poly1305", IKE_ENCR_CHACHA20_POLY1305 },
+	{ "3des-cbc", IKE_ENCR_3DES },         { NULL, 0 },
 };
 
 static const struct named integs[] = {

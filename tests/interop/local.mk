@@ -3,7 +3,7 @@
 # `make check-interop` builds the daemon and palisadectl, then runs
 # strongswan.sh; INTEROP_GROUPS limits it (e.g. "direct nat").
 INTEROP_RUN = tests/interop/strongswan.sh
-EXTRA_DIST += $(INTEROP_RUN) tests/interop/lib.sh tests/interop/pki.sh \
+EXTRA_DIST += $(INTEROP_RUN) tests/interop/lib.sh tests/interop/pki.sh tests/interop/clients.sh \
 	tests/interop/conf.sh tests/interop/sacheck.py tests/interop/eap.sh \
 	tests/interop/rwcheck.py tests/interop/hsm.sh
 

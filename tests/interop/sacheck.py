@@ -25,11 +25,14 @@ import sys
 # strongSwan's algorithm names -> the proposal keywords of api/control.md 4
 ENCR = {
     ("AES_GCM_16", "128"): "aes128gcm16",
+    ("AES_GCM_16", "192"): "aes192gcm16",
     ("AES_GCM_16", "256"): "aes256gcm16",
     ("AES_GCM_12", "256"): "aes256gcm12",
     ("AES_CBC", "128"): "aes128",
+    ("AES_CBC", "192"): "aes192",
     ("AES_CBC", "256"): "aes256",
     ("CHACHA20_POLY1305", None): "chacha20poly1305",
+    ("3DES_CBC", None): "3des",
 }
 INTEG = {
     "HMAC_SHA1_96": "sha1",
@@ -44,6 +47,8 @@ PRF = {
     "PRF_HMAC_SHA2_512": "prfsha512",
 }
 DH = {
+    "MODP_1024": "modp1024",
+    "MODP_1536": "modp1536",
     "MODP_2048": "modp2048",
     "MODP_3072": "modp3072",
     "MODP_4096": "modp4096",

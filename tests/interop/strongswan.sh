@@ -42,6 +42,7 @@ WORK=$(mktemp -d /tmp/palisade-interop.XXXXXX)
 . "$HERE/lib.sh"
 . "$HERE/pki.sh"
 . "$HERE/conf.sh"
+. "$HERE/clients.sh"
 
 EV_PID=""
 cleanup() {
@@ -654,7 +655,7 @@ if [ -n "$(echo " $groups " | grep -E ' (direct|proposals|invalid-ke|transport|d
 		tg=$(date +%s)
 		case $g in
 		direct) g_basic ;;
-		proposals) g_proposals ;;
+		proposals) g_proposals; g_clients ;;
 		invalid-ke) g_invalid_ke ;;
 		transport) g_transport ;;
 		delete) g_delete ;;

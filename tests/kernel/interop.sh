@@ -143,6 +143,8 @@ interop_case() {
 interop_case "interop AES-GCM-128 raw ESP" ", \"encr\": \"aes-gcm-16\", \"keylen\": 128, \"enc_key\": \"$K20\""
 interop_case "interop AES-CBC+HMAC-SHA256 raw ESP" \
 	", \"encr\": \"aes-cbc\", \"keylen\": 128, \"enc_key\": \"$K16\", \"integ\": \"hmac-sha2-256-128\", \"int_key\": \"$K32\""
+interop_case "interop 3DES-CBC+HMAC-SHA1-96 raw ESP" \
+	", \"encr\": \"3des-cbc\", \"enc_key\": \"$K24\", \"integ\": \"hmac-sha1-96\", \"int_key\": \"$K20\""
 interop_case "interop AES-GCM-128 ESP-in-UDP" \
 	", \"encr\": \"aes-gcm-16\", \"keylen\": 128, \"enc_key\": \"$K20\", \"encap\": { \"sport\": 4500, \"dport\": 4500 }" \
 	--udp-port 4500

@@ -6,8 +6,9 @@
 #
 # 1. xfrm <-> xfrm: two network namespaces, each keyed by its own
 #    xfrm_drive (our xfrm backend); ping and a UDP stream through SA pairs
-#    with AES-GCM, AES-CBC+HMAC-SHA256, ChaCha20-Poly1305 (ESN), AES-GCM in
-#    UDP (RFC 3948) and transport mode; `ip -s xfrm state` counters equal
+#    with AES-GCM, AES-CBC+HMAC-SHA256, 3DES-CBC+HMAC-SHA1-96 (what old
+#    clients offer), ChaCha20-Poly1305 (ESN), AES-GCM in UDP (RFC 3948) and
+#    transport mode; `ip -s xfrm state` counters equal
 #    the packets sent and dp_sa_stats agrees; deleting an SA stops traffic;
 #    closing the backend removes everything it installed.
 # 2. xfrm <-> userspace: one side the kernel's ESP, the other our own ESP
@@ -38,6 +39,7 @@ K20=${K16}01020304
 K32=${K16}${K16}
 K36=${K32}01020304
 K48=${K32}${K16}
+K24=${K16}0123456789abcdef
 
 # A driver's stdin and stdout are FIFOs; replies are read with bash's read
 # (spawning a grep per poll is slow under TCG). Every line read is also
@@ -324,6 +326,7 @@ xfrm_case "AES-GCM-128 tunnel" tunnel enc=aes128gcm16 key=$K20
 xfrm_case "AES-CBC-128+HMAC-SHA256 tunnel" tunnel enc=aes128 key=$K16 integ=sha256 ikey=$K32
 xfrm_case "ChaCha20-Poly1305 tunnel, ESN" tunnel enc=chacha20poly1305 key=$K36 esn window=128
 xfrm_case "AES-GCM-256 ESP-in-UDP tunnel" tunnel enc=aes256gcm16 key=$K36 encap=4500:4500
+xfrm_case "3DES-CBC+HMAC-SHA1-96 tunnel" tunnel enc=3des key=$K24 integ=sha1 ikey=$K20
 xfrm_case "AES-CBC-256+HMAC-SHA384 transport" transport enc=aes256 key=$K32 integ=sha384 ikey=$K48
 xfrm_case "AES-GCM-128 transport" transport enc=aes128gcm16 key=$K20
 update_case

@@ -21,7 +21,7 @@
  *   listen PORT       (a plain UDP socket on PORT: the test traffic's sink)
  *   received          (datagrams the listen socket got so far)
  *
- * ALG: aes128gcm16 aes256gcm16 aes128gcm8 chacha20poly1305 aes128 aes256
+ * ALG: aes128gcm16 aes256gcm16 aes128gcm8 chacha20poly1305 aes128 aes256 3des
  * (CBC); integ sha1 sha256 sha384 sha512. Test tool: keys come on the
  * command line, which is fine for throw-away test keys only.
  */
@@ -128,6 +128,7 @@ static const struct alg_name encs[] = {
 	{ "chacha20poly1305", IKE_ENCR_CHACHA20_POLY1305, 0 },
 	{ "aes128", IKE_ENCR_AES_CBC, 128 },
 	{ "aes256", IKE_ENCR_AES_CBC, 256 },
+	{ "3des", IKE_ENCR_3DES, 0 },
 };
 
 static const struct alg_name integs[] = {
@@ -166,10 +167,12 @@ static int sa_opt(struct sa_args *a, const char *k, const char *v)
 		return parse_addr(v, &sa->sa_dst);
 	else if (strcmp(k, "mode") == 0)
 		sa->sa_mode = strcmp(v, "transport") == 0 ? DP_MODE_TRANSPORT : DP_MODE_TUNNEL;
-	else if (strcmp(k, "enc") == 0 && (alg = find_alg(encs, 6, v)) != NULL) {
+	else if (strcmp(k, "enc") == 0 &&
+		 (alg = find_alg(encs, sizeof(encs) / sizeof(encs[0]), v)) != NULL) {
 		sa->sa_encr = alg->an_id;
 		sa->sa_encr_keylen = alg->an_keylen;
-	} else if (strcmp(k, "integ") == 0 && (alg = find_alg(integs, 4, v)) != NULL)
+	} else if (strcmp(k, "integ") == 0 &&
+		   (alg = find_alg(integs, sizeof(integs) / sizeof(integs[0]), v)) != NULL)
 		sa->sa_integ = alg->an_id;
 	else if (strcmp(k, "key") == 0)
 		sa->sa_enc_key_len = parse_hex(v, a->sa_key, sizeof(a->sa_key));

@@ -37,7 +37,7 @@ include $(srcdir)/tests/unit/vectors/local.mk
 check_PROGRAMS += tests/unit/model/test_conn
 TESTS += tests/unit/model/test_conn
 tests_unit_model_test_conn_SOURCES = tests/unit/model/test_conn.c tests/unit/model/test_conn_bad.c \
-	tests/unit/model/test_ts.c tests/unit/model/test_conn.h \
+	tests/unit/model/test_ts.c tests/unit/model/test_preset.c tests/unit/model/test_conn.h \
 	tests/unit/model/conn_rt.c tests/unit/model/conn_rt.h
 tests_unit_model_test_conn_CFLAGS = $(UT_CFLAGS) $(JANSSON_CFLAGS)
 tests_unit_model_test_conn_LDADD = $(UT_LDADD) api/model/libpalmodel.a \
@@ -58,6 +58,7 @@ tests_unit_sa_test_rekey_CFLAGS = $(UT_CFLAGS) $(JANSSON_CFLAGS)
 tests_unit_sa_test_rekey_LDADD = $(UT_LDADD) $(SA_LIBS)
 
 include $(srcdir)/tests/unit/auth/local.mk
+include $(srcdir)/tests/unit/sa/compat.mk
 
 include $(srcdir)/tests/unit/control/local.mk
 include $(srcdir)/tests/unit/eap/local.mk

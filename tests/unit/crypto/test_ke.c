@@ -256,10 +256,11 @@ static void agree(uint16_t group)
 
 static void test_all_groups_agree(void)
 {
-	static const uint16_t groups[] = { IKE_KE_MODP2048,   IKE_KE_MODP3072, IKE_KE_MODP4096,
-					   IKE_KE_ECP256,     IKE_KE_ECP384,   IKE_KE_ECP521,
-					   IKE_KE_CURVE25519, IKE_KE_CURVE448 };
-	static const size_t lens[] = { 256, 384, 512, 64, 96, 132, 32, 56 };
+	static const uint16_t groups[] = { IKE_KE_MODP1024, IKE_KE_MODP1536, IKE_KE_MODP2048,
+					   IKE_KE_MODP3072, IKE_KE_MODP4096, IKE_KE_ECP256,
+					   IKE_KE_ECP384,   IKE_KE_ECP521,   IKE_KE_CURVE25519,
+					   IKE_KE_CURVE448 };
+	static const size_t lens[] = { 128, 192, 256, 384, 512, 64, 96, 132, 32, 56 };
 
 	for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
 		CU_ASSERT_TRUE(ke_group_supported(groups[i]));
@@ -268,12 +269,24 @@ static void test_all_groups_agree(void)
 	}
 }
 
-static BIGNUM *rfc3526_prime(uint16_t group)
+static const uint16_t modp_groups[] = { IKE_KE_MODP1024, IKE_KE_MODP1536, IKE_KE_MODP2048,
+					IKE_KE_MODP3072, IKE_KE_MODP4096 };
+#define N_MODP (sizeof(modp_groups) / sizeof(modp_groups[0]))
+
+/* The primes as OpenSSL publishes them: RFC 2409 section 6.2 (group 2),
+ * RFC 3526 sections 2-5 (groups 5, 14, 15, 16). */
+static BIGNUM *modp_prime(uint16_t group)
 {
-	if (group == IKE_KE_MODP2048)
+	switch (group) {
+	case IKE_KE_MODP1024:
+		return BN_get_rfc2409_prime_1024(NULL);
+	case IKE_KE_MODP1536:
+		return BN_get_rfc3526_prime_1536(NULL);
+	case IKE_KE_MODP2048:
 		return BN_get_rfc3526_prime_2048(NULL);
-	if (group == IKE_KE_MODP3072)
+	case IKE_KE_MODP3072:
 		return BN_get_rfc3526_prime_3072(NULL);
+	}
 	return BN_get_rfc3526_prime_4096(NULL);
 }
 
@@ -281,11 +294,11 @@ static BIGNUM *rfc3526_prime(uint16_t group)
  * wrong lengths are refused; 2 and p-2 are in range. */
 static void test_modp_range(void)
 {
-	static const uint16_t groups[] = { IKE_KE_MODP2048, IKE_KE_MODP3072, IKE_KE_MODP4096 };
+	const uint16_t *groups = modp_groups;
 
-	for (size_t g = 0; g < 3; g++) {
+	for (size_t g = 0; g < N_MODP; g++) {
 		size_t n = ke_public_len(groups[g]);
-		BIGNUM *p = rfc3526_prime(groups[g]);
+		BIGNUM *p = modp_prime(groups[g]);
 		struct secret *s = NULL;
 		struct ke *ke = NULL;
 		uint8_t y[513];
@@ -332,15 +345,119 @@ static void test_modp_known_private(void)
 	CU_ASSERT_PTR_NULL(ke);
 }
 
+/* y = 2^x mod p by BIGNUM arithmetic, independent of the EVP path. */
+static BIGNUM *modexp(const BIGNUM *base, const uint8_t *x, size_t xl, const BIGNUM *p)
+{
+	BIGNUM *e = BN_bin2bn(x, (int)xl, NULL), *r = BN_new();
+	BN_CTX *bc = BN_CTX_new();
+
+	CU_ASSERT_FATAL(e && r && bc && BN_mod_exp(r, base, e, p, bc) == 1);
+	BN_free(e);
+	BN_CTX_free(bc);
+	return r;
+}
+
+static void check_bn(const uint8_t *have, size_t len, const BIGNUM *want)
+{
+	uint8_t w[512];
+
+	CU_ASSERT_FATAL(len <= sizeof(w) && BN_bn2binpad(want, w, (int)len) == (int)len);
+	CU_ASSERT_EQUAL(memcmp(have, w, len), 0);
+}
+
+/*
+ * Known private values a and b in every MODP group: both public values
+ * are 2^a and 2^b mod p, and both sides derive (2^b)^a mod p, all checked
+ * against BIGNUM arithmetic on the published primes. Shows that group 2,
+ * whose p and g ke_modp.c passes explicitly, uses the RFC 2409 prime and
+ * generator 2, and that g^ir keeps the prime's length (3.4).
+ */
+static void test_modp_known_shared(void)
+{
+	/* arbitrary 160-bit exponents */
+	static const uint8_t a[] = { 0x5a, 0x17, 0xc3, 0x09, 0x88, 0x41, 0xee, 0x23, 0x6d, 0x02,
+				     0x9f, 0x70, 0x31, 0xb4, 0x55, 0xd8, 0x1c, 0x63, 0xaf, 0x47 };
+	static const uint8_t b[] = { 0x03, 0x9e, 0x21, 0x7b, 0x44, 0xf0, 0x12, 0xcd, 0x58, 0xa6,
+				     0x3b, 0x90, 0xe7, 0x0d, 0x62, 0x19, 0xc8, 0x75, 0x2e, 0xb1 };
+
+	for (size_t g = 0; g < N_MODP; g++) {
+		BIGNUM *p = modp_prime(modp_groups[g]), *two = BN_new(), *pa, *pb, *sh;
+		struct ke *ka = NULL, *kb = NULL;
+		struct secret *sa = NULL, *sb = NULL;
+		const uint8_t *ya, *yb;
+		size_t la, lb;
+
+		CU_ASSERT_FATAL(p && two && BN_set_word(two, 2) == 1);
+		CU_ASSERT_EQUAL_FATAL(ke_new_private(modp_groups[g], a, sizeof(a), &ka), 0);
+		CU_ASSERT_EQUAL_FATAL(ke_new_private(modp_groups[g], b, sizeof(b), &kb), 0);
+		pa = modexp(two, a, sizeof(a), p);
+		pb = modexp(two, b, sizeof(b), p);
+		ya = ke_public(ka, &la);
+		yb = ke_public(kb, &lb);
+		CU_ASSERT_EQUAL(la, (size_t)BN_num_bytes(p));
+		check_bn(ya, la, pa);
+		check_bn(yb, lb, pb);
+		CU_ASSERT_EQUAL_FATAL(ke_derive(ka, yb, lb, &sa), 0);
+		CU_ASSERT_EQUAL_FATAL(ke_derive(kb, ya, la, &sb), 0);
+		CU_ASSERT_EQUAL_FATAL(sa->len, la);
+		sh = modexp(pb, a, sizeof(a), p); /* (2^b)^a */
+		check_bn(sa->data, sa->len, sh);
+		CU_ASSERT_EQUAL(memcmp(sa->data, sb->data, sa->len), 0);
+		secret_free(sa);
+		secret_free(sb);
+		ke_free(ka);
+		ke_free(kb);
+		BN_free(pa);
+		BN_free(pb);
+		BN_free(sh);
+		BN_free(two);
+		BN_free(p);
+	}
+}
+
+/*
+ * Fresh key pairs: y lies in the subgroup of order q = (p-1)/2 that g = 2
+ * generates (these primes are safe and 2 is a quadratic residue mod p), so
+ * y^q = 1 mod p. A key made with another generator would fail half the
+ * time; ten pairs per group make a silent mistake unlikely.
+ */
+static void test_modp_subgroup(void)
+{
+	for (size_t g = 0; g < N_MODP; g++) {
+		BIGNUM *p = modp_prime(modp_groups[g]), *q = BN_new(), *y = NULL, *r = BN_new();
+		BN_CTX *bc = BN_CTX_new();
+
+		CU_ASSERT_FATAL(p && q && r && bc && BN_rshift1(q, p) == 1);
+		for (int i = 0; i < 10; i++) {
+			struct ke *ke = NULL;
+			const uint8_t *pub;
+			size_t len;
+
+			CU_ASSERT_EQUAL_FATAL(ke_new(modp_groups[g], &ke), 0);
+			pub = ke_public(ke, &len);
+			CU_ASSERT_PTR_NOT_NULL_FATAL(y = BN_bin2bn(pub, (int)len, y));
+			CU_ASSERT_EQUAL_FATAL(BN_mod_exp(r, y, q, p, bc), 1);
+			CU_ASSERT_TRUE(BN_is_one(r));
+			ke_free(ke);
+		}
+		BN_free(p);
+		BN_free(q);
+		BN_free(y);
+		BN_free(r);
+		BN_CTX_free(bc);
+	}
+}
+
 static void test_unsupported(void)
 {
 	struct ke *ke = (struct ke *)1;
 	uint8_t x[32] = { 1 };
 
-	CU_ASSERT_FALSE(ke_group_supported(IKE_KE_MODP1024));
+	CU_ASSERT_FALSE(ke_group_supported(IKE_KE_MODP6144));
 	CU_ASSERT_FALSE(ke_group_supported(IKE_KE_BP256));
-	CU_ASSERT_EQUAL(ke_public_len(IKE_KE_MODP1024), 0);
-	CU_ASSERT_EQUAL(ke_new(IKE_KE_MODP1024, &ke), GW_E_UNSUP);
+	CU_ASSERT_FALSE(ke_group_supported(1)); /* MODP 768, RFC 2409 group 1 */
+	CU_ASSERT_EQUAL(ke_public_len(IKE_KE_MODP6144), 0);
+	CU_ASSERT_EQUAL(ke_new(IKE_KE_MODP6144, &ke), GW_E_UNSUP);
 	CU_ASSERT_PTR_NULL(ke);
 	CU_ASSERT_EQUAL(ke_new_private(IKE_KE_CURVE25519, x, 31, &ke), GW_E_INVAL);
 	CU_ASSERT_EQUAL(ke_new_private(IKE_KE_ECP256, x, 31, &ke), GW_E_INVAL);
@@ -356,6 +473,8 @@ static const struct ut_case ke_cases[] = {
 	{ "every group agrees with itself", test_all_groups_agree },
 	{ "MODP public value range", test_modp_range },
 	{ "MODP known private value", test_modp_known_private },
+	{ "MODP 2/5/14/15/16 known private values and g^ir", test_modp_known_shared },
+	{ "MODP public values in the subgroup of 2", test_modp_subgroup },
 	{ "unsupported groups and bad private values", test_unsupported },
 	{ NULL, NULL },
 };

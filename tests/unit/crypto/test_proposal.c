@@ -22,6 +22,10 @@ static const struct {
 	{ IKE_PROTO_IKE, "aes128-aes256-sha256-sha384-modp2048-ecp256",
 	  "aes128-aes256-sha256-sha384-prfsha256-prfsha384-modp2048-ecp256" },
 	{ IKE_PROTO_IKE, "aes-sha-modp3072", "aes128-sha1-prfsha1-modp3072" },
+	/* what old clients offer (weak, accepted only when written) */
+	{ IKE_PROTO_IKE, "3des-sha1-modp1024", "3des-sha1-prfsha1-modp1024" },
+	{ IKE_PROTO_IKE, "aes256-3des-sha256-sha1-modp2048-modp1536-modp1024",
+	  "aes256-3des-sha256-sha1-prfsha256-prfsha1-modp2048-modp1536-modp1024" },
 	/* case-insensitive; within a type the admin's order (preference) is kept */
 	{ IKE_PROTO_IKE, "AES256GCM128-PRFSHA512-Curve448-ecp521",
 	  "aes256gcm16-prfsha512-x448-ecp521" },
@@ -36,6 +40,7 @@ static const struct {
 	{ IKE_PROTO_ESP, "aes256-sha512-noesn", "aes256-sha512-noesn" },
 	{ IKE_PROTO_ESP, "esn-aes128-sha1-noesn", "aes128-sha1-esn-noesn" },
 	{ IKE_PROTO_ESP, "chacha20poly1305-x25519", "chacha20poly1305-x25519-noesn" },
+	{ IKE_PROTO_ESP, "3des-sha1", "3des-sha1-noesn" },
 };
 
 static bool xf_has(const struct proposal *p, uint8_t type, uint16_t id, uint16_t keylen)
@@ -103,6 +108,14 @@ static void test_transforms(void)
 			      0);
 	CU_ASSERT_TRUE(xf_has(&p, IKE_XF_ESN, IKE_ESN_NO, 0));
 	CU_ASSERT_EQUAL(p.p_proto, IKE_PROTO_ESP);
+	/* 3DES has no Key Length attribute (RFC 7296 3.3.5: fixed key) */
+	CU_ASSERT_EQUAL_FATAL(
+		proposal_parse("3des-sha1-modp1024", IKE_PROTO_IKE, &p, err, sizeof(err)), 0);
+	CU_ASSERT_TRUE(xf_has(&p, IKE_XF_ENCR, IKE_ENCR_3DES, 0));
+	CU_ASSERT_TRUE(xf_has(&p, IKE_XF_KE, IKE_KE_MODP1024, 0));
+	CU_ASSERT_EQUAL_FATAL(
+		proposal_parse("aes256-sha256-modp1536", IKE_PROTO_IKE, &p, err, sizeof(err)), 0);
+	CU_ASSERT_TRUE(xf_has(&p, IKE_XF_KE, IKE_KE_MODP1536, 0));
 }
 
 /* Every keyword names an algorithm crypto/ implements. */
@@ -110,20 +123,20 @@ static void test_keywords_supported(void)
 {
 	static const char *const encr[] = { "aes",         "aes128",      "aes192",
 					    "aes256",      "aes128gcm16", "aes256gcm128",
-					    "aes192gcm12", "aes128gcm64", "chacha20poly1305" };
+					    "aes192gcm12", "aes128gcm64", "chacha20poly1305",
+					    "3des" };
 	static const char *const integ[] = {
 		"sha", "sha1", "sha256", "sha2_256", "sha384", "sha512"
 	};
-	static const char *const ke[] = {
-		"modp2048", "modp3072", "modp4096",   "ecp256", "ecp384",
-		"ecp521",   "x25519",   "curve25519", "x448",   "curve448"
-	};
+	static const char *const ke[] = { "modp1024", "modp1536",   "modp2048", "modp3072",
+					  "modp4096", "ecp256",     "ecp384",   "ecp521",
+					  "x25519",   "curve25519", "x448",     "curve448" };
 	char buf[128], err[128];
 	struct proposal p;
 
 	for (size_t i = 0; i < sizeof(encr) / sizeof(encr[0]); i++) {
 		snprintf(buf, sizeof(buf), "%s-prfsha256-x25519", encr[i]);
-		if (strncmp(encr[i], "aes", 3) == 0 && strstr(encr[i], "gcm") == NULL)
+		if (strstr(encr[i], "gcm") == NULL && strstr(encr[i], "poly") == NULL)
 			snprintf(buf, sizeof(buf), "%s-sha256-x25519", encr[i]);
 		CU_ASSERT_EQUAL_FATAL(proposal_parse(buf, IKE_PROTO_IKE, &p, err, sizeof(err)), 0);
 		CU_ASSERT_TRUE(encr_supported(p.p_xf[0].x_id, p.p_xf[0].x_keylen));
@@ -148,8 +161,10 @@ static const struct {
 	const char *msg; /* must appear in errbuf */
 } bad[] = {
 	{ IKE_PROTO_IKE, "aes128-sha256-modp2048-foo", GW_E_INVAL, "unknown algorithm 'foo'" },
-	{ IKE_PROTO_IKE, "aes128-sha256-modp1024", GW_E_INVAL, "unknown algorithm 'modp1024'" },
-	{ IKE_PROTO_IKE, "3des-sha1-modp2048", GW_E_INVAL, "unknown algorithm '3des'" },
+	/* not implemented: MODP 768 (group 1), single DES, MD5 */
+	{ IKE_PROTO_IKE, "aes128-sha256-modp768", GW_E_INVAL, "unknown algorithm 'modp768'" },
+	{ IKE_PROTO_IKE, "des-sha1-modp2048", GW_E_INVAL, "unknown algorithm 'des'" },
+	{ IKE_PROTO_ESP, "aes128-md5", GW_E_INVAL, "unknown algorithm 'md5'" },
 	{ IKE_PROTO_IKE, "aes256gcm16-sha256-prfsha256-x25519", GW_E_INVAL,
 	  "AEAD 'aes256gcm16' cannot take integrity algorithm 'sha256'" },
 	{ IKE_PROTO_ESP, "aes128gcm16-sha1", GW_E_INVAL,
@@ -206,8 +221,8 @@ static void test_format_limits(void)
 	CU_ASSERT_STRING_EQUAL(small, "");
 	CU_ASSERT_EQUAL(proposal_format(&p, small, 0), GW_E_RANGE);
 	/* a transform with no keyword cannot be printed */
-	p.p_xf[0].x_id = IKE_ENCR_3DES;
-	p.p_xf[0].x_keylen = 0;
+	p.p_xf[0].x_id = IKE_ENCR_AES_CTR;
+	p.p_xf[0].x_keylen = 128;
 	CU_ASSERT_EQUAL(proposal_format(&p, err, sizeof(err)), GW_E_INVAL);
 }
 

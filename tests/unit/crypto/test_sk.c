@@ -25,6 +25,8 @@ static const struct suite_def all_suites[] = {
 	{ IKE_ENCR_AES_GCM_12, 256, IKE_INTEG_NONE },
 	{ IKE_ENCR_AES_GCM_8, 128, IKE_INTEG_NONE },
 	{ IKE_ENCR_CHACHA20_POLY1305, 0, IKE_INTEG_NONE },
+	{ IKE_ENCR_3DES, 0, IKE_INTEG_HMAC_SHA1_96 },
+	{ IKE_ENCR_3DES, 0, IKE_INTEG_HMAC_SHA2_256_128 },
 };
 
 #define N_SUITES (sizeof(all_suites) / sizeof(all_suites[0]))
@@ -198,9 +200,9 @@ static void test_cbc_iv_random(void)
 static void test_sizes(void)
 {
 	static const size_t want[N_SUITES][3] = {
-		{ 16, 12, 16 }, { 16, 16, 16 }, { 16, 24, 16 }, { 16, 32, 16 },
-		{ 16, 16, 16 }, { 8, 16, 1 },   { 8, 16, 1 },   { 8, 16, 1 },
-		{ 8, 12, 1 },   { 8, 8, 1 },    { 8, 16, 1 },
+		{ 16, 12, 16 }, { 16, 16, 16 }, { 16, 24, 16 }, { 16, 32, 16 }, { 16, 16, 16 },
+		{ 8, 16, 1 },   { 8, 16, 1 },   { 8, 16, 1 },   { 8, 12, 1 },   { 8, 8, 1 },
+		{ 8, 16, 1 },   { 8, 12, 8 },   { 8, 16, 8 },
 	};
 
 	for (size_t s = 0; s < N_SUITES; s++) {
@@ -217,7 +219,9 @@ static void test_sizes(void)
 	CU_ASSERT_EQUAL(encr_key_len(IKE_ENCR_CHACHA20_POLY1305, 0), 36);
 	CU_ASSERT_EQUAL(encr_key_len(IKE_ENCR_CHACHA20_POLY1305, 256), 0); /* RFC 7634: no KL */
 	CU_ASSERT_EQUAL(encr_key_len(IKE_ENCR_AES_CBC, 0), 0);             /* AES needs KL */
-	CU_ASSERT_EQUAL(encr_key_len(IKE_ENCR_3DES, 0), 0);
+	CU_ASSERT_EQUAL(encr_key_len(IKE_ENCR_3DES, 0), 24);               /* RFC 2451 2.2 */
+	CU_ASSERT_EQUAL(encr_key_len(IKE_ENCR_3DES, 192), 0);              /* no KL for 3DES */
+	CU_ASSERT_FALSE(encr_is_aead(IKE_ENCR_3DES));
 	CU_ASSERT_TRUE(encr_is_aead(IKE_ENCR_AES_GCM_8));
 	CU_ASSERT_FALSE(encr_is_aead(IKE_ENCR_AES_CBC));
 	CU_ASSERT_FALSE(integ_supported(IKE_INTEG_HMAC_MD5_96));
@@ -248,6 +252,10 @@ static void test_refused_arguments(void)
 	CU_ASSERT_EQUAL(sk_cipher_new(IKE_ENCR_AES_CBC, 128, IKE_INTEG_NONE, k16, NULL, &c),
 			GW_E_UNSUP);
 	CU_ASSERT_EQUAL(sk_cipher_new(IKE_ENCR_3DES, 0, IKE_INTEG_HMAC_SHA1_96, k16, k20, &c),
+			GW_E_INVAL); /* 3DES takes 24 key bytes */
+	CU_ASSERT_EQUAL(sk_cipher_new(IKE_ENCR_3DES, 192, IKE_INTEG_HMAC_SHA1_96, k32, k20, &c),
+			GW_E_UNSUP);
+	CU_ASSERT_EQUAL(sk_cipher_new(2 /* ENCR_DES */, 0, IKE_INTEG_HMAC_SHA1_96, k16, k20, &c),
 			GW_E_UNSUP);
 	CU_ASSERT_EQUAL(sk_cipher_new(IKE_ENCR_AES_CBC, 128, IKE_INTEG_HMAC_MD5_96, k16, k16, &c),
 			GW_E_UNSUP);
@@ -260,6 +268,19 @@ static void test_refused_arguments(void)
 	CU_ASSERT_EQUAL(sk_cipher_open(c, NULL, 4, 16), GW_E_INVAL);
 	CU_ASSERT_EQUAL(sk_cipher_open(c, msg, (size_t)-1, 16), GW_E_RANGE);
 	sk_cipher_free(c);
+	/* 3DES: whole 8-byte blocks (RFC 2451 section 2.1) */
+	{
+		struct secret *k24 = tc_secret("05*24");
+
+		CU_ASSERT_EQUAL_FATAL(
+			sk_cipher_new(IKE_ENCR_3DES, 0, IKE_INTEG_HMAC_SHA1_96, k24, k20, &c), 0);
+		CU_ASSERT_EQUAL(sk_cipher_seal(c, msg, 4, 12, true), GW_E_INVAL);
+		CU_ASSERT_EQUAL(sk_cipher_open(c, msg, 4, 20), GW_E_PARSE);
+		CU_ASSERT_EQUAL(sk_cipher_seal(c, msg, 4, 24, true), 0);
+		CU_ASSERT_EQUAL(sk_cipher_open(c, msg, 4, 24), 0);
+		sk_cipher_free(c);
+		secret_free(k24);
+	}
 	sk_cipher_free(NULL);
 	secret_free(k16);
 	secret_free(k20);

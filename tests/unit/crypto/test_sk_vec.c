@@ -221,6 +221,60 @@ static void test_rfc7634_ike(void)
 	secret_free(ek);
 }
 
+/*
+ * TDEA (3DES-CBC, RFC 2451) through sk. NIST SP 800-20 table A.1, the
+ * variable plaintext known answer test (keys K1 = K2 = K3 = 0101010101010101,
+ * so TDEA reduces to DES): rounds 1-3. With a zero IV, one CBC block is the
+ * ECB block the table publishes. The ICV uses a throwaway HMAC-SHA1 key.
+ */
+#define TDEA_K01 "01*24"
+static const struct sk_vec sp800_20[] = {
+	{ "800-20 A.1 round 1", IKE_ENCR_3DES, 0, IKE_INTEG_HMAC_SHA1_96, TDEA_K01, NULL,
+	  "0000000000000000", "8000000000000000", "95f8a5e5dd31d900" },
+	{ "800-20 A.1 round 2", IKE_ENCR_3DES, 0, IKE_INTEG_HMAC_SHA1_96, TDEA_K01, NULL,
+	  "0000000000000000", "4000000000000000", "dd7f121ca5015619" },
+	{ "800-20 A.1 round 3", IKE_ENCR_3DES, 0, IKE_INTEG_HMAC_SHA1_96, TDEA_K01, NULL,
+	  "0000000000000000", "2000000000000000", "2e8653104f3834ea" },
+};
+
+static void test_sp800_20(void)
+{
+	for (size_t i = 0; i < sizeof(sp800_20) / sizeof(sp800_20[0]); i++)
+		run_vec(&sp800_20[i], "22*20");
+}
+
+/*
+ * NIST SP 800-67 Rev. 1 appendix B: three independent keys, the plaintext
+ * "The qufck brown fox jump" (sic) in ECB mode. To run the ECB example
+ * through CBC, block i of the input is P_i XOR C_(i-1) (IV = 0 for the
+ * first), so the cipher sees exactly the published inputs and must emit
+ * the published ciphertext blocks.
+ */
+static void test_sp800_67(void)
+{
+	struct secret *ek = tc_secret("0123456789abcdef 23456789abcdef01 456789abcdef0123");
+	struct secret *ak = tc_secret("33*20");
+	uint8_t plain[24], ct[24], msg[8 + 24 + 12] = { 0 }, want[24];
+	struct sk_cipher *c = NULL;
+
+	tc_bytes("'The qufck brown fox jump'", plain, sizeof(plain));
+	ut_hex("a826fd8ce53b855f cce21c8112256fe6 68d5c05dd9b6b900", ct, sizeof(ct));
+	CU_ASSERT_EQUAL_FATAL(sk_cipher_new(IKE_ENCR_3DES, 0, IKE_INTEG_HMAC_SHA1_96, ek, ak, &c),
+			      0);
+	CU_ASSERT_EQUAL(sk_cipher_iv_len(c), 8);
+	CU_ASSERT_EQUAL(sk_cipher_block_len(c), 8);
+	for (size_t i = 0; i < 24; i++)
+		msg[8 + i] = (uint8_t)(plain[i] ^ (i >= 8 ? ct[i - 8] : 0));
+	memcpy(want, msg + 8, sizeof(want));
+	CU_ASSERT_EQUAL_FATAL(sk_cipher_seal(c, msg, 0, 24, false), 0);
+	CU_ASSERT_EQUAL(memcmp(msg + 8, ct, 24), 0);
+	CU_ASSERT_EQUAL_FATAL(sk_cipher_open(c, msg, 0, 24), 0);
+	CU_ASSERT_EQUAL(memcmp(msg + 8, want, 24), 0);
+	sk_cipher_free(c);
+	secret_free(ek);
+	secret_free(ak);
+}
+
 struct integ_vec {
 	const char *name;
 	uint16_t integ;
@@ -308,6 +362,8 @@ static const struct ut_case sk_vec_cases[] = {
 	{ "GCM spec test cases through sk", test_gcm_spec },
 	{ "RFC 8439 ChaCha20-Poly1305 through sk", test_rfc8439 },
 	{ "RFC 7634 appendix B IKEv2 message", test_rfc7634_ike },
+	{ "SP 800-20 TDEA known answers through sk", test_sp800_20 },
+	{ "SP 800-67 TDEA example through sk", test_sp800_67 },
 	{ "RFC 4868 2.7.2 / RFC 2202 truncated ICVs", test_integ_vectors },
 	{ NULL, NULL },
 };

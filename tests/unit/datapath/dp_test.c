@@ -16,6 +16,8 @@ const struct dpt_alg dpt_algs[] = {
 	{ "aes-cbc-256/sha256-128", IKE_ENCR_AES_CBC, 256, IKE_INTEG_HMAC_SHA2_256_128, 32, 32 },
 	{ "aes-cbc-128/sha384-192", IKE_ENCR_AES_CBC, 128, IKE_INTEG_HMAC_SHA2_384_192, 16, 48 },
 	{ "aes-cbc-256/sha512-256", IKE_ENCR_AES_CBC, 256, IKE_INTEG_HMAC_SHA2_512_256, 32, 64 },
+	/* RFC 2451: no Key Length attribute, 24 key bytes, 8-byte block */
+	{ "3des-cbc/sha1-96", IKE_ENCR_3DES, 0, IKE_INTEG_HMAC_SHA1_96, 24, 20 },
 };
 const size_t dpt_nalgs = sizeof(dpt_algs) / sizeof(dpt_algs[0]);
 

@@ -119,6 +119,15 @@ static void test_wire_format(void)
 	wl = dpt_encap(p.p_out, buf + ESP_HEADROOM, len, wire);
 	CU_ASSERT_EQUAL(wl, 8 + 16 + 48 + 16);
 	dpt_pair_free(&p);
+
+	/* 3DES-CBC (RFC 2451 2.1): 8-byte IV, padding to 8 bytes: a 31-byte
+	 * packet + 2 = 33 -> 40 (AES would give 48), then HMAC-SHA1-96. */
+	CU_ASSERT_FATAL(dpt_pair_new(&p, &dpt_algs[8], DP_MODE_TUNNEL, AF_INET, false, 0) == 0);
+	len = dpt_ip4(buf + ESP_HEADROOM, IPPROTO_UDP, 3, 1);
+	CU_ASSERT_EQUAL(len, 31);
+	wl = dpt_encap(p.p_out, buf + ESP_HEADROOM, len, wire);
+	CU_ASSERT_EQUAL(wl, 8 + 8 + 40 + 12);
+	dpt_pair_free(&p);
 }
 
 /* RFC 3602 section 2.3: CBC IVs are random, never repeated; they come

@@ -92,7 +92,14 @@ static void test_alg_tables(void)
 	CU_ASSERT_FALSE(a.xa_aead);
 	CU_ASSERT_EQUAL(xfrm_msg_alg_encr(IKE_ENCR_AES_CBC, 0, &a), GW_E_INVAL);
 	CU_ASSERT_EQUAL(xfrm_msg_alg_encr(IKE_ENCR_AES_CBC, 100, &a), GW_E_INVAL);
-	CU_ASSERT_EQUAL(xfrm_msg_alg_encr(IKE_ENCR_3DES, 0, &a), GW_E_UNSUP);
+	/* RFC 2451: 3DES has a fixed 192-bit key, no Key Length attribute */
+	CU_ASSERT_EQUAL(xfrm_msg_alg_encr(IKE_ENCR_3DES, 0, &a), 0);
+	CU_ASSERT_STRING_EQUAL(a.xa_name, "cbc(des3_ede)");
+	CU_ASSERT_EQUAL(a.xa_key_bits, 192);
+	CU_ASSERT_FALSE(a.xa_aead);
+	CU_ASSERT_EQUAL(xfrm_msg_alg_encr(IKE_ENCR_3DES, 192, &a), 0);
+	CU_ASSERT_EQUAL(xfrm_msg_alg_encr(IKE_ENCR_3DES, 128, &a), GW_E_INVAL);
+	CU_ASSERT_EQUAL(xfrm_msg_alg_encr(2 /* ENCR_DES */, 0, &a), GW_E_UNSUP);
 
 	CU_ASSERT_EQUAL(xfrm_msg_alg_integ(IKE_INTEG_HMAC_SHA1_96, &a), 0);
 	CU_ASSERT_STRING_EQUAL(a.xa_name, "hmac(sha1)");
@@ -180,16 +187,19 @@ static void test_sa_aead(void)
 	check_aead(IKE_ENCR_CHACHA20_POLY1305, 256, "rfc7539esp(chacha20,poly1305)", 128);
 }
 
-static void check_cbc(uint16_t keylen, uint16_t integ, const char *hmac, unsigned kbits,
-		      unsigned trunc)
+/* encr: AES-CBC with keylen bits, or 3DES (keylen 0: 192-bit key) */
+static void check_cbc(uint16_t encr, uint16_t keylen, uint16_t integ, const char *hmac,
+		      unsigned kbits, unsigned trunc)
 {
+	const char *name = encr == IKE_ENCR_3DES ? "cbc(des3_ede)" : "cbc(aes)";
+	unsigned ebits = encr == IKE_ENCR_3DES ? 192 : keylen;
 	struct nlattr *tb[XFRMA_MAX + 1];
 	const struct xfrm_algo *c;
 	const struct xfrm_algo_auth *a;
 	struct nl_msg *msg;
 	struct dp_sa sa;
 
-	base_sa(&sa, IKE_ENCR_AES_CBC, keylen, integ);
+	base_sa(&sa, encr, keylen, integ);
 	CU_ASSERT_EQUAL_FATAL(xfrm_msg_sa(XFRM_MSG_NEWSA, &sa, 0, XFRM_TAG | 5, NULL, &msg), 0);
 	CU_ASSERT_EQUAL_FATAL(take_apart(msg, sizeof(struct xfrm_usersa_info), tb), 0);
 	check_sa_common(msg, tb, XFRM_WINDOW_DEF);
@@ -198,10 +208,10 @@ static void check_cbc(uint16_t keylen, uint16_t integ, const char *hmac, unsigne
 	CU_ASSERT_PTR_NOT_NULL_FATAL(tb[XFRMA_ALG_CRYPT]);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(tb[XFRMA_ALG_AUTH_TRUNC]);
 	c = nla_data(tb[XFRMA_ALG_CRYPT]);
-	CU_ASSERT_STRING_EQUAL(c->alg_name, "cbc(aes)");
-	CU_ASSERT_EQUAL(c->alg_key_len, keylen);
-	CU_ASSERT_EQUAL(nla_len(tb[XFRMA_ALG_CRYPT]), sizeof(*c) + keylen / 8);
-	CU_ASSERT_EQUAL(memcmp(c->alg_key, enc_key, keylen / 8), 0);
+	CU_ASSERT_STRING_EQUAL(c->alg_name, name);
+	CU_ASSERT_EQUAL(c->alg_key_len, ebits);
+	CU_ASSERT_EQUAL(nla_len(tb[XFRMA_ALG_CRYPT]), sizeof(*c) + ebits / 8);
+	CU_ASSERT_EQUAL(memcmp(c->alg_key, enc_key, ebits / 8), 0);
 	a = nla_data(tb[XFRMA_ALG_AUTH_TRUNC]);
 	CU_ASSERT_STRING_EQUAL(a->alg_name, hmac);
 	CU_ASSERT_EQUAL(a->alg_key_len, kbits);
@@ -217,11 +227,17 @@ static void test_sa_cbc_hmac(void)
 	size_t i;
 
 	for (i = 0; i < 3; i++) {
-		check_cbc(lens[i], IKE_INTEG_HMAC_SHA1_96, "hmac(sha1)", 160, 96);
-		check_cbc(lens[i], IKE_INTEG_HMAC_SHA2_256_128, "hmac(sha256)", 256, 128);
-		check_cbc(lens[i], IKE_INTEG_HMAC_SHA2_384_192, "hmac(sha384)", 384, 192);
-		check_cbc(lens[i], IKE_INTEG_HMAC_SHA2_512_256, "hmac(sha512)", 512, 256);
+		check_cbc(IKE_ENCR_AES_CBC, lens[i], IKE_INTEG_HMAC_SHA1_96, "hmac(sha1)", 160, 96);
+		check_cbc(IKE_ENCR_AES_CBC, lens[i], IKE_INTEG_HMAC_SHA2_256_128, "hmac(sha256)",
+			  256, 128);
+		check_cbc(IKE_ENCR_AES_CBC, lens[i], IKE_INTEG_HMAC_SHA2_384_192, "hmac(sha384)",
+			  384, 192);
+		check_cbc(IKE_ENCR_AES_CBC, lens[i], IKE_INTEG_HMAC_SHA2_512_256, "hmac(sha512)",
+			  512, 256);
 	}
+	/* what Windows and older Apple clients offer (RFC 2451 + RFC 2404) */
+	check_cbc(IKE_ENCR_3DES, 0, IKE_INTEG_HMAC_SHA1_96, "hmac(sha1)", 160, 96);
+	check_cbc(IKE_ENCR_3DES, 0, IKE_INTEG_HMAC_SHA2_256_128, "hmac(sha256)", 256, 128);
 }
 
 static void test_sa_options(void)
@@ -339,7 +355,10 @@ static void test_sa_bad(void)
 	BAD(sa.sa_mode = 7, GW_E_INVAL);
 	BAD(sa.sa_sel.s_family = AF_INET; sa.sa_sel.s_src_plen = 33, GW_E_INVAL);
 	BAD(sa.sa_sel.s_dst_plen = 8, GW_E_INVAL); /* prefix without a family */
-	BAD(sa.sa_encr = IKE_ENCR_3DES, GW_E_UNSUP);
+	BAD(sa.sa_encr = 2 /* ENCR_DES */, GW_E_UNSUP);
+	BAD(sa.sa_encr = IKE_ENCR_3DES; sa.sa_encr_keylen = 0; sa.sa_enc_key_len = 16;
+	    sa.sa_integ = IKE_INTEG_HMAC_SHA1_96; sa.sa_int_key = int_key;
+	    sa.sa_int_key_len = 20, GW_E_INVAL); /* 3DES needs 24 key bytes */
 	BAD(sa.sa_encr = IKE_ENCR_AES_CBC; sa.sa_enc_key_len = 16, GW_E_INVAL); /* no integ */
 	BAD(sa.sa_encr = IKE_ENCR_AES_CBC; sa.sa_enc_key_len = 16;
 	    sa.sa_integ = IKE_INTEG_HMAC_SHA2_256_128; sa.sa_int_key = int_key;

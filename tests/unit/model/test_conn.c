@@ -549,7 +549,7 @@ const struct ut_suite conn_good_suite = { "model/conn good", good_cases };
 int main(void)
 {
 	static const struct ut_suite *const suites[] = { &conn_good_suite, &conn_bad_suite,
-							 &ts_suite, NULL };
+							 &ts_suite, &preset_suite, NULL };
 
 	return ut_main(suites);
 }

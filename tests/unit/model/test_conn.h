@@ -7,5 +7,6 @@
 extern const struct ut_suite conn_good_suite; /* test_conn.c */
 extern const struct ut_suite conn_bad_suite;  /* test_conn_bad.c */
 extern const struct ut_suite ts_suite;        /* test_ts.c */
+extern const struct ut_suite preset_suite;    /* test_preset.c */
 
 #endif
