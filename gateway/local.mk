@@ -1,5 +1,6 @@
 include $(srcdir)/gateway/auth/local.mk
 include $(srcdir)/gateway/pool/local.mk
+include $(srcdir)/gateway/vip/local.mk
 include $(srcdir)/gateway/net/local.mk
 include $(srcdir)/gateway/sa/local.mk
 include $(srcdir)/gateway/control/local.mk

@@ -198,4 +198,112 @@ int model_ts_parse(const char *s, struct model_ts *ts, char *errbuf, size_t errl
 /* The canonical string of a selector ("10.1.0.0/16[tcp/443]"). */
 int model_ts_format(const struct model_ts *ts, char *buf, size_t len);
 
+/* ---- EAP users: eap-users.json (eap_users.c) ---- */
+
+#define MODEL_EAP_ID_MAX    255   /* bytes of an EAP identity */
+#define MODEL_EAP_PW_MAX    256   /* characters of a password (RFC 2759) */
+#define MODEL_EAP_USERS_MAX 65536 /* users in one file */
+
+enum model_eap_method {
+	MODEL_EAP_ANY,      /* whatever the connection allows */
+	MODEL_EAP_MD5,      /* "eap-md5" */
+	MODEL_EAP_MSCHAPV2, /* "eap-mschapv2" */
+};
+
+/* One user. The secret is write-only: never logged, never returned by an
+ * API, wiped on free. */
+struct model_eap_user {
+	char *eu_identity; /* 1-255 bytes of UTF-8, no control characters */
+	size_t eu_id_len;
+	enum model_eap_method eu_method;
+	struct secret *eu_password; /* UTF-8 bytes, or NULL */
+	struct secret *eu_nt_hash;  /* 16 bytes (MD4 of the UTF-16LE password), or NULL */
+	uint64_t eu_changed;        /* unix time the secret was last set; 0: not recorded */
+};
+
+/*
+ * [{"identity": "alice", "method": "eap-mschapv2" | "eap-md5" | "any",
+ *   "password": "..." | "nt_hash": "<32 hex digits>", "changed": 1700000000}]
+ * "method" defaults to "any"; exactly one of password and nt_hash; an NT
+ * hash serves EAP-MSCHAPv2 only (EAP-MD5 needs the password). Identities
+ * are unique (byte for byte). Errors name the path ("$[3].nt_hash") and
+ * never quote a secret. Immutable once parsed; any thread may read it.
+ */
+struct model_eap_users;
+int model_eap_users_parse(const char *json, size_t len, struct model_eap_users **out,
+			  struct model_err *err);
+/* dir/eap-users.json; a missing file is an empty set. */
+int model_eap_users_load(const char *dir, struct model_eap_users **out, struct model_err *err);
+void model_eap_users_free(struct model_eap_users *u); /* wipes the secrets; NULL is fine */
+size_t model_eap_users_count(const struct model_eap_users *u);
+/* In document order (borrowed; valid until model_eap_users_free). */
+const struct model_eap_user *model_eap_users_at(const struct model_eap_users *u, size_t i);
+/* O(log n) lookup by identity bytes; NULL if absent. */
+const struct model_eap_user *model_eap_users_find(const struct model_eap_users *u, const void *id,
+						  size_t len);
+/* JSON without the secrets: each user gets "secret_set": true and
+ * "secret_type": "password" | "nt_hash". free() the result; NULL on ENOMEM. */
+char *model_eap_users_to_json(const struct model_eap_users *u);
+const char *model_eap_method_name(enum model_eap_method m);
+
+/* ---- virtual-IP pools: pools.json (pools.c) ---- */
+
+#define MODEL_POOLS_MAX     256
+#define MODEL_POOL_RANGES   16
+#define MODEL_POOL_DNS      4
+#define MODEL_POOL_SIZE_MAX (1u << 24) /* addresses in one pool: an IPv4 /8, an IPv6 /104 */
+
+/* Addresses are in network order; IPv4 in the first 4 bytes, rest zero. */
+struct model_addr {
+	int a_family; /* AF_INET or AF_INET6 */
+	uint8_t a_addr[16];
+};
+
+struct model_pool_range {
+	uint8_t pr_start[16]; /* first address handed out */
+	uint8_t pr_end[16];   /* last one, inclusive */
+	uint64_t pr_size;
+	char pr_text[96]; /* as written */
+};
+
+struct model_pool {
+	char p_name[MODEL_NAME_LEN];
+	int p_family;
+	size_t p_n_ranges;
+	struct model_pool_range p_ranges[MODEL_POOL_RANGES];
+	uint64_t p_size;   /* addresses handed out, all ranges */
+	uint8_t p_prefix;  /* netmask (IPv4) / prefix length (IPv6) for the CP reply */
+	bool p_prefix_set; /* written by the admin; else the longest prefix covering all ranges */
+	size_t p_n_dns;
+	struct model_addr p_dns[MODEL_POOL_DNS];
+};
+
+struct model_pools {
+	size_t ps_n;
+	struct model_pool *ps_pools;
+};
+
+/*
+ * [{"name": "rw-v4", "ranges": ["10.3.0.0/24", "10.3.1.10-10.3.1.200"] (or
+ *   one string), "dns": ["10.1.0.53", "2001:db8::53"],
+ *   "netmask": "255.255.254.0" (IPv4 pools) | "prefix": 64 (IPv6 pools)}]
+ * One family per pool. An IPv4 CIDR up to /30 gives its addresses without
+ * the network and broadcast ones; an IPv6 CIDR up to /126 without the
+ * Subnet-Router anycast address (RFC 4291 2.6.1). Ranges may not overlap,
+ * within a pool or across pools; names are unique; a pool has at most
+ * MODEL_POOL_SIZE_MAX addresses.
+ */
+int model_pools_parse(const char *json, size_t len, struct model_pools **out,
+		      struct model_err *err);
+/* dir/pools.json; a missing file is an empty set. */
+int model_pools_load(const char *dir, struct model_pools **out, struct model_err *err);
+void model_pools_free(struct model_pools *p);
+const struct model_pool *model_pools_find(const struct model_pools *p, const char *name);
+/* The shape model_pools_parse() reads, netmask/prefix always present.
+ * free() the result; NULL on ENOMEM. */
+char *model_pools_to_json(const struct model_pools *p);
+/* The i-th address the pool hands out (i < p_size), and back. */
+int model_pool_addr(const struct model_pool *p, uint64_t i, uint8_t addr[16]);
+int model_pool_index(const struct model_pool *p, const uint8_t addr[16], uint64_t *i);
+
 #endif

@@ -11,3 +11,4 @@ gateway_auth_libpalauth_a_SOURCES = \
 	gateway/auth/bind.c gateway/auth/chain.c gateway/auth/verify.c \
 	gateway/auth/certreq.c
 gateway_auth_libpalauth_a_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
+include $(srcdir)/gateway/auth/eap/local.mk

@@ -74,6 +74,7 @@ endif
 EXTRA_DIST += tests/fuzz/fuzz_config.in
 
 include $(srcdir)/tests/fuzz/auth.mk
+include $(srcdir)/tests/fuzz/eap.mk
 
 # fuzz_control: the control server's request path (gateway/control)
 FUZZ_CONTROL_LIBS = gateway/control/libpalcontrol.a gateway/util/libpalutil.a \

@@ -55,3 +55,20 @@ tests_unit_sa_test_sa_LDADD = $(UT_LDADD) gateway/sa/libpalsa.a gateway/ike/libp
 include $(srcdir)/tests/unit/auth/local.mk
 
 include $(srcdir)/tests/unit/control/local.mk
+include $(srcdir)/tests/unit/eap/local.mk
+
+# api/model remote-access documents: eap-users.json and pools.json
+check_PROGRAMS += tests/unit/model/test_remote
+TESTS += tests/unit/model/test_remote
+tests_unit_model_test_remote_SOURCES = tests/unit/model/test_remote.c
+tests_unit_model_test_remote_CFLAGS = $(UT_CFLAGS) $(JANSSON_CFLAGS)
+tests_unit_model_test_remote_LDADD = $(UT_LDADD) api/model/libpalmodel.a \
+	gateway/crypto/libpalcrypto.a gateway/util/libpalutil.a $(JANSSON_LIBS) $(OPENSSL_LIBS)
+
+# gateway/vip: virtual-IP leases
+check_PROGRAMS += tests/unit/vip/test_vip
+TESTS += tests/unit/vip/test_vip
+tests_unit_vip_test_vip_SOURCES = tests/unit/vip/test_vip.c
+tests_unit_vip_test_vip_CFLAGS = $(UT_CFLAGS)
+tests_unit_vip_test_vip_LDADD = $(UT_LDADD) gateway/vip/libpalvip.a api/model/libpalmodel.a \
+	gateway/crypto/libpalcrypto.a gateway/util/libpalutil.a $(JANSSON_LIBS) $(OPENSSL_LIBS)
