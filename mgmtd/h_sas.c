@@ -1,0 +1,158 @@
+/*
+ * h_sas.c: /api/v1/sas, the live IKE SAs with their CHILD SAs, as the
+ * gateway's list-sas gives them (api/control.md 5.3) plus traffic totals
+ * and current rates; filters by connection and identity; terminate and
+ * rekey by IKE SA uid. Nothing here is stored: with the gateway down
+ * every answer is 503.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gateway/util/err.h"
+#include "mgmtd/mgmtd.h"
+
+/* The SA's remote identity or EAP identity is id. */
+static bool has_identity(json_t *sa, const char *id)
+{
+	json_t *rem = json_object_get(sa, "remote");
+	const char *a = json_string_value(json_object_get(rem, "id"));
+	const char *b = json_string_value(json_object_get(rem, "eap_id"));
+
+	return (a && !strcmp(a, id)) || (b && !strcmp(b, id));
+}
+
+static bool uid_param(struct req *rq, json_int_t *uid, enum MHD_Result *ret)
+{
+	char *end;
+	long long v = strtoll(rq->rq_params[0], &end, 10);
+
+	if (*end || v < 1 || rq->rq_params[0][0] == '+' || rq->rq_params[0][0] == '-') {
+		*ret = reply_problem(rq, 400, "malformed", NULL,
+				     "an SA id is its uid, a positive integer");
+		return false;
+	}
+	*uid = v;
+	return true;
+}
+
+static int list_sas(struct req *rq, json_t *args, json_t **sas, enum MHD_Result *ret)
+{
+	struct gw_fail err;
+	json_t *res;
+
+	if (gw_call(rq->rq_md->md_gw, "list-sas", args, GW_CALL_TIMEOUT_MS, &res, &err)) {
+		*ret = reply_gw_err(rq, &err);
+		return GW_E_IO;
+	}
+	*sas = json_incref(json_object_get(res, "ike_sas"));
+	json_decref(res);
+	if (!json_is_array(*sas)) {
+		json_decref(*sas);
+		*ret = reply_problem(rq, 502, "gateway-error", NULL,
+				     "list-sas answered no ike_sas");
+		return GW_E_PARSE;
+	}
+	rates_annotate(rq->rq_md->md_rates, *sas);
+	return 0;
+}
+
+enum MHD_Result h_sas_list(struct req *rq)
+{
+	char conn[MODEL_NAME_LEN], id[MODEL_ID_LEN];
+	json_t *args = json_object(), *sas, *out, *sa;
+	enum MHD_Result ret;
+	size_t off, lim, i;
+	bool bad = false;
+	const char *c = req_query(rq, "connection", conn, sizeof(conn), &bad);
+	const char *ident = req_query(rq, "identity", id, sizeof(id), &bad);
+
+	if (bad || (c && !mg_name_ok(c))) {
+		json_decref(args);
+		return reply_problem(rq, 400, "malformed", c ? "$.connection" : "$.identity",
+				     "the filter does not decode or is not a valid name");
+	}
+	if (!req_page(rq, &off, &lim, &ret)) {
+		json_decref(args);
+		return ret;
+	}
+	if (c)
+		json_object_set_new(args, "conn", json_string(c));
+	if (list_sas(rq, args, &sas, &ret))
+		return ret;
+	out = json_array();
+	json_array_foreach(sas, i, sa)
+	{
+		if (!ident || has_identity(sa, ident))
+			json_array_append(out, sa);
+	}
+	json_decref(sas);
+	return reply_page(rq, out, off, lim);
+}
+
+enum MHD_Result h_sas_get(struct req *rq)
+{
+	enum MHD_Result ret;
+	json_int_t uid;
+	json_t *sas, *sa;
+
+	if (!uid_param(rq, &uid, &ret) ||
+	    list_sas(rq, json_pack("{s:I}", "ike_uid", uid), &sas, &ret))
+		return ret;
+	sa = json_incref(json_array_get(sas, 0));
+	json_decref(sas);
+	if (!sa)
+		return reply_problem(rq, 404, "not-found", NULL, "no IKE SA with uid %lld",
+				     (long long)uid);
+	return reply_json(rq, 200, sa, NULL);
+}
+
+/* Optional body {"wait": bool} (and "reauth" for rekey). */
+static enum MHD_Result sa_action(struct req *rq, const char *cmd, bool reauth_ok)
+{
+	json_t *args, *body = NULL, *res, *v;
+	struct gw_fail err;
+	enum MHD_Result ret;
+	const char *key;
+	json_int_t uid;
+
+	if (!uid_param(rq, &uid, &ret))
+		return ret;
+	if (rq->rq_len && !(body = req_json_body(rq, "application/json", &ret)))
+		return ret;
+	if (body && !json_is_object(body)) {
+		json_decref(body);
+		return reply_problem(rq, 422, "validation", "$", "must be a JSON object");
+	}
+	args = json_pack("{s:I}", "ike_uid", uid);
+	json_object_foreach(body, key, v)
+	{
+		if (!json_is_boolean(v) ||
+		    (strcmp(key, "wait") && (!reauth_ok || strcmp(key, "reauth")))) {
+			char p[80];
+
+			snprintf(p, sizeof(p), "$.%.60s", key);
+			json_decref(args);
+			json_decref(body);
+			return reply_problem(rq, 422, "validation", p,
+					     reauth_ok ? "allowed: wait, reauth (booleans)"
+						       : "allowed: wait (a boolean)");
+		}
+		json_object_set(args, key, v);
+	}
+	json_decref(body);
+	snprintf(rq->rq_audit_obj, sizeof(rq->rq_audit_obj), "ike_sa %lld", (long long)uid);
+	if (gw_call(rq->rq_md->md_gw, cmd, args, GW_INITIATE_TIMEOUT_MS, &res, &err))
+		return reply_gw_err(rq, &err);
+	return reply_json(rq, 200, res, NULL);
+}
+
+enum MHD_Result h_sas_terminate(struct req *rq)
+{
+	return sa_action(rq, "terminate", false);
+}
+
+enum MHD_Result h_sas_rekey(struct req *rq)
+{
+	return sa_action(rq, "rekey", true);
+}
