@@ -209,7 +209,8 @@ static bool body_name_ok(struct req *rq, json_t *doc, enum MHD_Result *ret)
 	return true;
 }
 
-/* PUT without psk keeps the stored one. */
+/* PUT without psk keeps the stored one (jansson's allocator wipes the
+ * copies when they are freed). */
 static void keep_psk(json_t *doc, const char *old, size_t old_len)
 {
 	json_t *o, *psk;
@@ -217,10 +218,9 @@ static void keep_psk(json_t *doc, const char *old, size_t old_len)
 	if (json_object_get(doc, "psk") || !old)
 		return;
 	o = json_loadb(old, old_len, JSON_REJECT_DUPLICATES, NULL);
-	if ((psk = json_object_get(o, "psk")))
-		json_object_set(doc, "psk", psk);
-	if (json_is_string(psk))
-		OPENSSL_cleanse((char *)json_string_value(psk), json_string_length(psk));
+	if (json_is_string(psk = json_object_get(o, "psk")))
+		json_object_set_new(doc, "psk",
+				    json_stringn(json_string_value(psk), json_string_length(psk)));
 	json_decref(o);
 }
 

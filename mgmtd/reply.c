@@ -242,8 +242,18 @@ static enum MHD_Result problem_extra(struct req *rq, unsigned status, const char
 
 enum MHD_Result reply_model_err(struct req *rq, const struct model_err *err)
 {
-	return reply_problem(rq, 422, "validation", err->me_path[0] ? err->me_path : "$", "%s",
-			     err->me_msg);
+	static const char unknown[] = "unknown key: '";
+	char path[sizeof(err->me_path) + 80];
+	const char *k = err->me_msg + strlen(unknown);
+
+	snprintf(path, sizeof(path), "%s", err->me_path[0] ? err->me_path : "$");
+	/* the model names the object with the unknown member: point at the member */
+	if (!strncmp(err->me_msg, unknown, strlen(unknown)) && strchr(k, '\'') &&
+	    strspn(k, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") ==
+		    (size_t)(strchr(k, '\'') - k))
+		snprintf(path + strlen(path), sizeof(path) - strlen(path), ".%.*s",
+			 (int)(strchr(k, '\'') - k), k);
+	return reply_problem(rq, 422, "validation", path, "%s", err->me_msg);
 }
 
 enum MHD_Result reply_gw_err(struct req *rq, const struct gw_fail *err)
