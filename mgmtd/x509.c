@@ -75,7 +75,8 @@ static int parse_block(const char *text, const char *p, const char *end, size_t 
 	if (strcmp(label, "CERTIFICATE"))
 		return fail(err, path, "line %u: a '%s' block where a CERTIFICATE was expected",
 			    line_of(text, p), label);
-	if (!(stop = strstr(p, END "CERTIFICATE-----")) || stop >= end)
+	if (!(stop = memmem(p, (size_t)(end - p), END "CERTIFICATE-----",
+			    strlen(END "CERTIFICATE-----"))))
 		return fail(err, path, "line %u: the CERTIFICATE block has no END line",
 			    line_of(text, p));
 	stop += strlen(END "CERTIFICATE-----");
@@ -113,7 +114,10 @@ int x509_bundle_parse(const char *text, size_t len, STACK_OF(X509) * *out, struc
 				break;
 			}
 		if (!blank(p, (size_t)((b ? b : end) - p))) {
-			const char *bad = p + strspn(p, " \t\r\n");
+			const char *bad = p;
+
+			while (bad < end && strchr(" \t\r\n", *bad))
+				bad++;
 
 			r = fail(err, "$.pem", "line %u: text outside a PEM block (garbage %s)",
 				 line_of(text, bad), b ? "before a block" : "after the last block");
@@ -467,7 +471,9 @@ int x509_crl_parse(const char *text, size_t len, STACK_OF(X509) * ca, X509_CRL *
 	BIO *bio;
 
 	*out = NULL;
-	if (memchr(text, '\0', len) || !(p = strstr(text, b)) || !(q = strstr(p, e)))
+	/* the text is counted, not NUL-terminated: bounded searches only */
+	if (memchr(text, '\0', len) || !(p = memmem(text, len, b, strlen(b))) ||
+	    !(q = memmem(p, (size_t)(text + len - p), e, strlen(e))))
 		return fail(err, "$.pem", "expected one -----BEGIN X509 CRL----- block");
 	q += strlen(e);
 	if (!blank(text, (size_t)(p - text)) || !blank(q, (size_t)(text + len - q)))
