@@ -225,6 +225,11 @@ async function testConns() {
   check('PUT with the old ETag: 412', r.status === 412);
   r = await req('DELETE', '/api/v1/connections/rw', { headers: { 'if-match': etag } });
   check('DELETE with the old ETag: 412', r.status === 412);
+  // 10 PATCHes at once with the same If-Match: exactly one wins
+  const cur = (await req('GET', '/api/v1/connections/rw')).headers.get('etag');
+  const race = await Promise.all([...Array(10).keys()].map((i) => req('PATCH', '/api/v1/connections/rw', { json: { ike: { dpd_delay: 20 + i } }, ctype: 'application/merge-patch+json', headers: { 'if-match': cur } })));
+  const codes = race.map((x) => x.status).sort();
+  check('10 concurrent PATCHes with one If-Match: one 200, nine 412', codes.filter((c) => c === 200).length === 1 && codes.filter((c) => c === 412).length === 9, codes.join(','));
   r = await req('PUT', '/api/v1/connections/rw', { json: { ...CONN, name: 'other' } });
   check('PUT with another name in the body: 422', r.status === 422 && r.json.errors[0].path === '$.name');
   for (const n of ['p1', 'p2', 'p3']) await req('POST', '/api/v1/connections', { json: pskConn(n) });
@@ -383,6 +388,10 @@ async function testEap() {
   r = await req('GET', '/api/v1/eap-users', { token: 'viewer' });
   check('EAP user list: no secret in it', r.status === 200 && r.json.total === 4 && !/pw-u1|Secret|8846f7/.test(r.text));
   check('eap-users.json is 0600', (statSync(`${E.CONFIG_DIR}/eap-users.json`).mode & 0o777) === 0o600);
+  // 20 writers at once on the one file: none may lose another's user
+  const many = await Promise.all([...Array(20).keys()].map((i) => req('POST', '/api/v1/eap-users', { json: { identity: `par${i}`, password: `par-pw-${i}-x` } })));
+  r = await req('GET', '/api/v1/eap-users?limit=1000');
+  check('20 concurrent creates: all 201, all 20 in the file (writers serialised)', many.every((x) => x.status === 201) && r.json.items.filter((u) => u.identity.startsWith('par')).length === 20);
   r = await req('DELETE', '/api/v1/eap-users/u1');
   check('EAP user delete: 204', r.status === 204);
   r = await req('GET', '/api/v1/eap-users/u1');
