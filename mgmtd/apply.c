@@ -50,6 +50,8 @@ static int reload(struct mgmtd *md, struct gw_fail *err)
 	json_t *res = NULL;
 	int r = gw_call(md->md_gw, "reload", NULL, GW_CALL_TIMEOUT_MS, &res, err);
 
+	live_invalidate(md->md_live);
+
 	if (!r && reload_errors(res, err->ge_message, sizeof(err->ge_message))) {
 		snprintf(err->ge_code, sizeof(err->ge_code), "invalid-argument");
 		r = GW_E_INVAL;

@@ -57,7 +57,7 @@ static int setup(struct mgmtd *md, const char *dir, const char *sock, const char
 		md->md_web_root = web;
 	}
 	if ((r = authdb_new(md->md_store, &md->md_auth)) || (r = gw_new(sock, &md->md_gw)) ||
-	    !(md->md_rates = rates_new()))
+	    !(md->md_rates = rates_new()) || !(md->md_live = live_new()))
 		return r ? r : GW_E_NOMEM;
 	return gw_watch_start(md->md_gw);
 }
@@ -101,6 +101,7 @@ out:
 	}
 	free(cert_pem);
 	gw_free(md.md_gw);
+	live_free(md.md_live);
 	rates_free(md.md_rates);
 	authdb_free(md.md_auth);
 	store_free(md.md_store);

@@ -319,6 +319,7 @@ enum MHD_Result h_conns_initiate(struct req *rq)
 	json_t *args, *res, *body = NULL, *v;
 	enum MHD_Result ret;
 	const char *key;
+	int rc;
 
 	if (!req_name_ok(rq, rq->rq_params[0], &ret))
 		return ret;
@@ -349,7 +350,9 @@ enum MHD_Result h_conns_initiate(struct req *rq)
 		}
 	}
 	json_decref(body);
-	if (gw_call(rq->rq_md->md_gw, "initiate", args, GW_INITIATE_TIMEOUT_MS, &res, &err))
+	rc = gw_call(rq->rq_md->md_gw, "initiate", args, GW_INITIATE_TIMEOUT_MS, &res, &err);
+	live_invalidate(rq->rq_md->md_live);
+	if (rc)
 		return reply_gw_err(rq, &err);
 	return reply_json(rq, 200, res, NULL);
 }

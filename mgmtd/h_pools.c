@@ -96,7 +96,7 @@ static json_t *live_sas(struct req *rq)
 	struct gw_fail err;
 	json_t *res;
 
-	if (gw_call(rq->rq_md->md_gw, "list-sas", NULL, GW_CALL_TIMEOUT_MS, &res, &err))
+	if (live_get(rq->rq_md, true, &res, &err))
 		return NULL;
 	return res;
 }

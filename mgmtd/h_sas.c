@@ -36,12 +36,13 @@ static bool uid_param(struct req *rq, json_int_t *uid, enum MHD_Result *ret)
 	return true;
 }
 
-static int list_sas(struct req *rq, json_t *args, json_t **sas, enum MHD_Result *ret)
+/* The live IKE SAs (shared, read-only: copy what you change). */
+static int list_sas(struct req *rq, json_t **sas, enum MHD_Result *ret)
 {
 	struct gw_fail err;
 	json_t *res;
 
-	if (gw_call(rq->rq_md->md_gw, "list-sas", args, GW_CALL_TIMEOUT_MS, &res, &err)) {
+	if (live_get(rq->rq_md, true, &res, &err)) {
 		*ret = reply_gw_err(rq, &err);
 		return GW_E_IO;
 	}
@@ -53,37 +54,34 @@ static int list_sas(struct req *rq, json_t *args, json_t **sas, enum MHD_Result 
 				     "list-sas answered no ike_sas");
 		return GW_E_PARSE;
 	}
-	rates_annotate(rq->rq_md->md_rates, *sas);
 	return 0;
+}
+
+/* The SA belongs to connection conn (NULL: any). */
+static bool of_conn(json_t *sa, const char *conn)
+{
+	return !conn || !strcmp(json_string_value(json_object_get(sa, "name")) ?: "", conn);
 }
 
 enum MHD_Result h_sas_list(struct req *rq)
 {
 	char conn[MODEL_NAME_LEN], id[MODEL_ID_LEN];
-	json_t *args = json_object(), *sas, *out, *sa;
+	json_t *sas, *out, *sa;
 	enum MHD_Result ret;
 	size_t off, lim, i;
 	bool bad = false;
 	const char *c = req_query(rq, "connection", conn, sizeof(conn), &bad);
 	const char *ident = req_query(rq, "identity", id, sizeof(id), &bad);
 
-	if (bad || (c && !mg_name_ok(c))) {
-		json_decref(args);
+	if (bad || (c && !mg_name_ok(c)))
 		return reply_problem(rq, 400, "malformed", c ? "$.connection" : "$.identity",
 				     "the filter does not decode or is not a valid name");
-	}
-	if (!req_page(rq, &off, &lim, &ret)) {
-		json_decref(args);
-		return ret;
-	}
-	if (c)
-		json_object_set_new(args, "conn", json_string(c));
-	if (list_sas(rq, args, &sas, &ret))
+	if (!req_page(rq, &off, &lim, &ret) || list_sas(rq, &sas, &ret))
 		return ret;
 	out = json_array();
 	json_array_foreach(sas, i, sa)
 	{
-		if (!ident || has_identity(sa, ident))
+		if (of_conn(sa, c) && (!ident || has_identity(sa, ident)))
 			json_array_append(out, sa);
 	}
 	json_decref(sas);
@@ -94,17 +92,21 @@ enum MHD_Result h_sas_get(struct req *rq)
 {
 	enum MHD_Result ret;
 	json_int_t uid;
-	json_t *sas, *sa;
+	json_t *sas, *sa, *hit = NULL;
+	size_t i;
 
-	if (!uid_param(rq, &uid, &ret) ||
-	    list_sas(rq, json_pack("{s:I}", "ike_uid", uid), &sas, &ret))
+	if (!uid_param(rq, &uid, &ret) || list_sas(rq, &sas, &ret))
 		return ret;
-	sa = json_incref(json_array_get(sas, 0));
+	json_array_foreach(sas, i, sa)
+	{
+		if (json_integer_value(json_object_get(sa, "uid")) == uid)
+			hit = json_incref(sa);
+	}
 	json_decref(sas);
-	if (!sa)
+	if (!hit)
 		return reply_problem(rq, 404, "not-found", NULL, "no IKE SA with uid %lld",
 				     (long long)uid);
-	return reply_json(rq, 200, sa, NULL);
+	return reply_json(rq, 200, hit, NULL);
 }
 
 /* Optional body {"wait": bool} (and "reauth" for rekey). */
@@ -115,6 +117,7 @@ static enum MHD_Result sa_action(struct req *rq, const char *cmd, bool reauth_ok
 	enum MHD_Result ret;
 	const char *key;
 	json_int_t uid;
+	int rc;
 
 	if (!uid_param(rq, &uid, &ret))
 		return ret;
@@ -142,7 +145,9 @@ static enum MHD_Result sa_action(struct req *rq, const char *cmd, bool reauth_ok
 	}
 	json_decref(body);
 	snprintf(rq->rq_audit_obj, sizeof(rq->rq_audit_obj), "ike_sa %lld", (long long)uid);
-	if (gw_call(rq->rq_md->md_gw, cmd, args, GW_INITIATE_TIMEOUT_MS, &res, &err))
+	rc = gw_call(rq->rq_md->md_gw, cmd, args, GW_INITIATE_TIMEOUT_MS, &res, &err);
+	live_invalidate(rq->rq_md->md_live);
+	if (rc)
 		return reply_gw_err(rq, &err);
 	return reply_json(rq, 200, res, NULL);
 }

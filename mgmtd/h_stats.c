@@ -28,12 +28,15 @@ static json_t *mgmtd_json(struct mgmtd *md)
 enum MHD_Result h_stats(struct req *rq)
 {
 	struct gw_fail err;
-	json_t *res;
+	json_t *res, *out;
 
-	if (gw_call(rq->rq_md->md_gw, "stats", NULL, GW_CALL_TIMEOUT_MS, &res, &err))
+	if (live_get(rq->rq_md, false, &res, &err))
 		return reply_gw_err(rq, &err);
-	json_object_set_new(res, "mgmtd", mgmtd_json(rq->rq_md));
-	return reply_json(rq, 200, res, NULL);
+	out = json_copy(res); /* the cached document is shared: add to a copy */
+	json_decref(res);
+	if (out)
+		json_object_set_new(out, "mgmtd", mgmtd_json(rq->rq_md));
+	return reply_json(rq, 200, out, NULL);
 }
 
 /* ---- Prometheus text format ---- */
@@ -187,7 +190,7 @@ enum MHD_Result h_metrics(struct req *rq)
 	struct mbuf b = { 0 };
 	struct gw_fail err;
 	json_t *s = NULL;
-	bool up = !gw_call(rq->rq_md->md_gw, "stats", NULL, GW_CALL_TIMEOUT_MS, &s, &err);
+	bool up = !live_get(rq->rq_md, false, &s, &err);
 
 	family(&b, "palisade_gateway_up", "gauge",
 	       "1 if palisade-gatewayd answers on the control socket.");

@@ -30,6 +30,7 @@
 #define MG_PARAMS          3
 
 struct rates;
+struct live;
 
 struct mgmtd {
 	const char *md_config_dir;
@@ -42,6 +43,7 @@ struct mgmtd {
 	struct authdb *md_auth;
 	struct gw *md_gw;
 	struct rates *md_rates;
+	struct live *md_live;
 	atomic_uint md_n_sse;
 	atomic_ullong md_requests[6]; /* by status class 1xx..5xx, [0] unused */
 	atomic_ullong md_writes;      /* objects written */
@@ -217,6 +219,14 @@ void listfile_etag(struct store *st, json_t *member, char *etag);
 char *listfile_dump(json_t *doc);
 void listfile_wipe_free(char *s);
 void listfile_wipe_secrets(json_t *doc);
+
+/* live.c: list-sas (annotated with rates) and stats, shared for up to a
+ * second; 0 and *doc (a reference to drop; never modify it), or the
+ * gateway's failure. live_invalidate after a change made through mgmtd. */
+struct live *live_new(void);
+void live_free(struct live *lv);
+int live_get(struct mgmtd *md, bool sas, json_t **doc, struct gw_fail *err);
+void live_invalidate(struct live *lv);
 
 /* audit.c */
 void audit_log(struct req *rq);

@@ -453,6 +453,7 @@ async function testSession() {
 
 async function testGatewayDown() {
   sh(E.GW_STOP);
+  await sleep(1100); // live data is shared for up to a second
   let r = await req('GET', '/api/v1/sas');
   check('gateway down: live data answers 503 with a clear message', r.status === 503 && /not answering/.test(r.json.detail));
   r = await req('GET', '/api/v1/stats');
