@@ -143,14 +143,14 @@ pollers() {
 
 # wrk_run NAME ARGS...: "rps p99" of one wrk run
 wrk_run() {
-	local name=$1
+	local name=$1 f=$WORK/wrk.$RANDOM
 	shift
 	nsa wrk -t2 -c64 -d"${DURATION}s" --latency -H "Authorization: Bearer $TOKEN" "$@" \
-		>"$WORK/wrk.$name" 2>&1
+		>"$f" 2>&1
 	local rps p99 errs
-	rps=$(awk '/^Requests\/sec/ { print $2 }' "$WORK/wrk.$name")
-	p99=$(awk '$1 == "99%" { print $2 }' "$WORK/wrk.$name")
-	errs=$(awk '/Non-2xx/ { print $NF }' "$WORK/wrk.$name")
+	rps=$(awk '/^Requests\/sec/ { print $2 }' "$f")
+	p99=$(awk '$1 == "99%" { print $2 }' "$f")
+	errs=$(awk '/Non-2xx/ { print $NF }' "$f")
 	echo "| $name | ${rps:-?} | ${p99:-?} | ${errs:-0} |" >>"$WORK/table"
 }
 
