@@ -63,29 +63,59 @@ static bool of_conn(json_t *sa, const char *conn)
 	return !conn || !strcmp(json_string_value(json_object_get(sa, "name")) ?: "", conn);
 }
 
+/* The page for these filters, from the shared document (JSON text). */
+static char *sas_page(json_t *sas, const char *conn, const char *ident, size_t off, size_t lim)
+{
+	json_t *out = json_array(), *sa, *page;
+	char *s = NULL;
+	size_t i;
+
+	json_array_foreach(sas, i, sa)
+	{
+		if (out && of_conn(sa, conn) && (!ident || has_identity(sa, ident)))
+			json_array_append(out, sa);
+	}
+	if ((page = page_json(out, off, lim)))
+		s = json_dumps(page, JSON_COMPACT);
+	json_decref(page);
+	return s;
+}
+
 enum MHD_Result h_sas_list(struct req *rq)
 {
-	char conn[MODEL_NAME_LEN], id[MODEL_ID_LEN];
-	json_t *sas, *out, *sa;
+	char conn[MODEL_NAME_LEN], id[MODEL_ID_LEN], key[160];
+	struct gw_fail err;
 	enum MHD_Result ret;
-	size_t off, lim, i;
+	json_t *doc;
+	size_t off, lim, len = 0;
 	bool bad = false;
 	const char *c = req_query(rq, "connection", conn, sizeof(conn), &bad);
 	const char *ident = req_query(rq, "identity", id, sizeof(id), &bad);
+	char *body = NULL;
+	bool cacheable;
 
 	if (bad || (c && !mg_name_ok(c)))
 		return reply_problem(rq, 400, "malformed", c ? "$.connection" : "$.identity",
 				     "the filter does not decode or is not a valid name");
-	if (!req_page(rq, &off, &lim, &ret) || list_sas(rq, &sas, &ret))
+	if (!req_page(rq, &off, &lim, &ret))
 		return ret;
-	out = json_array();
-	json_array_foreach(sas, i, sa)
-	{
-		if (of_conn(sa, c) && (!ident || has_identity(sa, ident)))
-			json_array_append(out, sa);
+	if (live_get(rq->rq_md, true, &doc, &err))
+		return reply_gw_err(rq, &err);
+	/* pollers ask the same questions: answer them from one serialisation */
+	cacheable = !ident || strlen(ident) < 100; /* the key holds the whole query */
+	snprintf(key, sizeof(key), "%zu/%zu/%s/%s", off, lim, c ? c : "",
+		 cacheable && ident ? ident : "");
+	if (cacheable)
+		body = live_page_get(rq->rq_md, doc, key, &len);
+	if (!body && (body = sas_page(json_object_get(doc, "ike_sas"), c, ident, off, lim))) {
+		len = strlen(body);
+		if (cacheable)
+			live_page_put(rq->rq_md, doc, key, body, len);
 	}
-	json_decref(sas);
-	return reply_page(rq, out, off, lim);
+	json_decref(doc);
+	if (!body)
+		return reply_problem(rq, 500, "internal", NULL, "out of memory");
+	return reply_text(rq, 200, "application/json", body, len);
 }
 
 enum MHD_Result h_sas_get(struct req *rq)

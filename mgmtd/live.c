@@ -18,6 +18,16 @@
 #include "mgmtd/mgmtd.h"
 
 #define LIVE_TTL_MS 1000
+#define LIVE_PAGES  8 /* serialised answers kept per document (queries differ) */
+
+/* GET /api/v1/sas serialised once per document and query: with 1,000 SAs
+ * the JSON text is over a megabyte, and making it is most of a request. */
+struct live_page {
+	const json_t *lp_doc; /* made from this document */
+	char lp_key[160];
+	char *lp_body;
+	size_t lp_len;
+};
 
 struct live_slot {
 	const char *ls_cmd;
@@ -34,6 +44,8 @@ struct live {
 	pthread_cond_t lv_cond;
 	unsigned lv_gen; /* +1 for every change made through mgmtd */
 	struct live_slot lv_slots[2];
+	struct live_page lv_pages[LIVE_PAGES];
+	unsigned lv_next_page;
 };
 
 static long long now_ms(void)
@@ -63,6 +75,8 @@ void live_free(struct live *lv)
 		return;
 	for (size_t i = 0; i < 2; i++)
 		json_decref(lv->lv_slots[i].ls_doc);
+	for (size_t i = 0; i < LIVE_PAGES; i++)
+		free(lv->lv_pages[i].lp_body);
 	pthread_cond_destroy(&lv->lv_cond);
 	pthread_mutex_destroy(&lv->lv_lock);
 	free(lv);
@@ -128,4 +142,50 @@ int live_get(struct mgmtd *md, bool sas, json_t **doc, struct gw_fail *err)
 		*doc = json_incref(s->ls_doc);
 	pthread_mutex_unlock(&lv->lv_lock);
 	return rc;
+}
+
+char *live_page_get(struct mgmtd *md, json_t *doc, const char *key, size_t *len)
+{
+	struct live *lv = md->md_live;
+	char *out = NULL;
+
+	pthread_mutex_lock(&lv->lv_lock);
+	for (size_t i = 0; i < LIVE_PAGES; i++) {
+		struct live_page *p = &lv->lv_pages[i];
+
+		if (p->lp_body && p->lp_doc == doc && !strcmp(p->lp_key, key)) {
+			if ((out = malloc(p->lp_len + 1))) {
+				memcpy(out, p->lp_body, p->lp_len + 1);
+				*len = p->lp_len;
+			}
+			break;
+		}
+	}
+	pthread_mutex_unlock(&lv->lv_lock);
+	return out;
+}
+
+void live_page_put(struct mgmtd *md, json_t *doc, const char *key, const char *body, size_t len)
+{
+	struct live *lv = md->md_live;
+	struct live_page *p;
+	char *copy;
+
+	if (strlen(key) >= sizeof(p->lp_key) || !(copy = malloc(len + 1)))
+		return;
+	memcpy(copy, body, len + 1);
+	pthread_mutex_lock(&lv->lv_lock);
+	/* only for the current document: its address cannot be reused while
+	 * the caller holds it, and an older one is never served again */
+	if (doc == lv->lv_slots[0].ls_doc) {
+		p = &lv->lv_pages[lv->lv_next_page++ % LIVE_PAGES];
+		free(p->lp_body);
+		p->lp_doc = doc;
+		snprintf(p->lp_key, sizeof(p->lp_key), "%s", key);
+		p->lp_body = copy;
+		p->lp_len = len;
+		copy = NULL;
+	}
+	pthread_mutex_unlock(&lv->lv_lock);
+	free(copy);
 }

@@ -131,6 +131,7 @@ bool req_if_match(struct req *rq, const char *etag, enum MHD_Result *ret);
 bool req_page(struct req *rq, size_t *offset, size_t *limit, enum MHD_Result *ret);
 /* {"items": [page of items], "total": n, "offset":, "limit":}; items stolen */
 enum MHD_Result reply_page(struct req *rq, json_t *items, size_t offset, size_t limit);
+json_t *page_json(json_t *items, size_t offset, size_t limit); /* items stolen; NULL: ENOMEM */
 /* A name in a path parameter: 400 when not a plain name ("../x"). */
 bool req_name_ok(struct req *rq, const char *name, enum MHD_Result *ret);
 bool mg_name_ok(const char *name);
@@ -227,6 +228,10 @@ struct live *live_new(void);
 void live_free(struct live *lv);
 int live_get(struct mgmtd *md, bool sas, json_t **doc, struct gw_fail *err);
 void live_invalidate(struct live *lv);
+/* Serialised answers made from doc (the one live_get gave), by query: a
+ * copy (free it), or NULL. put keeps body only while doc is current. */
+char *live_page_get(struct mgmtd *md, json_t *doc, const char *key, size_t *len);
+void live_page_put(struct mgmtd *md, json_t *doc, const char *key, const char *body, size_t len);
 
 /* audit.c */
 void audit_log(struct req *rq);

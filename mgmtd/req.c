@@ -200,7 +200,7 @@ bool req_page(struct req *rq, size_t *offset, size_t *limit, enum MHD_Result *re
 	return true;
 }
 
-enum MHD_Result reply_page(struct req *rq, json_t *items, size_t offset, size_t limit)
+json_t *page_json(json_t *items, size_t offset, size_t limit)
 {
 	size_t total = json_array_size(items);
 	json_t *page = json_array();
@@ -209,12 +209,14 @@ enum MHD_Result reply_page(struct req *rq, json_t *items, size_t offset, size_t 
 		json_array_append(page, json_array_get(items, i));
 	json_decref(items);
 	if (!page)
-		return reply_problem(rq, 500, "internal", NULL, "out of memory");
-	return reply_json(rq, 200,
-			  json_pack("{s:o, s:I, s:I, s:I}", "items", page, "total",
-				    (json_int_t)total, "offset", (json_int_t)offset, "limit",
-				    (json_int_t)limit),
-			  NULL);
+		return NULL;
+	return json_pack("{s:o, s:I, s:I, s:I}", "items", page, "total", (json_int_t)total,
+			 "offset", (json_int_t)offset, "limit", (json_int_t)limit);
+}
+
+enum MHD_Result reply_page(struct req *rq, json_t *items, size_t offset, size_t limit)
+{
+	return reply_json(rq, 200, page_json(items, offset, limit), NULL);
 }
 
 bool mg_name_ok(const char *s)

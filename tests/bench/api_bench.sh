@@ -22,8 +22,8 @@ WORK=$(mktemp -d /tmp/api_bench.XXXXXX)
 . "$HERE/ike_lib.sh"
 . "$HERE/ike_pki.sh"
 N=1000
-SETUP_N=${SETUP_N:-300}
-REPS=${REPS:-2}
+SETUP_N=${SETUP_N:-150}
+REPS=${REPS:-3}
 DURATION=${DURATION:-15}
 BASE=http://127.0.0.1:18080
 
@@ -64,14 +64,15 @@ established() {
 	ctl a --json stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["ike_sas"]["established"])'
 }
 
-# setup_time N: seconds from the first initiate until A has N SAs up
+# setup_time FROM TO: seconds from the first initiate of bFROM..bTO until
+# A has TO SAs up (the SAs of earlier runs stay: no restart between runs)
 setup_time() {
-	local n=$1 t0 t1
+	local n=$2 t0 t1
 	t0=$(date +%s.%N)
-	initiate 1 "$n"
+	initiate "$1" "$2"
 	for _ in $(seq 1200); do
 		[ "$(established)" -ge "$n" ] && break
-		sleep 0.05
+		sleep 0.02
 	done
 	t1=$(date +%s.%N)
 	[ "$(established)" -ge "$n" ] || { echo "only $(established) of $n SAs came up" >&2; return 1; }
@@ -123,20 +124,29 @@ mgmtd_start() {
 	return 1
 }
 
-# pollers start|stop: 10 dashboard clients, each GET /api/v1/sas and
+# pollers start|stop: 10 dashboard clients (one process, a thread and a
+# kept-alive connection each, as browsers have), each GET /api/v1/sas and
 # /api/v1/stats once a second
 pollers() {
 	if [ "$1" = start ]; then
-		for c in $(seq 10); do
-			(while :; do
-				nsa curl -s -o /dev/null -H "Authorization: Bearer $TOKEN" "$BASE/api/v1/sas"
-				nsa curl -s -o /dev/null -H "Authorization: Bearer $TOKEN" "$BASE/api/v1/stats"
-				sleep 1
-			done) &
-			echo $! >>"$WORK/pollers"
-		done
+		ip netns exec "$NSA" python3 - "$TOKEN" <<-'EOF' &
+			import http.client, sys, threading, time
+			def poll():
+			    c = http.client.HTTPConnection("127.0.0.1", 18080, timeout=30)
+			    h = {"Authorization": "Bearer " + sys.argv[1]}
+			    while True:
+			        t = time.time()
+			        for p in ("/api/v1/sas", "/api/v1/stats"):
+			            c.request("GET", p, headers=h)
+			            c.getresponse().read()
+			        time.sleep(max(0, 1 - (time.time() - t)))
+			for _ in range(10):
+			    threading.Thread(target=poll, daemon=True).start()
+			time.sleep(3600)
+		EOF
+		echo $! >"$WORK/pollers"
 	else
-		for p in $(cat "$WORK/pollers"); do kill "$p" 2>/dev/null; done
+		kill "$(cat "$WORK/pollers")" 2>/dev/null
 		: >"$WORK/pollers"
 	fi
 }
@@ -160,21 +170,22 @@ main() {
 	pki_make "$WORK/pki"
 	configure
 	: >"$WORK/pollers"
+	gateways && mgmtd_start || return 1
+	# alternate: alone, with pollers, alone, ... on fresh connections each
+	# time, so both see the same growth of the SA table
+	local next=1
 	for r in $(seq "$REPS"); do
-		gateways && mgmtd_start || return 1
-		t=$(setup_time "$SETUP_N") || return 1
+		t=$(setup_time $next $((next + SETUP_N - 1))) || return 1
 		t_alone="$t_alone $t"
-		kill "$(cat "$WORK/mgmtd.pid")"
-		gateways && mgmtd_start || return 1
+		next=$((next + SETUP_N))
 		pollers start
 		sleep 1
-		t=$(setup_time "$SETUP_N") || return 1
+		t=$(setup_time $next $((next + SETUP_N - 1))) || return 1
 		pollers stop
 		t_poll="$t_poll $t"
-		kill "$(cat "$WORK/mgmtd.pid")"
+		next=$((next + SETUP_N))
 	done
-	gateways && mgmtd_start || return 1
-	setup_time $N >/dev/null || return 1
+	setup_time $next $N >/dev/null || return 1
 	sas=$(nsa curl -s -H "Authorization: Bearer $TOKEN" "$BASE/api/v1/sas?limit=1" |
 		python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])')
 	bytes=$(nsa curl -s -H "Authorization: Bearer $TOKEN" "$BASE/api/v1/sas?limit=1000" | wc -c)
@@ -200,7 +211,8 @@ main() {
 		echo "## palisade-mgmtd (tests/bench/api_bench.sh, $(date -u +%F), $(nproc) cores)"
 		echo
 		echo "IKE setup time of $SETUP_N SAs (B -> A, ECDSA P-256 certificates, userspace data path),"
-		echo "alone and while 10 dashboard clients poll mgmtd (GET /api/v1/sas and /api/v1/stats each second):"
+		echo "alone and while 10 dashboard clients poll mgmtd (GET /api/v1/sas and /api/v1/stats each"
+		echo "second), alternating on one pair of gateways (the table grows by $SETUP_N SAs each run):"
 		echo
 		echo "| | runs (s) | mean (s) |"
 		echo "|---|---|---|"
