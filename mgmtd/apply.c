@@ -82,6 +82,9 @@ int apply_change(struct req *rq, const char *rel, const char *new_data, size_t n
 		goto io_fail;
 	atomic_fetch_add(&md->md_writes, 1);
 	r = reload(md, &err);
+	/* busy is no refusal: the change waits, like with the gateway down */
+	if (r == GW_E_INVAL && !strcmp(err.ge_code, "busy"))
+		r = GW_E_IO;
 	if (r == GW_E_IO) {
 		gw_set_pending(md->md_gw, true);
 		r = 0;

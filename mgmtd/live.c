@@ -4,7 +4,8 @@
  * connections, cost the gateway one list-sas per interval instead of one
  * per request: its control thread and the SA table stay free for IKE
  * (tests/bench/api_bench.sh measures it). Requests that arrive while a
- * fetch is under way wait for that fetch instead of starting their own.
+ * fetch is under way answer from the previous document if it is younger
+ * than LIVE_STALE_MS, else wait for that fetch instead of starting their own.
  * A change made through mgmtd (terminate, initiate, rekey, reload)
  * drops the cache, so the next read is fresh. The cached documents are
  * never modified once published; jansson's reference counts are atomic.
@@ -17,8 +18,9 @@
 #include "gateway/util/err.h"
 #include "mgmtd/mgmtd.h"
 
-#define LIVE_TTL_MS 1000
-#define LIVE_PAGES  8 /* serialised answers kept per document (queries differ) */
+#define LIVE_TTL_MS   1000
+#define LIVE_STALE_MS 3000 /* the last document still serves while a fetch runs */
+#define LIVE_PAGES    8    /* serialised answers kept per document (queries differ) */
 
 /* GET /api/v1/sas serialised once per document and query: with 1,000 SAs
  * the JSON text is over a megabyte, and making it is most of a request. */
@@ -121,8 +123,14 @@ int live_get(struct mgmtd *md, bool sas, json_t **doc, struct gw_fail *err)
 	pthread_mutex_lock(&lv->lv_lock);
 	mine = lv->lv_gen; /* a result fetched before a change we may have made won't do */
 	for (;;) {
-		if (!s->ls_busy && s->ls_when && (int)(s->ls_gen - mine) >= 0 &&
-		    now_ms() - s->ls_when < LIVE_TTL_MS)
+		bool current = s->ls_when && (int)(s->ls_gen - mine) >= 0;
+		long long age = now_ms() - s->ls_when;
+
+		if (!s->ls_busy && current && age < LIVE_TTL_MS)
+			break;
+		/* stale while revalidating: one thread fetches, the others keep
+		 * answering from the last document for a little longer */
+		if (s->ls_busy && current && !s->ls_rc && age < LIVE_STALE_MS)
 			break;
 		if (!s->ls_busy) {
 			unsigned gen = lv->lv_gen;

@@ -207,6 +207,10 @@ main() {
 		end
 	EOF
 	wrk_run "mix: 80% GET sas (100), 10% GET stats, 10% PUT eap-user" -s "$WORK/mix.lua" "$BASE"
+	# what a write answers (the non-2xx column above, if any)
+	nsa curl -s -X PUT -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+		-d '{"method":"eap-mschapv2","password":"bench-pw-x"}' -w ' %{http_code}\n' \
+		"$BASE/api/v1/eap-users/bench-check" >"$WORK/put.out" 2>&1
 	{
 		echo "## palisade-mgmtd (tests/bench/api_bench.sh, $(date -u +%F), $(nproc) cores)"
 		echo
@@ -224,6 +228,8 @@ main() {
 		echo "| request | requests/s | p99 latency | non-2xx |"
 		echo "|---|---|---|---|"
 		cat "$WORK/table"
+		echo
+		echo "A write after the mix answered: $(cat "$WORK/put.out")"
 		echo
 	} >"$OUT"
 	cat "$OUT"
