@@ -158,3 +158,25 @@ tests_fuzz_fuzz_p11uri_LDADD = $(FUZZ_P11URI_LIBS)
 endif
 
 EXTRA_DIST += tests/fuzz/fuzz_p11uri.in
+
+# fuzz_rest: what palisade-mgmtd parses from clients (JSON bodies through
+# merge patch and api/model, PEM bundles, CRLs, request paths, EAP imports)
+FUZZ_REST_LIBS = $(MGMTD_LIBS)
+FUZZ_REST_CFLAGS = $(AM_CFLAGS) $(MHD_CFLAGS) $(JANSSON_CFLAGS) $(OPENSSL_CFLAGS)
+
+check_PROGRAMS += tests/fuzz/run_fuzz_rest
+TESTS += tests/fuzz/run_fuzz_rest
+tests_fuzz_run_fuzz_rest_SOURCES = tests/fuzz/fuzz_rest.c tests/fuzz/standalone.c
+tests_fuzz_run_fuzz_rest_CFLAGS = $(FUZZ_REST_CFLAGS) -DFUZZ_CORPUS='"fuzz_rest.in"'
+tests_fuzz_run_fuzz_rest_LDADD = $(FUZZ_REST_LIBS)
+
+if FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz_rest
+FUZZ_TARGETS += tests/fuzz/fuzz_rest
+tests_fuzz_fuzz_rest_SOURCES = tests/fuzz/fuzz_rest.c
+tests_fuzz_fuzz_rest_CFLAGS = $(FUZZ_REST_CFLAGS)
+tests_fuzz_fuzz_rest_LDFLAGS = -fsanitize=fuzzer
+tests_fuzz_fuzz_rest_LDADD = $(FUZZ_REST_LIBS)
+endif
+
+EXTRA_DIST += tests/fuzz/fuzz_rest.in

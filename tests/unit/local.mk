@@ -80,3 +80,10 @@ tests_unit_vip_test_vip_LDADD = $(UT_LDADD) gateway/vip/libpalvip.a api/model/li
 	gateway/crypto/libpalcrypto.a gateway/util/libpalutil.a $(JANSSON_LIBS) $(OPENSSL_LIBS)
 
 include $(srcdir)/tests/unit/pkcs11/local.mk
+
+# mgmtd/: merge patch, routing, the store, tokens and sessions, PEM checks
+check_PROGRAMS += tests/unit/mgmtd/test_mgmtd
+TESTS += tests/unit/mgmtd/test_mgmtd
+tests_unit_mgmtd_test_mgmtd_SOURCES = tests/unit/mgmtd/test_mgmtd.c
+tests_unit_mgmtd_test_mgmtd_CFLAGS = $(UT_CFLAGS) $(MHD_CFLAGS) $(JANSSON_CFLAGS)
+tests_unit_mgmtd_test_mgmtd_LDADD = $(UT_LDADD) $(MGMTD_LIBS)

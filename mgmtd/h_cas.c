@@ -1,0 +1,356 @@
+/*
+ * h_cas.c: /api/v1/cas, trust anchors: cas/NAME.pem holds a root and its
+ * intermediates (what gatewayd loads as one CA "trust chain"), re-encoded
+ * from the upload so no stray text reaches the file. A CRL per CA is kept
+ * as cas/NAME.crl.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "gateway/util/err.h"
+#include "mgmtd/mgmtd.h"
+#include "mgmtd/x509.h"
+
+#define REL_LEN (MODEL_NAME_LEN + 16)
+
+static enum MHD_Result x509_problem(struct req *rq, const struct x509_err *err)
+{
+	return reply_problem(rq, 422, "validation", err->xe_path, "%s", err->xe_msg);
+}
+
+/* The bundle of cas/NAME.pem; GW_E_NOTFOUND if absent. */
+static int ca_load(struct store *st, const char *name, STACK_OF(X509) * *sk, char *etag)
+{
+	char rel[REL_LEN], *buf;
+	struct x509_err err;
+	size_t len;
+	int r;
+
+	snprintf(rel, sizeof(rel), "cas/%s.pem", name);
+	if ((r = store_read(st, rel, STORE_FILE_MAX, &buf, &len)))
+		return r;
+	if (etag)
+		store_etag(st, buf, len, etag);
+	r = x509_bundle_parse(buf, len, sk, &err);
+	store_buf_free(buf, len);
+	return r;
+}
+
+static json_t *crl_summary(struct store *st, const char *name)
+{
+	char rel[REL_LEN], *buf;
+	X509_CRL *crl;
+	size_t len;
+	json_t *j;
+	BIO *b;
+
+	snprintf(rel, sizeof(rel), "cas/%s.crl", name);
+	if (store_read(st, rel, STORE_FILE_MAX, &buf, &len))
+		return json_null();
+	b = BIO_new_mem_buf(buf, (int)len);
+	crl = b ? PEM_read_bio_X509_CRL(b, NULL, NULL, NULL) : NULL;
+	BIO_free(b);
+	store_buf_free(buf, len);
+	if (!crl)
+		return json_null();
+	j = x509_crl_info(crl);
+	json_object_del(j, "revoked_serials");
+	X509_CRL_free(crl);
+	return j;
+}
+
+static json_t *ca_json(struct store *st, const char *name, STACK_OF(X509) * sk)
+{
+	json_t *certs = json_array();
+
+	for (int i = 0; certs && i < sk_X509_num(sk); i++)
+		json_array_append_new(certs, x509_info(sk_X509_value(sk, i)));
+	return json_pack("{s:s, s:o, s:o, s:o, s:o}", "name", name, "certificates", certs, "chain",
+			 x509_chain_json(sk), "used_by", uses_find(st, USES_CA, name), "crl",
+			 crl_summary(st, name));
+}
+
+enum MHD_Result h_cas_list(struct req *rq)
+{
+	struct store *st = rq->rq_md->md_store;
+	enum MHD_Result ret;
+	size_t n, off, lim;
+	char **names;
+	json_t *items;
+
+	if (!req_page(rq, &off, &lim, &ret))
+		return ret;
+	if (store_list(st, "cas", ".pem", &names, &n))
+		return reply_problem(rq, 500, "storage", NULL, "cannot list cas/");
+	items = json_array();
+	for (size_t i = 0; items && i < n; i++) {
+		STACK_OF(X509) * sk;
+
+		if (ca_load(st, names[i], &sk, NULL))
+			continue;
+		json_array_append_new(items, ca_json(st, names[i], sk));
+		sk_X509_pop_free(sk, X509_free);
+	}
+	store_names_free(names, n);
+	return reply_page(rq, items, off, lim);
+}
+
+/* cas/NAME.pem of the path parameter; answered (404/400) on failure. */
+static int ca_of_path(struct req *rq, STACK_OF(X509) * *sk, char *etag, enum MHD_Result *ret)
+{
+	int r;
+
+	if (!req_name_ok(rq, rq->rq_params[0], ret))
+		return GW_E_INVAL;
+	r = ca_load(rq->rq_md->md_store, rq->rq_params[0], sk, etag);
+	if (r == GW_E_NOTFOUND)
+		*ret = reply_problem(rq, 404, "not-found", NULL, "no CA '%s'", rq->rq_params[0]);
+	else if (r)
+		*ret = reply_problem(rq, 500, "storage", NULL, "cas/%s.pem does not parse",
+				     rq->rq_params[0]);
+	return r;
+}
+
+enum MHD_Result h_cas_get(struct req *rq)
+{
+	char etag[STORE_ETAG_LEN];
+	STACK_OF(X509) * sk;
+	enum MHD_Result ret;
+	json_t *j;
+
+	if (ca_of_path(rq, &sk, etag, &ret))
+		return ret;
+	j = ca_json(rq->rq_md->md_store, rq->rq_params[0], sk);
+	sk_X509_pop_free(sk, X509_free);
+	return reply_json(rq, 200, j, etag);
+}
+
+/* {"name": ..., "pem": ...}: exactly these members, strings. */
+static bool upload_body(struct req *rq, json_t *doc, const char **name, const char **pem,
+			const char *const *extra, enum MHD_Result *ret)
+{
+	const char *key;
+	json_t *v;
+
+	if (!json_is_object(doc)) {
+		*ret = reply_problem(rq, 422, "validation", "$", "must be a JSON object");
+		return false;
+	}
+	json_object_foreach(doc, key, v)
+	{
+		bool known = !strcmp(key, "name") || !strcmp(key, "pem");
+
+		for (const char *const *e = extra; e && *e; e++)
+			known |= !strcmp(key, *e);
+		if (!known) {
+			char p[80];
+
+			snprintf(p, sizeof(p), "$.%.60s", key);
+			*ret = reply_problem(rq, 422, "validation", p, "unknown member");
+			return false;
+		}
+		if (!json_is_string(v)) {
+			char p[80];
+
+			snprintf(p, sizeof(p), "$.%.60s", key);
+			*ret = reply_problem(rq, 422, "validation", p, "must be a string");
+			return false;
+		}
+	}
+	*name = json_string_value(json_object_get(doc, "name"));
+	*pem = json_string_value(json_object_get(doc, "pem"));
+	if (!*name || !*pem) {
+		*ret = reply_problem(rq, 422, "validation", *name ? "$.pem" : "$.name", "required");
+		return false;
+	}
+	if (!mg_name_ok(*name)) {
+		*ret = reply_problem(rq, 422, "validation", "$.name",
+				     "must be a name of 1-63 characters A-Z a-z 0-9 _ . - "
+				     "(starting with a letter or digit)");
+		return false;
+	}
+	return true;
+}
+
+enum MHD_Result h_cas_create(struct req *rq)
+{
+	struct store *st = rq->rq_md->md_store;
+	char rel[REL_LEN], etag[STORE_ETAG_LEN], loc[128], *pem_out = NULL;
+	STACK_OF(X509) *sk = NULL;
+	const char *name, *pem;
+	struct x509_err xerr;
+	enum MHD_Result ret;
+	bool applied;
+	json_t *doc;
+
+	if (!(doc = req_json_body(rq, "application/json", &ret)))
+		return ret;
+	if (!upload_body(rq, doc, &name, &pem, NULL, &ret))
+		goto out;
+	if (x509_bundle_parse(pem, json_string_length(json_object_get(doc, "pem")), &sk, &xerr) ||
+	    x509_ca_bundle_check(sk, &xerr)) {
+		ret = x509_problem(rq, &xerr);
+		goto out;
+	}
+	if (!(pem_out = x509_bundle_pem(sk))) {
+		ret = reply_problem(rq, 500, "internal", NULL, "out of memory");
+		goto out;
+	}
+	snprintf(rel, sizeof(rel), "cas/%s.pem", name);
+	store_lock(st);
+	if (store_exists(st, rel)) {
+		ret = reply_problem(rq, 409, "conflict", "$.name",
+				    "CA '%s' exists: delete it first to replace it", name);
+	} else if (!apply_change(rq, rel, pem_out, strlen(pem_out), 0644, &applied, &ret)) {
+		store_etag(st, pem_out, strlen(pem_out), etag);
+		snprintf(loc, sizeof(loc), "/api/v1/cas/%s", name);
+		ret = reply_json_ex(rq, 201, ca_json(st, name, sk), etag, loc, applied);
+	}
+	store_unlock(st);
+out:
+	free(pem_out);
+	sk_X509_pop_free(sk, X509_free);
+	json_decref(doc);
+	return ret;
+}
+
+enum MHD_Result h_cas_delete(struct req *rq)
+{
+	struct store *st = rq->rq_md->md_store;
+	char etag[STORE_ETAG_LEN], rel[REL_LEN];
+	STACK_OF(X509) *sk = NULL;
+	enum MHD_Result ret;
+	json_t *users = NULL;
+	bool applied;
+
+	store_lock(st);
+	if (ca_of_path(rq, &sk, etag, &ret) || !req_if_match(rq, etag, &ret))
+		goto out;
+	users = uses_find(st, USES_CA, rq->rq_params[0]);
+	if (json_array_size(users)) {
+		ret = reply_problem(rq, 409, "in-use", NULL,
+				    "CA '%s' is the trust anchor of %zu connection(s), e.g. '%s': "
+				    "change them first",
+				    rq->rq_params[0], json_array_size(users),
+				    json_string_value(json_array_get(users, 0)));
+		goto out;
+	}
+	snprintf(rel, sizeof(rel), "cas/%s.crl", rq->rq_params[0]);
+	store_remove(st, rel);
+	snprintf(rel, sizeof(rel), "cas/%s.pem", rq->rq_params[0]);
+	if (!apply_change(rq, rel, NULL, 0, 0644, &applied, &ret))
+		ret = reply_applied(rq, 204, applied);
+out:
+	store_unlock(st);
+	json_decref(users);
+	sk_X509_pop_free(sk, X509_free);
+	return ret;
+}
+
+enum MHD_Result h_cas_crl_put(struct req *rq)
+{
+	struct store *st = rq->rq_md->md_store;
+	char etag[STORE_ETAG_LEN], rel[REL_LEN], *out_pem = NULL;
+	STACK_OF(X509) *sk = NULL;
+	X509_CRL *crl = NULL;
+	struct x509_err xerr;
+	enum MHD_Result ret;
+	json_t *doc, *pem;
+
+	if (!(doc = req_json_body(rq, "application/json", &ret)))
+		return ret;
+	pem = json_object_get(doc, "pem");
+	if (!json_is_object(doc) || json_object_size(doc) != 1 || !json_is_string(pem)) {
+		ret = reply_problem(rq, 422, "validation", "$.pem",
+				    "the body is {\"pem\": \"-----BEGIN X509 CRL-----...\"}");
+		goto out;
+	}
+	store_lock(st);
+	if (ca_of_path(rq, &sk, NULL, &ret))
+		goto unlock;
+	if (x509_crl_parse(json_string_value(pem), json_string_length(pem), sk, &crl, &xerr)) {
+		ret = x509_problem(rq, &xerr);
+		goto unlock;
+	}
+	snprintf(rel, sizeof(rel), "cas/%s.crl", rq->rq_params[0]);
+	snprintf(rq->rq_audit_obj, sizeof(rq->rq_audit_obj), "%s", rel);
+	if (!(out_pem = x509_crl_pem(crl)) ||
+	    store_write(st, rel, out_pem, strlen(out_pem), 0644)) {
+		ret = reply_problem(rq, 500, "storage", NULL, "could not write %s", rel);
+		goto unlock;
+	}
+	store_etag(st, out_pem, strlen(out_pem), etag);
+	ret = reply_json(rq, 200, x509_crl_info(crl), etag);
+unlock:
+	store_unlock(st);
+out:
+	free(out_pem);
+	X509_CRL_free(crl);
+	sk_X509_pop_free(sk, X509_free);
+	json_decref(doc);
+	return ret;
+}
+
+/* cas/NAME.crl of the path parameter; 404 answered when absent. */
+static X509_CRL *crl_of_path(struct req *rq, char *etag, enum MHD_Result *ret)
+{
+	char rel[REL_LEN], *buf;
+	X509_CRL *crl = NULL;
+	size_t len;
+	BIO *b;
+
+	if (!req_name_ok(rq, rq->rq_params[0], ret))
+		return NULL;
+	snprintf(rel, sizeof(rel), "cas/%s.crl", rq->rq_params[0]);
+	if (store_read(rq->rq_md->md_store, rel, STORE_FILE_MAX, &buf, &len)) {
+		*ret = reply_problem(rq, 404, "not-found", NULL, "CA '%s' has no CRL",
+				     rq->rq_params[0]);
+		return NULL;
+	}
+	store_etag(rq->rq_md->md_store, buf, len, etag);
+	if ((b = BIO_new_mem_buf(buf, (int)len)))
+		crl = PEM_read_bio_X509_CRL(b, NULL, NULL, NULL);
+	BIO_free(b);
+	store_buf_free(buf, len);
+	if (!crl)
+		*ret = reply_problem(rq, 500, "storage", NULL, "%s does not parse", rel);
+	return crl;
+}
+
+enum MHD_Result h_cas_crl_get(struct req *rq)
+{
+	char etag[STORE_ETAG_LEN];
+	enum MHD_Result ret;
+	X509_CRL *crl;
+	json_t *j;
+
+	if (!(crl = crl_of_path(rq, etag, &ret)))
+		return ret;
+	j = x509_crl_info(crl);
+	X509_CRL_free(crl);
+	return reply_json(rq, 200, j, etag);
+}
+
+enum MHD_Result h_cas_crl_delete(struct req *rq)
+{
+	struct store *st = rq->rq_md->md_store;
+	char etag[STORE_ETAG_LEN], rel[REL_LEN];
+	enum MHD_Result ret;
+	X509_CRL *crl;
+
+	store_lock(st);
+	if ((crl = crl_of_path(rq, etag, &ret)) && req_if_match(rq, etag, &ret)) {
+		snprintf(rel, sizeof(rel), "cas/%s.crl", rq->rq_params[0]);
+		snprintf(rq->rq_audit_obj, sizeof(rq->rq_audit_obj), "%s", rel);
+		ret = store_remove(st, rel)
+			      ? reply_problem(rq, 500, "storage", NULL, "could not remove %s", rel)
+			      : reply_empty(rq, 204);
+	}
+	store_unlock(st);
+	X509_CRL_free(crl);
+	return ret;
+}

@@ -1,0 +1,313 @@
+/*
+ * h_pools.c: /api/v1/pools. pools.json is validated as a whole with
+ * model_pools_parse() (overlaps across pools are the model's business).
+ * Current leases come from the live SAs: the virtual IPs the gateway
+ * assigned to its peers (list-sas, remote.vips), each placed in the pool
+ * whose ranges hold it; with the gateway down, "leases" is null.
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gateway/util/err.h"
+#include "mgmtd/mgmtd.h"
+
+#define POOLS_FILE "pools.json"
+
+static bool addr_parse(const char *s, int family, uint8_t out[16])
+{
+	memset(out, 0, 16);
+	return inet_pton(family, s, out) == 1;
+}
+
+/* Leases of pool p from a list-sas result (NULL: unknown). */
+static json_t *pool_leases(const struct model_pool *p, json_t *sas)
+{
+	json_t *a, *sa, *vip;
+	size_t i, j;
+
+	if (!sas)
+		return json_null();
+	a = json_array();
+	json_array_foreach(json_object_get(sas, "ike_sas"), i, sa)
+	{
+		json_t *rem = json_object_get(sa, "remote");
+
+		json_array_foreach(json_object_get(rem, "vips"), j, vip)
+		{
+			uint8_t addr[16];
+			uint64_t idx;
+			json_t *id = json_object_get(rem, "eap_id");
+
+			if (!json_is_string(id))
+				id = json_object_get(rem, "id");
+			if (!addr_parse(json_string_value(vip) ?: "", p->p_family, addr) ||
+			    model_pool_index(p, addr, &idx))
+				continue;
+			json_array_append_new(a,
+					      json_pack("{s:O, s:O, s:O, s:O}", "address", vip,
+							"ike_uid", json_object_get(sa, "uid"),
+							"connection", json_object_get(sa, "name"),
+							"identity", id ? id : json_null()));
+		}
+	}
+	return a;
+}
+
+static json_t *pool_public(json_t *raw, const struct model_pool *p, json_t *sas)
+{
+	json_t *j = json_deep_copy(raw), *l = pool_leases(p, sas);
+
+	json_object_set_new(j, "size", json_integer((json_int_t)p->p_size));
+	json_object_set_new(j, "leased",
+			    json_is_array(l) ? json_integer((json_int_t)json_array_size(l))
+					     : json_null());
+	json_object_set_new(j, "leases", l);
+	return j;
+}
+
+/* The file as raw document and as model; 500 answered if broken. */
+static int pools_read(struct req *rq, json_t **doc, struct model_pools **mp, enum MHD_Result *ret)
+{
+	struct model_err err;
+	char *s;
+	int r;
+
+	*mp = NULL;
+	if ((r = listfile_read(rq->rq_md->md_store, POOLS_FILE, doc))) {
+		*ret = reply_problem(rq, 500, "storage", NULL, POOLS_FILE " cannot be read");
+		return r;
+	}
+	s = listfile_dump(*doc);
+	if (!s || model_pools_parse(s, strlen(s), mp, &err)) {
+		free(s);
+		json_decref(*doc);
+		*doc = NULL;
+		*ret = reply_problem(rq, 500, "storage", NULL, POOLS_FILE " does not validate");
+		return GW_E_INVAL;
+	}
+	free(s);
+	return 0;
+}
+
+static json_t *live_sas(struct req *rq)
+{
+	struct gw_fail err;
+	json_t *res;
+
+	if (live_get(rq->rq_md, true, &res, &err))
+		return NULL;
+	return res;
+}
+
+enum MHD_Result h_pools_list(struct req *rq)
+{
+	struct model_pools *mp;
+	enum MHD_Result ret;
+	json_t *doc, *items, *sas, *raw;
+	size_t off, lim, i;
+
+	if (!req_page(rq, &off, &lim, &ret) || pools_read(rq, &doc, &mp, &ret))
+		return ret;
+	sas = live_sas(rq);
+	items = json_array();
+	json_array_foreach(doc, i, raw)
+	{
+		const struct model_pool *p =
+			model_pools_find(mp, json_string_value(json_object_get(raw, "name")));
+
+		if (p && items)
+			json_array_append_new(items, pool_public(raw, p, sas));
+	}
+	json_decref(sas);
+	json_decref(doc);
+	model_pools_free(mp);
+	return reply_page(rq, items, off, lim);
+}
+
+enum MHD_Result h_pools_get(struct req *rq)
+{
+	char etag[STORE_ETAG_LEN];
+	struct model_pools *mp;
+	enum MHD_Result ret;
+	json_t *doc, *raw, *sas;
+
+	if (!req_name_ok(rq, rq->rq_params[0], &ret) || pools_read(rq, &doc, &mp, &ret))
+		return ret;
+	if (!(raw = listfile_find(doc, "name", rq->rq_params[0], NULL))) {
+		ret = reply_problem(rq, 404, "not-found", NULL, "no pool '%s'", rq->rq_params[0]);
+	} else {
+		listfile_etag(rq->rq_md->md_store, raw, etag);
+		sas = live_sas(rq);
+		ret = reply_json(rq, 200,
+				 pool_public(raw, model_pools_find(mp, rq->rq_params[0]), sas),
+				 etag);
+		json_decref(sas);
+	}
+	json_decref(doc);
+	model_pools_free(mp);
+	return ret;
+}
+
+/* Validate the whole file, write, apply; answer with the pool. Caller
+ * holds the store lock. focus: the index of the pool the request is about. */
+static enum MHD_Result pools_save(struct req *rq, json_t *doc, size_t focus, unsigned status)
+{
+	struct model_pools *mp = NULL;
+	struct model_err err;
+	char etag[STORE_ETAG_LEN], pre[32], loc[128], *s = listfile_dump(doc);
+	json_t *raw = json_array_get(doc, focus);
+	enum MHD_Result ret;
+	bool applied;
+	size_t n;
+
+	if (!s)
+		return reply_problem(rq, 500, "internal", NULL, "out of memory");
+	if (model_pools_parse(s, strlen(s), &mp, &err)) {
+		free(s);
+		n = (size_t)snprintf(pre, sizeof(pre), "$[%zu]", focus);
+		if (!strncmp(err.me_path, pre, n))
+			memmove(err.me_path + 1, err.me_path + n, strlen(err.me_path + n) + 1);
+		return reply_model_err(rq, &err);
+	}
+	if (!apply_change(rq, POOLS_FILE, s, strlen(s), 0644, &applied, &ret)) {
+		const char *name = json_string_value(json_object_get(raw, "name"));
+		json_t *sas = live_sas(rq);
+
+		listfile_etag(rq->rq_md->md_store, raw, etag);
+		snprintf(loc, sizeof(loc), "/api/v1/pools/%s", name);
+		ret = reply_json_ex(rq, status, pool_public(raw, model_pools_find(mp, name), sas),
+				    etag, status == 201 ? loc : NULL, applied);
+		json_decref(sas);
+	}
+	free(s);
+	model_pools_free(mp);
+	return ret;
+}
+
+enum MHD_Result h_pools_create(struct req *rq)
+{
+	struct store *st = rq->rq_md->md_store;
+	json_t *body, *doc = NULL;
+	struct model_pools *mp = NULL;
+	enum MHD_Result ret;
+	const char *name;
+
+	if (!(body = req_json_body(rq, "application/json", &ret)))
+		return ret;
+	name = json_string_value(json_object_get(body, "name"));
+	if (!json_is_object(body) || !name || !mg_name_ok(name)) {
+		ret = reply_problem(
+			rq, 422, "validation", json_is_object(body) ? "$.name" : "$",
+			"a pool object with a valid name (1-63 characters A-Z a-z 0-9 _ "
+			". -) is required");
+		goto out;
+	}
+	snprintf(rq->rq_audit_obj, sizeof(rq->rq_audit_obj), POOLS_FILE "#%s", name);
+	store_lock(st);
+	if (!pools_read(rq, &doc, &mp, &ret)) {
+		if (listfile_find(doc, "name", name, NULL)) {
+			ret = reply_problem(rq, 409, "conflict", "$.name",
+					    "pool '%s' exists: PUT to replace it", name);
+		} else {
+			json_array_append(doc, body);
+			ret = pools_save(rq, doc, json_array_size(doc) - 1, 201);
+		}
+	}
+	store_unlock(st);
+out:
+	model_pools_free(mp);
+	json_decref(doc);
+	json_decref(body);
+	return ret;
+}
+
+enum MHD_Result h_pools_replace(struct req *rq)
+{
+	struct store *st = rq->rq_md->md_store;
+	json_t *body, *doc = NULL, *old, *n;
+	struct model_pools *mp = NULL;
+	char etag[STORE_ETAG_LEN];
+	enum MHD_Result ret;
+	size_t idx;
+
+	if (!req_name_ok(rq, rq->rq_params[0], &ret))
+		return ret;
+	if (!(body = req_json_body(rq, "application/json", &ret)))
+		return ret;
+	n = json_object_get(body, "name");
+	if (!json_is_object(body) ||
+	    (n && (!json_is_string(n) || strcmp(json_string_value(n), rq->rq_params[0])))) {
+		ret = reply_problem(rq, 422, "validation", json_is_object(body) ? "$.name" : "$",
+				    "a pool object whose name, if given, is the one in the URL");
+		goto out;
+	}
+	json_object_set_new(body, "name", json_string(rq->rq_params[0]));
+	snprintf(rq->rq_audit_obj, sizeof(rq->rq_audit_obj), POOLS_FILE "#%s", rq->rq_params[0]);
+	store_lock(st);
+	if (!pools_read(rq, &doc, &mp, &ret)) {
+		old = listfile_find(doc, "name", rq->rq_params[0], &idx);
+		if (old)
+			listfile_etag(st, old, etag);
+		if (req_if_match(rq, old ? etag : NULL, &ret)) {
+			if (old)
+				json_array_set(doc, idx, body);
+			else
+				json_array_append(doc, body), idx = json_array_size(doc) - 1;
+			ret = pools_save(rq, doc, idx, old ? 200 : 201);
+		}
+	}
+	store_unlock(st);
+out:
+	model_pools_free(mp);
+	json_decref(doc);
+	json_decref(body);
+	return ret;
+}
+
+enum MHD_Result h_pools_delete(struct req *rq)
+{
+	struct store *st = rq->rq_md->md_store;
+	char etag[STORE_ETAG_LEN];
+	struct model_pools *mp = NULL;
+	enum MHD_Result ret;
+	json_t *doc = NULL, *old, *users = NULL;
+	bool applied;
+	size_t idx;
+	char *s = NULL;
+
+	if (!req_name_ok(rq, rq->rq_params[0], &ret))
+		return ret;
+	snprintf(rq->rq_audit_obj, sizeof(rq->rq_audit_obj), POOLS_FILE "#%s", rq->rq_params[0]);
+	store_lock(st);
+	if (pools_read(rq, &doc, &mp, &ret))
+		goto out;
+	if (!(old = listfile_find(doc, "name", rq->rq_params[0], &idx))) {
+		ret = reply_problem(rq, 404, "not-found", NULL, "no pool '%s'", rq->rq_params[0]);
+		goto out;
+	}
+	listfile_etag(st, old, etag);
+	if (!req_if_match(rq, etag, &ret))
+		goto out;
+	users = uses_find(st, USES_POOL, rq->rq_params[0]);
+	if (json_array_size(users)) {
+		ret = reply_problem(rq, 409, "in-use", NULL,
+				    "pool '%s' is used by %zu connection(s), e.g. '%s'",
+				    rq->rq_params[0], json_array_size(users),
+				    json_string_value(json_array_get(users, 0)));
+		goto out;
+	}
+	json_array_remove(doc, idx);
+	if (!(s = listfile_dump(doc)))
+		ret = reply_problem(rq, 500, "internal", NULL, "out of memory");
+	else if (!apply_change(rq, POOLS_FILE, s, strlen(s), 0644, &applied, &ret))
+		ret = reply_applied(rq, 204, applied);
+out:
+	store_unlock(st);
+	free(s);
+	json_decref(users);
+	json_decref(doc);
+	model_pools_free(mp);
+	return ret;
+}

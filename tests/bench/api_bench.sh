@@ -1,0 +1,238 @@
+#!/bin/bash
+# api_bench.sh: figures of palisade-mgmtd (root; not a test). Gateway A
+# (one certificate connection, remote id %any) with mgmtd in front of it,
+# gateway B with N connections that all dial A, in network namespaces.
+#   1. IKE setup time of SETUP_N SAs from B, alone and while 10 dashboard
+#      clients poll mgmtd (GET /api/v1/sas and /api/v1/stats, once a
+#      second each), alternating, REPS times each.
+#   2. With 1,000 live SAs: wrk, 64 connections, GET /api/v1/sas?limit=1000
+#      (the whole table), and a mix (80 % GET /api/v1/sas?limit=100, 10 %
+#      GET /api/v1/stats, 10 % PUT of an EAP user: a write, fsync, reload).
+# Usage: GATEWAYD=... PALISADECTL=... MGMTD=... api_bench.sh RESULTS_FILE
+set -u
+
+GATEWAYD=${GATEWAYD:?set GATEWAYD}
+PALISADECTL=${PALISADECTL:?set PALISADECTL}
+MGMTD=${MGMTD:?set MGMTD}
+OUT=${1:?usage: api_bench.sh RESULTS_FILE}
+BENCH=$(cd "$(dirname "$0")" && pwd)
+HERE=$(cd "$BENCH/../integration" && pwd)
+P=pab$$
+WORK=$(mktemp -d /tmp/api_bench.XXXXXX)
+. "$HERE/ike_lib.sh"
+. "$HERE/ike_pki.sh"
+N=1000
+SETUP_N=${SETUP_N:-150}
+REPS=${REPS:-3}
+DURATION=${DURATION:-15}
+BASE=http://127.0.0.1:18080
+
+[ "$(id -u)" = 0 ] || { echo "api_bench.sh: needs root"; exit 77; }
+command -v wrk >/dev/null || { echo "api_bench.sh: wrk is missing (scripts/deps)"; exit 1; }
+
+cleanup() {
+	[ -s "$WORK/mgmtd.pid" ] && kill "$(cat "$WORK/mgmtd.pid")" 2>/dev/null
+	net_down
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# initiate FROM TO: B initiates bFROM..bTO over one control connection
+# (pipelined, no wait), so the client costs nothing next to the IKE work.
+initiate() {
+	python3 - "$WORK/b/run/control.sock" "$1" "$2" <<-'EOF'
+		import json, socket, sys, threading
+		s = socket.socket(socket.AF_UNIX)
+		s.connect(sys.argv[1])
+		lo, hi = int(sys.argv[2]), int(sys.argv[3])
+		def send():
+		    w = s.makefile("w")
+		    for i in range(lo, hi + 1):
+		        w.write(json.dumps({"id": i, "cmd": "initiate",
+		                            "args": {"conn": "b%04d" % i, "wait": False}}) + "\n")
+		    w.flush()
+		t = threading.Thread(target=send)
+		t.start()
+		r = s.makefile("r")
+		for _ in range(lo, hi + 1):
+		    r.readline()
+		t.join()
+	EOF
+}
+
+established() {
+	ctl a --json stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["ike_sas"]["established"])'
+}
+
+# setup_time FROM TO: seconds from the first initiate of bFROM..bTO until
+# A has TO SAs up (the SAs of earlier runs stay: no restart between runs)
+setup_time() {
+	local n=$2 t0 t1
+	t0=$(date +%s.%N)
+	initiate "$1" "$2"
+	for _ in $(seq 1200); do
+		[ "$(established)" -ge "$n" ] && break
+		sleep 0.02
+	done
+	t1=$(date +%s.%N)
+	[ "$(established)" -ge "$n" ] || { echo "only $(established) of $n SAs came up" >&2; return 1; }
+	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }'
+}
+
+configure() {
+	net_direct
+	cfg_new a
+	cfg_new b
+	settings a "$A_IP" '"cookie_threshold": 100000'
+	settings b "$B_IP" '"cookie_threshold": 100000'
+	cred a a256
+	cred b b256
+	ca a p256ca
+	ca b p256ca
+	$HELPER conn "$WORK/a/conns/rw.json" local.id=a.test local.auth=pubkey local.cert=a256 \
+		local.key=a256 remote.addrs=%any remote.id=%any remote.auth=pubkey remote.ca=p256ca \
+		ike.proposals=aes128gcm16-prfsha256-x25519 ike.dpd_delay=0 child.name=net \
+		child.mode=tunnel child.local_ts=10.1.0.0/16 child.remote_ts=10.2.0.0/16 \
+		child.esp_proposals=aes128gcm16
+	$HELPER conn "$WORK/b/conns/b0001.json" local.id=b.test local.auth=pubkey local.cert=b256 \
+		local.key=b256 remote.addrs="$A_IP" remote.id=a.test remote.auth=pubkey \
+		remote.ca=p256ca ike.proposals=aes128gcm16-prfsha256-x25519 ike.dpd_delay=0 \
+		child.name=net child.mode=tunnel child.local_ts=10.2.0.0/16 \
+		child.remote_ts=10.1.0.0/16 child.esp_proposals=aes128gcm16
+	for i in $(seq 2 $N); do
+		sed "s/b0001/$(printf b%04d "$i")/" "$WORK/b/conns/b0001.json" \
+			>"$WORK/b/conns/$(printf b%04d "$i").json"
+	done
+}
+
+gateways() {
+	stop_all
+	gw_start b "$NSB" && gw_start a "$NSA"
+}
+
+mgmtd_start() {
+	[ -n "${TOKEN:-}" ] ||
+		TOKEN=$("$MGMTD" token create --config-dir "$WORK/a" --role admin --name bench)
+	ip netns exec "$NSA" "$MGMTD" --config-dir "$WORK/a" \
+		--gateway-socket "$WORK/a/run/control.sock" --listen 127.0.0.1:18080 \
+		--log-level warning >"$WORK/mgmtd.log" 2>&1 &
+	echo $! >"$WORK/mgmtd.pid"
+	for _ in $(seq 100); do
+		nsa curl -sf "$BASE/healthz" >/dev/null && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# pollers start|stop: 10 dashboard clients (one process, a thread and a
+# kept-alive connection each, as browsers have), each GET /api/v1/sas and
+# /api/v1/stats once a second
+pollers() {
+	if [ "$1" = start ]; then
+		ip netns exec "$NSA" python3 - "$TOKEN" <<-'EOF' &
+			import http.client, sys, threading, time
+			def poll():
+			    c = http.client.HTTPConnection("127.0.0.1", 18080, timeout=30)
+			    h = {"Authorization": "Bearer " + sys.argv[1]}
+			    while True:
+			        t = time.time()
+			        for p in ("/api/v1/sas", "/api/v1/stats"):
+			            c.request("GET", p, headers=h)
+			            c.getresponse().read()
+			        time.sleep(max(0, 1 - (time.time() - t)))
+			for _ in range(10):
+			    threading.Thread(target=poll, daemon=True).start()
+			time.sleep(3600)
+		EOF
+		echo $! >"$WORK/pollers"
+	else
+		kill "$(cat "$WORK/pollers")" 2>/dev/null
+		: >"$WORK/pollers"
+	fi
+}
+
+# wrk_run NAME ARGS...: "rps p99" of one wrk run
+wrk_run() {
+	local name=$1 f=$WORK/wrk.$RANDOM
+	shift
+	nsa wrk -t2 -c64 -d"${DURATION}s" --latency -H "Authorization: Bearer $TOKEN" "$@" \
+		>"$f" 2>&1
+	local rps p99 errs
+	rps=$(awk '/^Requests\/sec/ { print $2 }' "$f")
+	p99=$(awk '$1 == "99%" { print $2 }' "$f")
+	errs=$(awk '/Non-2xx/ { print $NF }' "$f")
+	echo "| $name | ${rps:-?} | ${p99:-?} | ${errs:-0} |" >>"$WORK/table"
+}
+
+main() {
+	local t_alone="" t_poll="" t
+	mkdir -p "$WORK/pki"
+	pki_make "$WORK/pki"
+	configure
+	: >"$WORK/pollers"
+	gateways && mgmtd_start || return 1
+	# alternate: alone, with pollers, alone, ... on fresh connections each
+	# time, so both see the same growth of the SA table
+	local next=1
+	for r in $(seq "$REPS"); do
+		t=$(setup_time $next $((next + SETUP_N - 1))) || return 1
+		t_alone="$t_alone $t"
+		next=$((next + SETUP_N))
+		pollers start
+		sleep 1
+		t=$(setup_time $next $((next + SETUP_N - 1))) || return 1
+		pollers stop
+		t_poll="$t_poll $t"
+		next=$((next + SETUP_N))
+	done
+	setup_time $next $N >/dev/null || return 1
+	sas=$(nsa curl -s -H "Authorization: Bearer $TOKEN" "$BASE/api/v1/sas?limit=1" |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])')
+	bytes=$(nsa curl -s -H "Authorization: Bearer $TOKEN" "$BASE/api/v1/sas?limit=1000" | wc -c)
+	: >"$WORK/table"
+	wrk_run "GET /api/v1/sas?limit=1000 ($sas SAs, $bytes bytes)" "$BASE/api/v1/sas?limit=1000"
+	cat >"$WORK/mix.lua" <<-'EOF'
+		local n = 0
+		request = function()
+		  n = n + 1
+		  local r = math.random(100)
+		  if r <= 10 then
+		    local body = '{"method":"eap-mschapv2","password":"bench-pw-' .. n .. '"}'
+		    return wrk.format("PUT", "/api/v1/eap-users/bench" .. (n % 50),
+		      {["Content-Type"] = "application/json"}, body)
+		  elseif r <= 20 then
+		    return wrk.format("GET", "/api/v1/stats")
+		  end
+		  return wrk.format("GET", "/api/v1/sas?limit=100")
+		end
+	EOF
+	wrk_run "mix: 80% GET sas (100), 10% GET stats, 10% PUT eap-user" -s "$WORK/mix.lua" "$BASE"
+	# what a write answers (the non-2xx column above, if any)
+	nsa curl -s -X PUT -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+		-d '{"method":"eap-mschapv2","password":"bench-pw-x"}' -w ' %{http_code}\n' \
+		"$BASE/api/v1/eap-users/bench-check" >"$WORK/put.out" 2>&1
+	{
+		echo "## palisade-mgmtd (tests/bench/api_bench.sh, $(date -u +%F), $(nproc) cores)"
+		echo
+		echo "IKE setup time of $SETUP_N SAs (B -> A, ECDSA P-256 certificates, userspace data path),"
+		echo "alone and while 10 dashboard clients poll mgmtd (GET /api/v1/sas and /api/v1/stats each"
+		echo "second), alternating on one pair of gateways (the table grows by $SETUP_N SAs each run):"
+		echo
+		echo "| | runs (s) | mean (s) |"
+		echo "|---|---|---|"
+		echo "| alone |$t_alone | $(echo "$t_alone" | awk '{ s = 0; for (i = 1; i <= NF; i++) s += $i; printf "%.2f", s / NF }') |"
+		echo "| 10 pollers |$t_poll | $(echo "$t_poll" | awk '{ s = 0; for (i = 1; i <= NF; i++) s += $i; printf "%.2f", s / NF }') |"
+		echo
+		echo "wrk, 2 threads, 64 connections, ${DURATION} s, $sas live IKE SAs:"
+		echo
+		echo "| request | requests/s | p99 latency | non-2xx |"
+		echo "|---|---|---|---|"
+		cat "$WORK/table"
+		echo
+		echo "A write after the mix answered: $(cat "$WORK/put.out")"
+		echo
+	} >"$OUT"
+	cat "$OUT"
+}
+
+main
