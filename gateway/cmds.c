@@ -52,6 +52,17 @@ static int cmd_list_sas(struct control_req *req, json_t *args, void *arg, json_t
 	return 0;
 }
 
+static int cmd_list_leases(struct control_req *req, json_t *args, void *arg, json_t **result)
+{
+	static const char *const keys[] = { NULL };
+
+	if (control_args_allow(req, args, keys))
+		return GW_E_INVAL;
+	if (!(*result = sa_engine_list_leases(arg)))
+		return control_req_error(req, "internal-error", "cannot list the leases");
+	return 0;
+}
+
 static int cmd_initiate(struct control_req *req, json_t *args, void *arg, json_t **result)
 {
 	static const char *const keys[] = { "conn", "child", "wait", NULL };
@@ -160,10 +171,25 @@ void cmds_reload_event(struct control *ctl, json_t *result, const struct control
 	control_emit(ctl, "reload", ev);
 }
 
-/* The engine's events go to the control socket's subscribers. */
+/* The engine's events go to the control socket's subscribers, while it
+ * exists: workers emit until the pool has stopped, after the socket went. */
 static void event_sink(void *arg, const char *type, json_t *data)
 {
-	control_emit(arg, type, data);
+	struct cmds *cm = arg;
+
+	pthread_rwlock_rdlock(&cm->cm_lock);
+	if (cm->cm_live)
+		control_emit(cm->cm_ctl, type, data);
+	else
+		json_decref(data);
+	pthread_rwlock_unlock(&cm->cm_lock);
+}
+
+void cmds_detach(struct cmds *cm)
+{
+	pthread_rwlock_wrlock(&cm->cm_lock);
+	cm->cm_live = false;
+	pthread_rwlock_unlock(&cm->cm_lock);
 }
 
 int cmds_register(struct cmds *cm)
@@ -172,14 +198,18 @@ int cmds_register(struct cmds *cm)
 	struct sa_engine *e = cm->cm_e;
 	int r;
 
+	pthread_rwlock_init(&cm->cm_lock, NULL);
+	cm->cm_live = false;
 	if ((r = control_register(ctl, "list-conns", cmd_list_conns, e, 0)) ||
 	    (r = control_register(ctl, "list-sas", cmd_list_sas, e, 0)) ||
+	    (r = control_register(ctl, "list-leases", cmd_list_leases, e, 0)) ||
 	    (r = control_register(ctl, "initiate", cmd_initiate, e, CONTROL_F_MUTATES)) ||
 	    (r = control_register(ctl, "terminate", cmd_terminate, e, CONTROL_F_MUTATES)) ||
 	    (r = control_register(ctl, "rekey", cmd_rekey, e, CONTROL_F_MUTATES)) ||
 	    (r = control_register(ctl, "stats", cmd_stats, cm, 0)) ||
 	    (r = control_register(ctl, "reload", cmd_reload, cm, CONTROL_F_MUTATES)))
 		return r;
-	sa_engine_set_events(e, event_sink, ctl);
+	cm->cm_live = true;
+	sa_engine_set_events(e, event_sink, cm);
 	return 0;
 }

@@ -11,13 +11,22 @@ struct control;
 struct control_peer;
 struct sa_engine;
 
+#include <pthread.h>
+#include <stdbool.h>
+
 /* What the handlers work on (owned by main's struct daemon). */
 struct cmds {
 	struct sa_engine *cm_e;
 	struct control *cm_ctl;
+	pthread_rwlock_t cm_lock; /* events vs. shutdown */
+	bool cm_live;             /* events may go to cm_ctl */
 };
 
+/* Register the commands and route the engine's events to the socket. */
 int cmds_register(struct cmds *cm);
+/* From now on events are dropped (a worker may be emitting right now: it
+ * finishes first), so control_free() may follow. */
+void cmds_detach(struct cmds *cm);
 /* The "reload" event for a reload result (peer NULL: SIGHUP). */
 void cmds_reload_event(struct control *ctl, json_t *result, const struct control_peer *peer);
 

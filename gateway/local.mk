@@ -8,11 +8,7 @@ include $(srcdir)/gateway/control/local.mk
 sbin_PROGRAMS += gateway/palisade-gatewayd
 gateway_palisade_gatewayd_SOURCES = gateway/main.c gateway/cmds.c gateway/cmds.h
 gateway_palisade_gatewayd_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) $(JANSSON_CFLAGS)
-gateway_palisade_gatewayd_LDADD = \
-	gateway/control/libpalcontrol.a gateway/sa/libpalsa.a gateway/auth/libpalauth.a gateway/net/libpalnet.a \
-	gateway/pool/libpalpool.a gateway/ike/libpalike.a gateway/datapath/libpaldatapath.a \
-	api/model/libpalmodel.a gateway/crypto/libpalcrypto.a gateway/util/libpalutil.a \
-	$(DATAPATH_LIBS) $(JANSSON_LIBS) $(OPENSSL_LIBS) $(SYSTEMD_LIBS)
+gateway_palisade_gatewayd_LDADD = gateway/control/libpalcontrol.a $(SA_LIBS) $(SYSTEMD_LIBS)
 
 bin_PROGRAMS += gateway/palisadectl
 gateway_palisadectl_SOURCES = \

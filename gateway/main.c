@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <systemd/sd-daemon.h>
@@ -38,6 +39,7 @@ struct daemon {
 	struct datapath *d_dp;
 	struct control *d_ctl;
 	struct cmds d_cmds;
+	uint64_t d_watchdog_n; /* spreads the watchdog pings over the workers */
 };
 
 #define QUEUE_LEN 8192 /* jobs per worker before the receiver drops */
@@ -164,10 +166,18 @@ static int start_datapath(struct daemon *d)
 		.c_udp4_fd = net_socket_fd(d->d_net, AF_INET, d->d_settings.gs_natt_port),
 		.c_udp6_fd = net_socket_fd(d->d_net, AF_INET6, d->d_settings.gs_natt_port),
 	};
+	int fds[NET_MAX_SOCKETS], fams[NET_MAX_SOCKETS];
+	size_t n;
 	int r;
 
 	if ((r = dp_new(&dc, &d->d_dp)))
 		return r;
+	/* IKE itself never goes through IPsec (transport mode between the
+	 * gateways' own addresses would otherwise catch it) */
+	n = net_sockets(d->d_net, fds, fams, NET_MAX_SOCKETS);
+	for (size_t i = 0; i < n; i++)
+		if ((r = dp_socket_bypass(d->d_dp, fds[i], fams[i])))
+			return r;
 	/* xfrm: the kernel takes ESP-in-UDP off the NAT-T sockets itself */
 	if (dp_backend_of(d->d_dp) == DP_BACKEND_XFRM) {
 		for (int fam = AF_INET; fam; fam = fam == AF_INET ? AF_INET6 : 0) {
@@ -189,7 +199,8 @@ static int start_control(struct daemon *d)
 	snprintf(path, sizeof(path), "%s/control.sock", d->d_run_dir);
 	if ((r = control_new(&cc, &d->d_ctl)))
 		return r;
-	d->d_cmds = (struct cmds){ d->d_engine, d->d_ctl };
+	d->d_cmds.cm_e = d->d_engine;
+	d->d_cmds.cm_ctl = d->d_ctl;
 	if ((r = cmds_register(&d->d_cmds)) || (r = control_start(d->d_ctl)))
 		log_err(LOG_SUB_CTL, "control socket %s: %s", path, gw_strerror(r));
 	return r;
@@ -214,6 +225,10 @@ static int start(struct daemon *d)
 
 static void stop(struct daemon *d)
 {
+	/* the Deletes below end SAs and workers emit events until the pool
+	 * stops: they must not reach the freed control server */
+	if (d->d_ctl)
+		cmds_detach(&d->d_cmds);
 	control_free(d->d_ctl); /* no more commands while we go */
 	d->d_ctl = NULL;
 	if (d->d_net && d->d_pool)
@@ -249,14 +264,43 @@ static void reload(struct daemon *d)
 	log_info(LOG_SUB_CFG, "configuration reloaded");
 }
 
+/* systemd's watchdog: the ping goes out from a worker, so a pool that
+ * stopped running jobs stops the pings too and systemd restarts us. */
+static void watchdog_ping(void *arg)
+{
+	(void)arg;
+	sd_notify(0, "WATCHDOG=1");
+}
+
+static void watchdog_kick(struct daemon *d)
+{
+	/* a different worker each time: any stuck worker shows eventually */
+	pool_submit(d->d_pool, d->d_watchdog_n++, watchdog_ping, NULL);
+}
+
 /* The main thread owns the signals; every other thread blocks them. */
 static int wait_signals(struct daemon *d, const sigset_t *set)
 {
+	uint64_t wd_usec = 0;
+	struct timespec ts;
+
+	if (sd_watchdog_enabled(0, &wd_usec) <= 0)
+		wd_usec = 0;
+	ts.tv_sec = (time_t)(wd_usec / 2 / 1000000);
+	ts.tv_nsec = (long)(wd_usec / 2 % 1000000) * 1000;
 	for (;;) {
 		int sig;
 
-		if (sigwait(set, &sig))
+		if (wd_usec) {
+			watchdog_kick(d);
+			if ((sig = sigtimedwait(set, NULL, &ts)) < 0) {
+				if (errno == EAGAIN || errno == EINTR)
+					continue;
+				return GW_E_IO;
+			}
+		} else if (sigwait(set, &sig)) {
 			return GW_E_IO;
+		}
 		if (sig == SIGHUP) {
 			sd_notify(0, "RELOADING=1");
 			reload(d);

@@ -173,7 +173,9 @@ static bool auth_is_remote_eap(enum model_auth a)
 static int conn_check_auth(const struct model_conn *c, struct model_err *err)
 {
 	const struct model_end *l = &c->c_local, *r = &c->c_remote;
-	bool psk_auth = l->e_auth == MODEL_AUTH_PSK || r->e_auth == MODEL_AUTH_PSK;
+	/* the secret is the PSK, or our EAP password when we are an EAP client */
+	bool psk_auth = l->e_auth == MODEL_AUTH_PSK || r->e_auth == MODEL_AUTH_PSK ||
+			l->e_auth == MODEL_AUTH_EAP;
 
 	if (l->e_auth == MODEL_AUTH_PUBKEY && !l->e_cert[0])
 		return mj_fail(err, "$.local.cert", "required with pubkey auth (a name in certs/)");
@@ -201,10 +203,12 @@ static int conn_check_auth(const struct model_conn *c, struct model_err *err)
 			       "required with psk auth and remote addrs %%any: the default "
 			       "identity (the peer's address) would match anyone holding the key");
 	if (psk_auth && c->c_psk_len == 0)
-		return mj_fail(err, "$.psk", "required: %s end uses psk auth",
-			       l->e_auth == MODEL_AUTH_PSK ? "the local" : "the remote");
+		return mj_fail(err, "$.psk", "required: %s",
+			       l->e_auth == MODEL_AUTH_EAP   ? "our EAP password (local auth eap)"
+			       : l->e_auth == MODEL_AUTH_PSK ? "the local end uses psk auth"
+							     : "the remote end uses psk auth");
 	if (!psk_auth && c->c_psk_len)
-		return mj_fail(err, "$.psk", "set, but neither end uses psk auth");
+		return mj_fail(err, "$.psk", "set, but neither end uses psk auth (nor local eap)");
 	if (l->e_eap_id[0] && l->e_auth != MODEL_AUTH_EAP)
 		return mj_fail(err, "$.local.eap_id", "only used with local auth eap");
 	return 0;

@@ -1,4 +1,5 @@
 /* conn_end.c: the "local" and "remote" ends of a connection. */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -6,7 +7,7 @@
 #include "api/model/json_util.h"
 #include "gateway/util/err.h"
 
-static const char *const local_keys[] = { "addrs", "id", "auth", "cert", "key", "eap_id" };
+static const char *const local_keys[] = { "addrs", "id", "auth", "cert", "key", "eap_id", "vips" };
 static const char *const remote_keys[] = { "addrs", "id", "auth", "ca", "cert", "port" };
 
 static const struct mc_word local_auths[] = {
@@ -102,6 +103,38 @@ static int end_eap_id(json_t *v, const char *path, struct model_end *e, struct m
 	return 0;
 }
 
+/* "vips": ["0.0.0.0", "::"] asks for any address of each family, a
+ * literal asks for that one; at most one per family. */
+static int end_vips(json_t *v, const char *path, struct model_end *e, struct model_err *err)
+{
+	char p[MC_PATH_LEN];
+	size_t i;
+	json_t *a;
+
+	if (!json_is_array(v) || json_array_size(v) > 2)
+		return mj_fail(err, path,
+			       "must be an array of at most two addresses (\"0.0.0.0\", \"::\")");
+	json_array_foreach(v, i, a)
+	{
+		const char *s = json_string_value(a);
+		int fam;
+
+		mc_path_idx(p, path, i);
+		if (!s)
+			return mj_fail(err, p, "must be a string");
+		fam = inet_pton(AF_INET, s, e->e_vip_addr[i]) == 1    ? AF_INET
+		      : inet_pton(AF_INET6, s, e->e_vip_addr[i]) == 1 ? AF_INET6
+								      : 0;
+		if (!fam)
+			return mj_fail_value(err, p, "not an IP address", s);
+		if (i == 1 && e->e_vip_family[0] == fam)
+			return mj_fail(err, p, "one virtual IP per address family");
+		e->e_vip_family[i] = fam;
+	}
+	e->e_n_vips = json_array_size(v);
+	return 0;
+}
+
 static int end_field(const char *key, json_t *v, const char *path, bool remote, struct model_end *e,
 		     struct model_err *err)
 {
@@ -128,6 +161,8 @@ static int end_field(const char *key, json_t *v, const char *path, bool remote, 
 		return end_key(v, path, e, err);
 	if (!strcmp(key, "eap_id"))
 		return end_eap_id(v, path, e, err);
+	if (!strcmp(key, "vips"))
+		return end_vips(v, path, e, err);
 	/* "port", the last key mc_known_keys() lets through */
 	if (mc_uint(v, path, 1, 65535, &n, err))
 		return GW_E_INVAL;
@@ -142,7 +177,7 @@ int mc_end_parse(json_t *v, const char *path, bool remote, struct model_end *e,
 	const char *key;
 	json_t *val;
 
-	if (mc_known_keys(v, path, remote ? remote_keys : local_keys, 6, err))
+	if (mc_known_keys(v, path, remote ? remote_keys : local_keys, remote ? 6 : 7, err))
 		return GW_E_INVAL;
 	json_object_foreach(v, key, val)
 	{

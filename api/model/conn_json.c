@@ -4,6 +4,7 @@
  * (so a GET can be edited and PUT back), minus the PSK: "psk_set" says
  * whether one is configured.
  */
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -64,8 +65,17 @@ static json_t *end_json(struct jb *b, const struct model_end *e, bool remote)
 		put(b, o, "ca", json_string(e->e_ca));
 		put(b, o, "port", uint_json(e->e_port));
 	} else {
+		json_t *vips = json_array();
+
 		put(b, o, "key", json_string(e->e_key));
 		put(b, o, "eap_id", json_string(e->e_eap_id));
+		for (size_t i = 0; i < e->e_n_vips && i < 2; i++) {
+			char buf[INET6_ADDRSTRLEN];
+
+			if (inet_ntop(e->e_vip_family[i], e->e_vip_addr[i], buf, sizeof(buf)))
+				append(b, vips, json_string(buf));
+		}
+		put(b, o, "vips", vips);
 	}
 	return o;
 }

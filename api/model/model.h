@@ -124,6 +124,11 @@ struct model_end {
 	char e_key[MODEL_KEY_LEN];   /* "pkcs11:..." URI or NAME under keys/ */
 	char e_ca[MODEL_NAME_LEN];   /* remote: cas/NAME.pem as trust anchor ("" = any in cas/) */
 	char e_eap_id[MODEL_ID_LEN]; /* local EAP client identity ("" = IKE id) */
+	/* local: virtual IPs to ask for in a CFG_REQUEST (3.15): "0.0.0.0" /
+	 * "::" for any address of that family, or one address to ask for */
+	size_t e_n_vips;
+	int e_vip_family[2];
+	uint8_t e_vip_addr[2][16];
 	uint16_t e_port;             /* remote UDP port to initiate to (500); local: 0 */
 };
 
@@ -170,7 +175,8 @@ struct model_conn {
 	struct model_child c_children[MODEL_MAX_CHILDREN];
 	size_t c_n_pools;
 	char c_pools[MODEL_MAX_POOLS][MODEL_NAME_LEN];
-	/* Write-only secret: never logged, never returned by an API. */
+	/* Write-only secret: the PSK, or our password when we are an EAP
+	 * client (local auth eap). Never logged, never returned by an API. */
 	size_t c_psk_len;
 	uint8_t c_psk[MODEL_PSK_MAX];
 };

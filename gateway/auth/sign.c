@@ -1,7 +1,8 @@
 /*
  * sign.c: the AUTH payload data we send, and the SIGNATURE_HASH_ALGORITHMS
  * notify (RFC 7427 section 4). When the peer announced hashes we use the
- * Digital Signature method 14 with the strongest common SHA-2 hash:
+ * Digital Signature method 14 with a common SHA-2 hash (the curve's own for
+ * ECDSA, else the strongest):
  *
  *   | ASN.1 Length (1 octet) | AlgorithmIdentifier | Signature Value |
  *
@@ -55,12 +56,25 @@ size_t auth_hash_set_ours(uint8_t *out, size_t max)
 	return wr_ok(&wr) ? wr_len(&wr) : 0;
 }
 
+/* The hash that matches an ECDSA curve's strength (FIPS 186-4, RFC 4754):
+ * a bigger one adds nothing and some peers check the pairing. */
+static uint8_t curve_hash(enum auth_key_kind kind)
+{
+	return kind == AUTH_KEY_EC256	? IKE_HASH_SHA2_256
+	       : kind == AUTH_KEY_EC384 ? IKE_HASH_SHA2_384
+	       : kind == AUTH_KEY_EC521 ? IKE_HASH_SHA2_512
+					: 0;
+}
+
 static uint8_t hash_pick(enum auth_key_kind kind, auth_hash_set peer)
 {
 	static const uint8_t pref[] = { IKE_HASH_SHA2_512, IKE_HASH_SHA2_384, IKE_HASH_SHA2_256 };
+	uint8_t ch = curve_hash(kind);
 
 	if (kind == AUTH_KEY_RSA_PSS && (peer & HASH_BIT(IKE_HASH_SHA2_256)))
 		return IKE_HASH_SHA2_256;
+	if (ch && (peer & HASH_BIT(ch)))
+		return ch;
 	for (size_t i = 0; i < sizeof(pref); i++)
 		if (peer & HASH_BIT(pref[i]))
 			return pref[i];

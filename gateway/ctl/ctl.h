@@ -63,6 +63,7 @@ const char *jendpoint(json_t *end, char *buf, size_t len);
 void show_sas(FILE *f, json_t *result);
 void show_conns(FILE *f, json_t *result);
 void show_stats(FILE *f, json_t *result);
+void show_leases(FILE *f, json_t *result);
 void show_version(FILE *f, json_t *result);
 void show_initiate(FILE *f, json_t *result);
 void show_terminate(FILE *f, json_t *result);

@@ -53,6 +53,7 @@ static const char usage_text[] =
 	"  list-sas [--conn NAME] [--id UID]    IKE SAs and their CHILD SAs\n"
 	"  initiate CONN [--child NAME] [--no-wait]\n"
 	"  terminate [--child] SA [--no-wait]   SA: a uid or a (connection or child) name\n"
+	"  list-leases                          virtual-IP pools and their leases\n"
 	"  rekey [--child] SA [--reauth] [--no-wait]\n"
 	"  stats                                counters of the daemon\n"
 	"  reload [WHAT [NAME]]                 all, settings, conns, cas, certs, eap-users, "
@@ -193,6 +194,11 @@ static int run_stats(struct ctl_conn *c, struct opts *o)
 	return call(c, o, "stats", NULL, show_stats);
 }
 
+static int run_list_leases(struct ctl_conn *c, struct opts *o)
+{
+	return call(c, o, "list-leases", NULL, show_leases);
+}
+
 static int run_reload(struct ctl_conn *c, struct opts *o)
 {
 	json_t *args = json_object(), *result = NULL, *error = NULL;
@@ -265,6 +271,7 @@ static const struct command commands[] = {
 	{ "rekey", "rekey [--child] SA [--reauth] [--no-wait]",
 	  OPT_CHILD_FLAG | OPT_NO_WAIT | OPT_REAUTH, 1, 1, run_rekey },
 	{ "stats", "stats", 0, 0, 0, run_stats },
+	{ "list-leases", "list-leases", 0, 0, 0, run_list_leases },
 	{ "reload", "reload [WHAT [NAME]]", 0, 0, 2, run_reload },
 	{ "subscribe", "subscribe [EVENT...]", 0, 0, 32, run_subscribe },
 };

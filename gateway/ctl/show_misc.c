@@ -145,3 +145,22 @@ void show_reload(FILE *f, json_t *r)
 		fprintf(f, "  %-8s %s: %s\n", "error", js(e, "file"), js(e, "message"));
 	}
 }
+
+void show_leases(FILE *f, json_t *r)
+{
+	json_t *pools = jo(r, "pools"), *retired = jo(r, "retired"), *p, *l;
+	size_t i, k;
+
+	if (!json_array_size(pools))
+		fprintf(f, "no pools\n");
+	json_array_foreach(pools, i, p)
+	{
+		fprintf(f, "%s: IPv%lld, %lld of %lld leased\n", js(p, "name"), ji(p, "family", 0),
+			ji(p, "leased", 0), ji(p, "size", 0));
+		json_array_foreach(jo(p, "leases"), k, l)
+			fprintf(f, "  %s  %s  since %s\n", js(l, "addr"), js(l, "identity"),
+				js(l, "since"));
+	}
+	json_array_foreach(retired, k, l) fprintf(f, "retired: %s  %s  since %s\n", js(l, "addr"),
+						  js(l, "identity"), js(l, "since"));
+}

@@ -28,6 +28,7 @@ struct dp_ops {
 	int (*o_esp_input_udp)(void *state, uint8_t *pkt, size_t len, const struct dp_addr *src,
 			       uint16_t sport, const struct dp_addr *dst, uint16_t dport);
 	int (*o_udp_encap_enable)(void *state, int fd);
+	int (*o_socket_bypass)(void *state, int fd, int family);
 };
 
 extern const struct dp_ops dp_xfrm_ops;

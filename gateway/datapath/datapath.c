@@ -157,6 +157,13 @@ int dp_udp_encap_enable(struct datapath *dp, int fd)
 	return dp->d_ops->o_udp_encap_enable(dp->d_state, fd);
 }
 
+int dp_socket_bypass(struct datapath *dp, int fd, int family)
+{
+	if (!dp->d_ops->o_socket_bypass)
+		return GW_E_UNSUP;
+	return dp->d_ops->o_socket_bypass(dp->d_state, fd, family);
+}
+
 int dp_user_counters(struct datapath *dp, struct dp_user_counters *c)
 {
 	if (!dp || !c)

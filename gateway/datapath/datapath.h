@@ -165,5 +165,10 @@ int dp_esp_input_udp(struct datapath *dp, uint8_t *pkt, size_t len, const struct
 		     uint16_t sport, const struct dp_addr *dst, uint16_t dport);
 /* xfrm backend: make a UDP 4500 socket decapsulate ESP in the kernel. */
 int dp_udp_encap_enable(struct datapath *dp, int fd);
+/* Keep one of our sockets (IKE on 500/4500) out of IPsec: its packets
+ * never meet our policies, even where a transport-mode selector covers the
+ * gateways' own addresses (xfrm: per-socket bypass policies; userspace: the
+ * socket mark that skips the selector routes). */
+int dp_socket_bypass(struct datapath *dp, int fd, int family);
 
 #endif

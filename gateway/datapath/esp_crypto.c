@@ -148,6 +148,7 @@ int esp_cctx_init(struct esp_cctx *cc, const struct esp_suite *su, const struct 
 		goto fail;
 	if (!(cc->cc_mac = EVP_MAC_CTX_new(su->su_mac)))
 		goto fail;
+	cc->cc_ivpos = ESP_IV_POOL; /* empty: allocated and filled on first use */
 	mp[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)su->su_digest, 0);
 	mp[1] = OSSL_PARAM_construct_end();
 	if (!EVP_MAC_init(cc->cc_mac, sa->sa_int_key, sa->sa_int_key_len, mp))
@@ -162,8 +163,27 @@ void esp_cctx_fini(struct esp_cctx *cc)
 {
 	EVP_CIPHER_CTX_free(cc->cc_cipher);
 	EVP_MAC_CTX_free(cc->cc_mac);
+	/* Unused IVs are not secret, but nobody should learn them early. */
+	OPENSSL_clear_free(cc->cc_ivpool, ESP_IV_POOL);
 	cc->cc_cipher = NULL;
 	cc->cc_mac = NULL;
+	cc->cc_ivpool = NULL;
+}
+
+/* RFC 3602 section 2.3: a CBC IV must be unpredictable. Random bytes are
+ * drawn a pool at a time and each byte is used once. */
+static int iv_take(struct esp_cctx *cc, uint8_t *iv, size_t n)
+{
+	if (!cc->cc_ivpool && !(cc->cc_ivpool = OPENSSL_malloc(ESP_IV_POOL)))
+		return GW_E_NOMEM;
+	if (cc->cc_ivpos + n > ESP_IV_POOL) {
+		if (RAND_bytes(cc->cc_ivpool, ESP_IV_POOL) != 1)
+			return GW_E_CRYPTO;
+		cc->cc_ivpos = 0;
+	}
+	memcpy(iv, cc->cc_ivpool + cc->cc_ivpos, n);
+	cc->cc_ivpos += n;
+	return 0;
 }
 
 static void put_be32(uint8_t *p, uint32_t v)
@@ -254,8 +274,8 @@ int esp_crypto_seal(const struct esp_suite *su, struct esp_cctx *cc, uint8_t *hd
 			iv[i] = (uint8_t)(seq >> (56 - 8 * i));
 		return aead_run(su, cc, hdr, n, esn, seq, true);
 	}
-	if (RAND_bytes(iv, su->su_iv_len) != 1)
-		return GW_E_CRYPTO;
+	if ((r = iv_take(cc, iv, su->su_iv_len)) < 0)
+		return r;
 	if ((r = cbc_run(su, cc, hdr, n, true)) < 0 ||
 	    (r = hmac_icv(su, cc, hdr, n, esn, seq, mac)) < 0)
 		return r;

@@ -38,9 +38,15 @@ struct esp_suite {
 	const char *su_name;   /* for logs */
 };
 
+#define ESP_IV_POOL 4096 /* random bytes fetched at once for CBC IVs */
+
 struct esp_cctx {
 	EVP_CIPHER_CTX *cc_cipher;
 	EVP_MAC_CTX *cc_mac;
+	/* CBC: IVs come from here, refilled by one RAND_bytes() per 256
+	 * packets (one call per packet cost as much as the AES). */
+	uint8_t *cc_ivpool;
+	size_t cc_ivpos;
 };
 
 /* Checks the algorithm and key sizes of sa (GW_E_UNSUP for an algorithm we

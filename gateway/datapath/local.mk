@@ -7,10 +7,12 @@ gateway_datapath_libpaldatapath_a_SOURCES = \
 	gateway/datapath/esp_crypto.c gateway/datapath/esp_crypto.h \
 	gateway/datapath/esp_replay.c gateway/datapath/esp_replay.h \
 	gateway/datapath/pkt.c gateway/datapath/pkt.h \
+	gateway/datapath/offload.c gateway/datapath/offload.h \
 	gateway/datapath/tun.c gateway/datapath/tun.h \
 	gateway/datapath/user_table.c gateway/datapath/user_table.h \
 	gateway/datapath/user_io.c gateway/datapath/user_io.h \
 	gateway/datapath/userspace.c gateway/datapath/userspace.h
+EXTRA_DIST += gateway/datapath/README.md
 gateway_datapath_libpaldatapath_a_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) \
 	$(LIBNL_CFLAGS) $(LIBNL_ROUTE_CFLAGS) $(LIBNL_XFRM_CFLAGS)
 # What a program linking libpaldatapath.a adds (after it, before libpalutil.a).

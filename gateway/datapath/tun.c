@@ -60,13 +60,18 @@ static int queue_open(struct tun *t, bool multi)
 	if ((fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NONBLOCK)) < 0)
 		return GW_E_IO;
 	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_flags = IFF_TUN | IFF_NO_PI | (multi ? IFF_MULTI_QUEUE : 0);
+	/* Every read and write carries a virtio_net_hdr (offload.h). */
+	ifr.ifr_flags = IFF_TUN | IFF_NO_PI | IFF_VNET_HDR | (multi ? IFF_MULTI_QUEUE : 0);
 	memcpy(ifr.ifr_name, t->t_name, strlen(t->t_name));
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
 		log_err(LOG_SUB_KNL, "tun %s: TUNSETIFF: %s", t->t_name, strerror(errno));
 		close(fd);
 		return GW_E_IO;
 	}
+	/* TCP super-packets out (we cut them), unfinished checksums (we finish
+	 * them); without this the kernel segments and sums itself. */
+	if (t->t_nq == 0 && ioctl(fd, TUNSETOFFLOAD, TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6) < 0)
+		log_warn(LOG_SUB_KNL, "tun %s: no offloads: %s", ifr.ifr_name, strerror(errno));
 	/* The kernel may have picked the name (a "%d" template). */
 	memcpy(t->t_name, ifr.ifr_name, IFNAMSIZ);
 	t->t_name[IFNAMSIZ - 1] = '\0';

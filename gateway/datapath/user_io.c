@@ -7,12 +7,14 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <endian.h>
 #include <time.h>
 #include <unistd.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 
 #include "datapath/esp.h"
 #include "datapath/pkt.h"
@@ -24,7 +26,8 @@
 #define ACQUIRE_EVERY 30 /* seconds between acquires of one policy (XFRM: acq_expires) */
 /* Room for one in6_pktinfo (or in_pktinfo) control message: CMSG_SPACE(20)
  * is 40 on LP64; a constant keeps the struct fixed-size for every compiler. */
-#define CMSG_BUF 64
+#define CMSG_BUF    96 /* IPV6_PKTINFO (40) and UDP_SEGMENT (24) */
+#define UDP_GSO_MAX 44 /* datagrams per UDP GSO send: the kernel takes 64 and 64 KiB */
 
 enum { EV_STOP, EV_TUN, EV_RAW4, EV_RAW6 };
 
@@ -34,6 +37,9 @@ struct user_ctx {
 	const struct user_snap *x_sn;
 	unsigned x_crypto; /* esp_sa context index */
 	int x_tunfd;
+	int x_raw4, x_raw6; /* for sending raw ESP; -1 for callers of esp_input_udp */
+	struct gro
+		*x_gro; /* tunnel-mode packets wait here for one write per run; NULL: write now */
 	struct user_ctrs *x_ctrs;
 	bool x_shared; /* x_ctrs written by several threads */
 	uint64_t x_now;
@@ -49,6 +55,7 @@ struct user_tx {
 	} tx_dst;
 	socklen_t tx_dlen;
 	struct iovec tx_iov;
+	bool tx_udp;
 	union {
 		char c_buf[CMSG_BUF];
 		size_t c_align; /* cmsghdr alignment (its own type ends in a flexible array) */
@@ -84,13 +91,31 @@ static void addr_set(struct dp_addr *a, int family, const void *p)
 
 /* ---- inbound: ESP -> TUN ---- */
 
+/* iov[0] is left for the virtio_net_hdr (zero: a plain packet). */
 static int tun_write(struct user_ctx *x, struct iovec *iov, int n)
 {
+	struct virtio_net_hdr vh;
+
+	memset(&vh, 0, sizeof(vh));
+	iov[0].iov_base = &vh;
+	iov[0].iov_len = sizeof(vh);
 	if (writev(x->x_tunfd, iov, n) < 0) {
 		ctr_inc(x, UC_IO_ERRORS, 1);
 		return GW_E_IO;
 	}
 	ctr_inc(x, UC_RX_OK, 1);
+	return 0;
+}
+
+static int gro_write(void *arg, struct iovec *iov, int n, unsigned npkts)
+{
+	struct user_ctx *x = arg;
+
+	if (writev(x->x_tunfd, iov, n) < 0) {
+		ctr_inc(x, UC_IO_ERRORS, npkts);
+		return GW_E_IO;
+	}
+	ctr_inc(x, UC_RX_OK, npkts);
 	return 0;
 }
 
@@ -101,7 +126,7 @@ static int in_deliver(struct user_ctx *x, const struct user_sa *sa, uint8_t *pl,
 		      const struct dp_addr *dst, bool encap)
 {
 	uint8_t hdr[PKT_IP6_HDR];
-	struct iovec iov[2];
+	struct iovec iov[3];
 	struct pkt_flow f;
 	size_t hl;
 
@@ -127,11 +152,17 @@ static int in_deliver(struct user_ctx *x, const struct user_sa *sa, uint8_t *pl,
 		ctr_inc(x, UC_POLICY, 1);
 		return GW_E_STATE;
 	}
-	iov[0].iov_base = hdr;
-	iov[0].iov_len = hl;
-	iov[1].iov_base = pl;
-	iov[1].iov_len = res->ep_len;
-	return tun_write(x, hl ? iov : iov + 1, hl ? 2 : 1);
+	if (!hl && x->x_gro) {
+		gro_add(x->x_gro, pl, res->ep_len);
+		if (gro_full(x->x_gro))
+			gro_flush(x->x_gro, gro_write, x);
+		return 0;
+	}
+	iov[1].iov_base = hl ? hdr : pl;
+	iov[1].iov_len = hl ? hl : res->ep_len;
+	iov[2].iov_base = pl;
+	iov[2].iov_len = res->ep_len;
+	return tun_write(x, iov, hl ? 3 : 2);
 }
 
 static int in_error(struct user_ctx *x, int r, uint32_t spi)
@@ -267,6 +298,7 @@ static void in_batch(struct user_worker *w, struct user_ctx *x, int fd, int fami
 			in_one(x, p, mm[i].msg_len, &src, &dst, false);
 		}
 	}
+	gro_flush(&w->w_gro, gro_write, x);
 }
 
 /* ---- outbound: TUN -> ESP ---- */
@@ -306,7 +338,8 @@ static int tx_prepare(struct user_ctx *x, const struct user_sa *sa, uint8_t *esp
 	bool encap = sa->us_encap_dport != 0, v4 = sa->us_dst.a_family == AF_INET;
 	uint16_t port = htons(encap ? sa->us_encap_dport : 0);
 
-	tx->tx_fd = encap ? (v4 ? u->u_udp4 : u->u_udp6) : (v4 ? u->u_raw4 : u->u_raw6);
+	tx->tx_fd = encap ? (v4 ? u->u_udp4 : u->u_udp6) : (v4 ? x->x_raw4 : x->x_raw6);
+	tx->tx_udp = encap;
 	if (tx->tx_fd < 0) {
 		ctr_inc(x, UC_IO_ERRORS, 1);
 		return GW_E_IO;
@@ -331,7 +364,27 @@ static int tx_prepare(struct user_ctx *x, const struct user_sa *sa, uint8_t *esp
 	return 0;
 }
 
-static void send_all(struct user_ctx *x, int fd, struct mmsghdr *mm, size_t k)
+/* A message's datagrams one by one (UDP GSO refused): its control
+ * messages without the trailing UDP_SEGMENT. */
+static void send_each(struct user_ctx *x, int fd, const struct msghdr *gso)
+{
+	for (size_t i = 0; i < gso->msg_iovlen; i++) {
+		struct msghdr mh = *gso;
+
+		mh.msg_iov = &gso->msg_iov[i];
+		mh.msg_iovlen = 1;
+		mh.msg_controllen = gso->msg_controllen - CMSG_SPACE(sizeof(uint16_t));
+		if (!mh.msg_controllen)
+			mh.msg_control = NULL;
+		if (sendmsg(fd, &mh, 0) < 0)
+			ctr_inc(x, UC_IO_ERRORS, 1);
+		else
+			ctr_inc(x, UC_TX_ESP, 1);
+	}
+}
+
+/* mm[i] carries npk[i] ESP packets (several: UDP GSO). */
+static void send_all(struct user_ctx *x, int fd, struct mmsghdr *mm, const unsigned *npk, size_t k)
 {
 	size_t sent = 0;
 
@@ -340,24 +393,73 @@ static void send_all(struct user_ctx *x, int fd, struct mmsghdr *mm, size_t k)
 
 		if (r < 0 && errno == EINTR)
 			continue;
+		if (r < 0 && npk[sent] > 1 && (errno == EINVAL || errno == EIO)) {
+			/* A kernel or route without UDP GSO: no more tries. */
+			atomic_store(&x->x_u->u_no_udp_gso, true);
+			send_each(x, fd, &mm[sent].msg_hdr);
+			sent++;
+			continue;
+		}
 		if (r < 0) {
 			/* The first message failed: count it, go on with the rest. */
-			ctr_inc(x, UC_IO_ERRORS, 1);
+			ctr_inc(x, UC_IO_ERRORS, npk[sent]);
 			if (log_ok(x))
 				log_warn(LOG_SUB_ESP, "sending ESP: %s", strerror(errno));
 			sent++;
 			continue;
 		}
-		ctr_inc(x, UC_TX_ESP, (uint64_t)r);
+		for (int i = 0; i < r; i++)
+			ctr_inc(x, UC_TX_ESP, npk[sent + (size_t)i]);
 		sent += (size_t)r;
 	}
+}
+
+/* How many entries from tx[j] on go out as one UDP GSO message (RFC 3948
+ * datagrams to one peer, all of tx[j]'s size but the last): the kernel
+ * routes and builds one packet for them all. */
+static size_t gso_run(const struct user_ctx *x, const struct user_tx *tx, size_t j, size_t n,
+		      const bool *done)
+{
+	const struct user_tx *a = &tx[j];
+	size_t c = 1, total = a->tx_iov.iov_len;
+
+	if (!a->tx_udp || atomic_load_explicit(&x->x_u->u_no_udp_gso, memory_order_relaxed))
+		return 1;
+	for (size_t i = j + 1; i < n && c < UDP_GSO_MAX; i++, c++) {
+		const struct user_tx *b = &tx[i];
+
+		if (done[i] || b->tx_fd != a->tx_fd || b->tx_dlen != a->tx_dlen ||
+		    memcmp(&b->tx_dst, &a->tx_dst, a->tx_dlen) != 0 || b->tx_clen != a->tx_clen ||
+		    memcmp(b->tx_cmsg.c_buf, a->tx_cmsg.c_buf, a->tx_clen) != 0 ||
+		    b->tx_iov.iov_len > a->tx_iov.iov_len || total + b->tx_iov.iov_len > 65000 ||
+		    tx[i - 1].tx_iov.iov_len != a->tx_iov.iov_len)
+			break;
+		total += b->tx_iov.iov_len;
+	}
+	return c;
+}
+
+/* Appends UDP_SEGMENT (the datagram size) to tx's control messages. */
+static size_t gso_cmsg(struct user_tx *tx)
+{
+	struct cmsghdr *c = (struct cmsghdr *)(void *)(tx->tx_cmsg.c_buf + tx->tx_clen);
+	uint16_t seg = (uint16_t)tx->tx_iov.iov_len;
+
+	c->cmsg_level = SOL_UDP;
+	c->cmsg_type = UDP_SEGMENT;
+	c->cmsg_len = CMSG_LEN(sizeof(seg));
+	memcpy(CMSG_DATA(c), &seg, sizeof(seg));
+	return tx->tx_clen + CMSG_SPACE(sizeof(seg));
 }
 
 /* One sendmmsg per socket for the packets of a batch. */
 static void tx_flush(struct user_ctx *x, struct user_tx *tx, size_t n)
 {
 	struct mmsghdr mm[USER_BATCH];
+	struct iovec iov[USER_BATCH];
+	unsigned npk[USER_BATCH];
 	bool done[USER_BATCH] = { false };
+	size_t v = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		size_t k = 0;
@@ -366,20 +468,25 @@ static void tx_flush(struct user_ctx *x, struct user_tx *tx, size_t n)
 			continue;
 		for (size_t j = i; j < n; j++) {
 			struct msghdr *mh = &mm[k].msg_hdr;
+			size_t c;
 
 			if (done[j] || tx[j].tx_fd != tx[i].tx_fd)
 				continue;
-			done[j] = true;
+			c = gso_run(x, tx, j, n, done);
 			memset(&mm[k], 0, sizeof(mm[k]));
 			mh->msg_name = &tx[j].tx_dst;
 			mh->msg_namelen = tx[j].tx_dlen;
-			mh->msg_iov = &tx[j].tx_iov;
-			mh->msg_iovlen = 1;
-			mh->msg_control = tx[j].tx_clen ? tx[j].tx_cmsg.c_buf : NULL;
-			mh->msg_controllen = tx[j].tx_clen;
-			k++;
+			mh->msg_iov = &iov[v];
+			mh->msg_iovlen = c;
+			for (size_t d = 0; d < c; d++)
+				iov[v++] = tx[j + d].tx_iov;
+			mh->msg_controllen = c > 1 ? gso_cmsg(&tx[j]) : tx[j].tx_clen;
+			mh->msg_control = mh->msg_controllen ? tx[j].tx_cmsg.c_buf : NULL;
+			npk[k++] = (unsigned)c;
+			for (size_t d = 0; d < c; d++)
+				done[j + d] = true;
 		}
-		send_all(x, tx[i].tx_fd, mm, k);
+		send_all(x, tx[i].tx_fd, mm, npk, k);
 	}
 }
 
@@ -424,7 +531,8 @@ static void acquire(struct user_ctx *x, const struct user_polent *pe, const stru
 	x->x_u->u_cfg.c_event(x->x_u->u_cfg.c_event_arg, &ev);
 }
 
-/* The IP packet at buf + USER_HEADROOM: policy, SA, ESP, destination. */
+/* The IP packet at buf + USER_HEADROOM (a USER_SLOT): policy, SA, ESP,
+ * destination. */
 static int out_one(struct user_ctx *x, uint8_t *buf, size_t len, struct user_tx *tx)
 {
 	const struct user_polent *pe;
@@ -448,7 +556,7 @@ static int out_one(struct user_ctx *x, uint8_t *buf, size_t len, struct user_tx 
 			acquire(x, pe, &f);
 		return GW_E_NOTFOUND;
 	}
-	r = esp_encap(sa->us_esp, x->x_crypto, buf, USER_BUF, USER_HEADROOM, len, x->x_now, &res);
+	r = esp_encap(sa->us_esp, x->x_crypto, buf, USER_SLOT, USER_HEADROOM, len, x->x_now, &res);
 	if (r < 0) {
 		ctr_inc(x, r == GW_E_STATE ? UC_EXPIRED : UC_MALFORMED, 1);
 		return r;
@@ -456,22 +564,77 @@ static int out_one(struct user_ctx *x, uint8_t *buf, size_t len, struct user_tx 
 	return tx_prepare(x, sa, buf + res.ep_off, res.ep_len, tx);
 }
 
+/* The ESP packets of one TUN wake-up, sent a batch at a time. */
+struct out_batch {
+	struct user_tx ob_tx[USER_BATCH];
+	size_t ob_n;
+};
+
+static uint8_t *out_slot(struct user_worker *w, struct user_ctx *x, struct out_batch *ob)
+{
+	if (ob->ob_n == USER_BATCH) {
+		tx_flush(x, ob->ob_tx, ob->ob_n);
+		ob->ob_n = 0;
+	}
+	return w->w_out + ob->ob_n * USER_SLOT;
+}
+
+static void out_push(struct user_ctx *x, struct out_batch *ob, uint8_t *slot, size_t len)
+{
+	if (out_one(x, slot, len, &ob->ob_tx[ob->ob_n]) == 0)
+		ob->ob_n++;
+}
+
+#define SLOT_ROOM (USER_SLOT - USER_HEADROOM - ESP_TAILROOM)
+
+/* One TUN read (virtio_net_hdr, packet): a TCP super-packet is cut into
+ * segments, a partial checksum finished (offload.h). */
+static void out_read(struct user_worker *w, struct user_ctx *x, struct out_batch *ob, size_t l)
+{
+	struct virtio_net_hdr vh;
+	uint8_t *pkt = w->w_rx + OFFLOAD_HDR, *slot;
+	size_t len = l - OFFLOAD_HDR, n;
+	struct tso t;
+
+	memcpy(&vh, w->w_rx, sizeof(vh));
+	if (vh.gso_type != VIRTIO_NET_HDR_GSO_NONE) {
+		if (offload_tso_init(&t, &vh, pkt, len) < 0) {
+			ctr_inc(x, UC_MALFORMED, 1);
+			return;
+		}
+		while ((slot = out_slot(w, x, ob)) &&
+		       offload_tso_next(&t, slot + USER_HEADROOM, SLOT_ROOM, &n))
+			out_push(x, ob, slot, n);
+		return;
+	}
+	if (((vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) &&
+	     offload_csum_finish(pkt, len, le16toh(vh.csum_start), le16toh(vh.csum_offset)) < 0) ||
+	    len > SLOT_ROOM) {
+		ctr_inc(x, UC_MALFORMED, 1);
+		return;
+	}
+	slot = out_slot(w, x, ob);
+	memcpy(slot + USER_HEADROOM, pkt, len);
+	out_push(x, ob, slot, len);
+}
+
 static void out_batch(struct user_worker *w, struct user_ctx *x)
 {
-	struct user_tx tx[USER_BATCH];
-	size_t n = 0;
+	struct out_batch ob;
 
-	for (int reads = 0; reads < USER_BATCH; reads++) {
-		uint8_t *buf = w->w_out + n * USER_BUF;
-		ssize_t l = read(x->x_tunfd, buf + USER_HEADROOM,
-				 USER_BUF - USER_HEADROOM - ESP_TAILROOM);
+	ob.ob_n = 0;
+	for (int reads = 0; reads < USER_READS; reads++) {
+		ssize_t l = read(x->x_tunfd, w->w_rx, USER_RX);
 
 		if (l <= 0)
 			break;
-		if (out_one(x, buf, (size_t)l, &tx[n]) == 0)
-			n++;
+		if ((size_t)l <= OFFLOAD_HDR) {
+			ctr_inc(x, UC_MALFORMED, 1);
+			continue;
+		}
+		out_read(w, x, &ob, (size_t)l);
 	}
-	tx_flush(x, tx, n);
+	tx_flush(x, ob.ob_tx, ob.ob_n);
 }
 
 /* ---- threads ---- */
@@ -483,6 +646,9 @@ static void *worker_main(void *arg)
 	struct user_ctx x = { .x_u = u,
 			      .x_crypto = w->w_idx,
 			      .x_tunfd = tun_fd(u->u_tun, w->w_idx),
+			      .x_raw4 = w->w_raw4,
+			      .x_raw6 = w->w_raw6,
+			      .x_gro = &w->w_gro,
 			      .x_ctrs = &w->w_ctrs,
 			      .x_log_at = &w->w_log_at };
 	struct epoll_event evs[4];
@@ -506,10 +672,10 @@ static void *worker_main(void *arg)
 				out_batch(w, &x);
 				break;
 			case EV_RAW4:
-				in_batch(w, &x, u->u_raw4, AF_INET);
+				in_batch(w, &x, w->w_raw4, AF_INET);
 				break;
 			case EV_RAW6:
-				in_batch(w, &x, u->u_raw6, AF_INET6);
+				in_batch(w, &x, w->w_raw6, AF_INET6);
 				break;
 			}
 		}
@@ -536,9 +702,9 @@ static void *hk_main(void *arg)
 	return NULL;
 }
 
-static int ep_add(int ep, int fd, uint32_t tag, uint32_t flags)
+static int ep_add(int ep, int fd, uint32_t tag)
 {
-	struct epoll_event ev = { .events = EPOLLIN | flags, .data.u32 = tag };
+	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = tag };
 
 	if (fd < 0)
 		return 0;
@@ -549,17 +715,17 @@ static int worker_init(struct dp_user *u, struct user_worker *w, unsigned idx)
 {
 	w->w_u = u;
 	w->w_idx = idx;
-	w->w_out = malloc((size_t)USER_BATCH * USER_BUF);
+	w->w_rx = malloc(USER_RX);
+	w->w_out = malloc((size_t)USER_BATCH * USER_SLOT);
 	w->w_in = malloc((size_t)USER_BATCH * USER_BUF);
-	if (!w->w_out || !w->w_in)
+	gro_init(&w->w_gro);
+	if (!w->w_rx || !w->w_out || !w->w_in)
 		return GW_E_NOMEM;
 	if ((w->w_ep = epoll_create1(EPOLL_CLOEXEC)) < 0)
 		return GW_E_IO;
-	/* Workers take turns on the raw sockets: one wakes per packet. */
-	if (ep_add(w->w_ep, u->u_stopfd, EV_STOP, 0) < 0 ||
-	    ep_add(w->w_ep, tun_fd(u->u_tun, idx), EV_TUN, 0) < 0 ||
-	    ep_add(w->w_ep, u->u_raw4, EV_RAW4, EPOLLEXCLUSIVE) < 0 ||
-	    ep_add(w->w_ep, u->u_raw6, EV_RAW6, EPOLLEXCLUSIVE) < 0)
+	if (ep_add(w->w_ep, u->u_stopfd, EV_STOP) < 0 ||
+	    ep_add(w->w_ep, tun_fd(u->u_tun, idx), EV_TUN) < 0 ||
+	    ep_add(w->w_ep, w->w_raw4, EV_RAW4) < 0 || ep_add(w->w_ep, w->w_raw6, EV_RAW6) < 0)
 		return GW_E_IO;
 	if (pthread_create(&w->w_thread, NULL, worker_main, w) != 0)
 		return GW_E_NOMEM;
@@ -572,7 +738,6 @@ int user_io_start(struct dp_user *u)
 	int r;
 
 	for (unsigned i = 0; i < u->u_nw; i++) {
-		u->u_w[i].w_ep = -1;
 		if ((r = worker_init(u, &u->u_w[i], i)) < 0)
 			return r;
 	}
@@ -595,11 +760,12 @@ void user_io_stop(struct dp_user *u)
 			pthread_join(w->w_thread, NULL);
 		if (w->w_ep >= 0)
 			close(w->w_ep);
+		free(w->w_rx);
 		free(w->w_out);
 		free(w->w_in);
 		w->w_started = false;
 		w->w_ep = -1;
-		w->w_out = w->w_in = NULL;
+		w->w_rx = w->w_out = w->w_in = NULL;
 	}
 	if (u->u_hk_started)
 		pthread_join(u->u_hk, NULL);
@@ -613,6 +779,9 @@ int user_io_input_udp(struct dp_user *u, uint8_t *pkt, size_t len, const struct 
 	struct user_ctx x = { .x_u = u,
 			      .x_crypto = u->u_nw + h % USER_EXT_CTX,
 			      .x_tunfd = tun_fd(u->u_tun, h % tun_queues(u->u_tun)),
+			      .x_raw4 = -1,
+			      .x_raw6 = -1,
+			      .x_gro = NULL,
 			      .x_ctrs = &u->u_ext,
 			      .x_shared = true,
 			      .x_now = (uint64_t)time(NULL),

@@ -11,6 +11,7 @@
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
+#include <linux/filter.h>
 
 #include <openssl/rand.h>
 
@@ -46,16 +47,61 @@ static void sock_bufs(int fd)
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
 }
 
+/*
+ * Every raw socket sees every ESP packet; worker `shard` of n keeps those
+ * whose SPI % n == shard, so each SA's packets stay on one thread and in
+ * order (TCP inside the tunnel reads reordering as loss). A packet too
+ * short for an SPI goes to worker 0, which counts it. IPv4 raw sockets see
+ * the IP header (the SPI follows IHL * 4 bytes), IPv6 ones the payload.
+ */
+static int raw_shard(int fd, int family, unsigned shard, unsigned n)
+{
+	uint32_t short_ret = shard == 0 ? 0xffffffffu : 0;
+	struct sock_filter v4[] = {
+		BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 0), /* X = IHL * 4 */
+		BPF_STMT(BPF_MISC | BPF_TXA, 0),        /* A = X + 4 */
+		BPF_STMT(BPF_ALU | BPF_ADD | BPF_K, 4),
+		BPF_STMT(BPF_MISC | BPF_TAX, 0),
+		BPF_STMT(BPF_LD | BPF_W | BPF_LEN, 0), /* len >= IHL * 4 + 4? */
+		BPF_JUMP(BPF_JMP | BPF_JGE | BPF_X, 0, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, short_ret),
+		BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 0), /* A = SPI */
+		BPF_STMT(BPF_LD | BPF_W | BPF_IND, 0),
+		BPF_STMT(BPF_ALU | BPF_MOD | BPF_K, n),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, shard, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, 0xffffffffu),
+		BPF_STMT(BPF_RET | BPF_K, 0),
+	};
+	struct sock_filter v6[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_LEN, 0),
+		BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 4, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, short_ret),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 0), /* A = SPI */
+		BPF_STMT(BPF_ALU | BPF_MOD | BPF_K, n),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, shard, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, 0xffffffffu),
+		BPF_STMT(BPF_RET | BPF_K, 0),
+	};
+	struct sock_fprog prog = { .len = family == AF_INET ? sizeof(v4) / sizeof(v4[0])
+							    : sizeof(v6) / sizeof(v6[0]),
+				   .filter = family == AF_INET ? v4 : v6 };
+
+	if (n < 2)
+		return 0;
+	return setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog));
+}
+
 /* Raw ESP (IP protocol 50). Blocking for sends (back-pressure to the TUN
  * queue); workers receive with MSG_DONTWAIT. The kernel may fragment what
  * we send (no DF): the peer reassembles before ESP. */
-static int raw_open(int family)
+static int raw_open(int family, unsigned shard, unsigned n)
 {
 	int fd, one = 1, mark = USER_MARK, pmtu;
 
 	if ((fd = socket(family, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ESP)) < 0)
 		return -1;
-	if (setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) < 0)
+	if (setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) < 0 ||
+	    raw_shard(fd, family, shard, n) < 0)
 		goto fail;
 	if (family == AF_INET) {
 		pmtu = IP_PMTUDISC_DONT;
@@ -85,6 +131,14 @@ static void udp_mark(int fd)
 			 strerror(errno));
 }
 
+static int user_socket_bypass(void *state, int fd, int family)
+{
+	(void)state;
+	(void)family;
+	udp_mark(fd);
+	return 0;
+}
+
 static unsigned workers_of(const struct dp_config *cfg)
 {
 	long n = cfg->c_threads ? (long)cfg->c_threads : sysconf(_SC_NPROCESSORS_ONLN);
@@ -96,13 +150,18 @@ static unsigned workers_of(const struct dp_config *cfg)
 
 static int open_sockets(struct dp_user *u)
 {
-	if ((u->u_raw4 = raw_open(AF_INET)) < 0) {
-		log_err(LOG_SUB_KNL, "userspace data path: raw ESP socket: %s", strerror(errno));
-		return GW_E_IO;
+	for (unsigned i = 0; i < u->u_nw; i++) {
+		struct user_worker *w = &u->u_w[i];
+
+		if ((w->w_raw4 = raw_open(AF_INET, i, u->u_nw)) < 0) {
+			log_err(LOG_SUB_KNL, "userspace data path: raw ESP socket: %s",
+				strerror(errno));
+			return GW_E_IO;
+		}
+		if ((w->w_raw6 = raw_open(AF_INET6, i, u->u_nw)) < 0 && i == 0)
+			log_warn(LOG_SUB_KNL, "userspace data path: no IPv6 raw ESP socket: %s",
+				 strerror(errno));
 	}
-	if ((u->u_raw6 = raw_open(AF_INET6)) < 0)
-		log_warn(LOG_SUB_KNL, "userspace data path: no IPv6 raw ESP socket: %s",
-			 strerror(errno));
 	udp_mark(u->u_udp4);
 	udp_mark(u->u_udp6);
 	return 0;
@@ -117,10 +176,12 @@ static void user_close(void *state)
 		return;
 	user_io_stop(u);
 	tun_close(u->u_tun);
-	if (u->u_raw4 >= 0)
-		close(u->u_raw4);
-	if (u->u_raw6 >= 0)
-		close(u->u_raw6);
+	for (unsigned i = 0; u->u_w && i < u->u_nw; i++) {
+		if (u->u_w[i].w_raw4 >= 0)
+			close(u->u_w[i].w_raw4);
+		if (u->u_w[i].w_raw6 >= 0)
+			close(u->u_w[i].w_raw6);
+	}
 	if (u->u_stopfd >= 0)
 		close(u->u_stopfd);
 	user_table_free(u->u_tab);
@@ -149,7 +210,6 @@ static int user_open(const struct dp_config *cfg, void **state)
 	pthread_mutex_init(&u->u_lock, NULL);
 	u->u_cfg = *cfg;
 	u->u_cfg.c_tun_name = NULL; /* borrowed: only tun_open reads it */
-	u->u_raw4 = u->u_raw6 = -1;
 	u->u_udp4 = cfg->c_udp4_fd;
 	u->u_udp6 = cfg->c_udp6_fd;
 	u->u_nw = to.to_queues = workers_of(cfg);
@@ -159,7 +219,7 @@ static int user_open(const struct dp_config *cfg, void **state)
 		goto out;
 	}
 	for (unsigned i = 0; i < u->u_nw; i++)
-		u->u_w[i].w_ep = -1;
+		u->u_w[i].w_ep = u->u_w[i].w_raw4 = u->u_w[i].w_raw6 = -1;
 	if ((r = user_table_new(&u->u_tab)) < 0 || (r = user_table_reserve(u->u_tab, u->u_nw)) < 0)
 		goto out;
 	if ((r = tun_open(&to, &u->u_tun)) < 0 || (r = open_sockets(u)) < 0)
@@ -396,4 +456,5 @@ const struct dp_ops dp_user_ops = {
 	.o_policy_del = user_policy_del,
 	.o_esp_input_udp = user_esp_input_udp,
 	.o_udp_encap_enable = NULL, /* the kernel does not decapsulate for us */
+	.o_socket_bypass = user_socket_bypass,
 };

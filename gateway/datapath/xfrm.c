@@ -317,6 +317,31 @@ static int xfrm_udp_encap_enable(void *state, int fd)
 	return 0;
 }
 
+/* Per-socket policies that allow everything both ways: the IKE sockets'
+ * packets skip the SPD (what strongSwan does for its sockets too). */
+static int xfrm_socket_bypass(void *state, int fd, int family)
+{
+	int level = family == AF_INET ? IPPROTO_IP : IPPROTO_IPV6;
+	int opt = family == AF_INET ? IP_XFRM_POLICY : IPV6_XFRM_POLICY;
+	struct xfrm_userpolicy_info pol;
+
+	(void)state;
+	for (int dir = XFRM_POLICY_IN; dir <= XFRM_POLICY_OUT; dir++) {
+		memset(&pol, 0, sizeof(pol));
+		pol.action = XFRM_POLICY_ALLOW;
+		pol.sel.family = (uint16_t)family;
+		pol.dir = (uint8_t)dir;
+		pol.lft.soft_byte_limit = pol.lft.hard_byte_limit = XFRM_INF;
+		pol.lft.soft_packet_limit = pol.lft.hard_packet_limit = XFRM_INF;
+		if (setsockopt(fd, level, opt, &pol, sizeof(pol)) < 0) {
+			log_err(LOG_SUB_KNL, "xfrm: bypass policy on fd %d: %s", fd,
+				strerror(errno));
+			return GW_E_IO;
+		}
+	}
+	return 0;
+}
+
 const struct dp_ops dp_xfrm_ops = {
 	.o_name = "xfrm",
 	.o_open = xfrm_open,
@@ -330,4 +355,5 @@ const struct dp_ops dp_xfrm_ops = {
 	.o_policy_del = xfrm_policy_del,
 	.o_esp_input_udp = NULL,
 	.o_udp_encap_enable = xfrm_udp_encap_enable,
+	.o_socket_bypass = xfrm_socket_bypass,
 };

@@ -66,9 +66,15 @@ int net_send(struct net *net, const struct sockaddr_storage *local,
 /* A NAT-T keepalive (RFC 3948 2.3: one 0xff byte, no marker). */
 int net_send_keepalive(struct net *net, const struct sockaddr_storage *local,
 		       const struct sockaddr_storage *remote);
+/* Every bound socket: fds[i] of family fams[i]; returns the count (<= max). */
+size_t net_sockets(const struct net *net, int *fds, int *fams, size_t max);
 /* The bound socket for family and port, -1 if none (for the data path). */
 int net_socket_fd(const struct net *net, int family, uint16_t port);
 void net_get_stats(const struct net *net, struct net_stats *st);
+/* Add (or remove) a host address of ours on the loopback device: a virtual
+ * IP (RFC 7296 3.15) as our inner source. Already there / already gone
+ * count as done. */
+int net_local_addr(int family, const uint8_t *addr, bool add);
 /* "192.0.2.1[500]" / "[2001:db8::1][4500]" into buf. */
 const char *net_addr_str(const struct sockaddr_storage *ss, char *buf, size_t len);
 

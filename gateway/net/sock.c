@@ -155,6 +155,17 @@ void net_free(struct net *net)
 	free(net);
 }
 
+size_t net_sockets(const struct net *net, int *fds, int *fams, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < net->n_nsocks && n < max; i++, n++) {
+		fds[n] = net->n_socks[i].s_fd;
+		fams[n] = net->n_socks[i].s_family;
+	}
+	return n;
+}
+
 int net_socket_fd(const struct net *net, int family, uint16_t port)
 {
 	for (size_t i = 0; i < net->n_nsocks; i++)

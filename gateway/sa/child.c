@@ -46,6 +46,44 @@ static void spi_bytes(uint32_t spi, uint8_t b[4])
 	b[3] = (uint8_t)spi;
 }
 
+static void ts_any(int family, struct ike_ts *ts)
+{
+	memset(ts, 0, sizeof(*ts));
+	ts->ts_type = family == AF_INET ? IKE_TS_IPV4_ADDR_RANGE : IKE_TS_IPV6_ADDR_RANGE;
+	memset(ts->ts_addr_end, 0xff, family == AF_INET ? 4 : 16);
+	ts->ts_port_end = 65535;
+}
+
+/*
+ * Selectors of one side from the config. "dynamic" is the side's address:
+ * its virtual IPs when it has some (the responder leased them to the
+ * peer, or the gateway gave them to us), "any" of each family while we
+ * still ask for one (2.9, 3.15), else its IKE address.
+ */
+static void ts_list_side(const struct ike_sa *sa, const struct model_ts *m, size_t n, bool local,
+			 struct ike_pld_ts *out)
+{
+	const struct model_end *le = &sa->s_conn->sc_conn->c_local;
+	struct sa_ep vips[2];
+	size_t nv = (local == sa->s_initiator) ? cp_vips(sa, vips, 2) : 0;
+
+	out->ts_n = 0;
+	for (size_t i = 0; i < n && out->ts_n < IKE_MAX_TS; i++) {
+		if (!m[i].t_dynamic) {
+			sa_ts_from_model(&m[i], &sa->s_local, &out->ts[out->ts_n++]);
+		} else if (nv) {
+			for (size_t k = 0; k < nv && out->ts_n < IKE_MAX_TS; k++)
+				sa_ts_from_model(&m[i], &vips[k], &out->ts[out->ts_n++]);
+		} else if (local && sa->s_initiator && le->e_n_vips) {
+			for (size_t k = 0; k < le->e_n_vips && out->ts_n < IKE_MAX_TS; k++)
+				ts_any(le->e_vip_family[k], &out->ts[out->ts_n++]);
+		} else {
+			sa_ts_from_model(&m[i], local ? &sa->s_local : &sa->s_remote,
+					 &out->ts[out->ts_n++]);
+		}
+	}
+}
+
 /* Initiator: SA, TSi, TSr (and USE_TRANSPORT_MODE) for the first child. */
 int child_offer(struct sa_engine *e, struct ike_sa *sa, const struct model_child *cc,
 		struct ike_builder *b)
@@ -65,8 +103,8 @@ int child_offer(struct sa_engine *e, struct ike_sa *sa, const struct model_child
 	o->co_transport = cc->c_mode == MODEL_MODE_TRANSPORT;
 	spi_bytes(o->co_spi, spi);
 	sa_offer_from_config(cc->c_props, cc->c_n_props, spi, 4, true, &offer);
-	sa_ts_list(cc->c_local_ts, cc->c_n_local_ts, &sa->s_local, &o->co_tsi);
-	sa_ts_list(cc->c_remote_ts, cc->c_n_remote_ts, &sa->s_remote, &o->co_tsr);
+	ts_list_side(sa, cc->c_local_ts, cc->c_n_local_ts, true, &o->co_tsi);
+	ts_list_side(sa, cc->c_remote_ts, cc->c_n_remote_ts, false, &o->co_tsr);
 	if (o->co_transport) {
 		struct ike_pld_notify n = { .n_type = IKE_N_USE_TRANSPORT_MODE };
 
@@ -343,8 +381,8 @@ static uint16_t pick_child(const struct ike_sa *sa, const struct ike_pld_sa *off
 		const struct model_child *cc = &c->c_children[i];
 		struct ike_pld_ts ours_l, ours_r;
 
-		sa_ts_list(cc->c_local_ts, cc->c_n_local_ts, &sa->s_local, &ours_l);
-		sa_ts_list(cc->c_remote_ts, cc->c_n_remote_ts, &sa->s_remote, &ours_r);
+		ts_list_side(sa, cc->c_local_ts, cc->c_n_local_ts, true, &ours_l);
+		ts_list_side(sa, cc->c_remote_ts, cc->c_n_remote_ts, false, &ours_r);
 		if (sa_ts_narrow(tsr, &ours_l, &pk->cp_l) || sa_ts_narrow(tsi, &ours_r, &pk->cp_r))
 			continue;
 		why = IKE_N_NO_PROPOSAL_CHOSEN;

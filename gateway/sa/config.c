@@ -84,6 +84,14 @@ static int prepare_conn(struct sa_config *cf, struct sa_conn *sc, char *why, siz
 		snprintf(why, why_len, "conns/%s.json: $.remote.id: not an identity", c->c_name);
 		return GW_E_INVAL;
 	}
+	for (size_t i = 0; i < c->c_n_pools; i++) {
+		if (!model_pools_find(cf->cf_pools, c->c_pools[i])) {
+			snprintf(why, why_len,
+				 "conns/%s.json: $.pools[%zu]: no pool '%s' in pools.json",
+				 c->c_name, i, c->c_pools[i]);
+			return GW_E_INVAL;
+		}
+	}
 	if (c->c_remote.e_ca[0] && !auth_creds_has_ca(cf->cf_creds, c->c_remote.e_ca)) {
 		snprintf(why, why_len, "conns/%s.json: $.remote.ca: no such CA: cas/%s.pem",
 			 c->c_name, c->c_remote.e_ca);
@@ -142,6 +150,14 @@ int sa_config_load(const char *dir, uint64_t generation, struct sa_config **out,
 		model_err_str(&err, "gateway.json", why, why_len);
 		goto fail;
 	}
+	if ((r = model_eap_users_load(dir, &cf->cf_eap_users, &err))) {
+		model_err_str(&err, "eap-users.json", why, why_len);
+		goto fail;
+	}
+	if ((r = model_pools_load(dir, &cf->cf_pools, &err))) {
+		model_err_str(&err, "pools.json", why, why_len);
+		goto fail;
+	}
 	if ((r = auth_creds_load(dir, &cf->cf_creds, why, why_len)) ||
 	    (r = load_conns(dir, &cf, why, why_len)))
 		goto fail;
@@ -167,6 +183,8 @@ void sa_config_unref(struct sa_config *c)
 		model_conn_free(c->cf_conns[i].sc_conn);
 	}
 	auth_creds_unref(c->cf_creds);
+	model_eap_users_free(c->cf_eap_users);
+	model_pools_free(c->cf_pools);
 	free(c);
 }
 

@@ -30,6 +30,8 @@ struct sa_config {
 	uint64_t cf_generation;
 	struct gw_settings cf_settings;
 	struct auth_creds *cf_creds;
+	struct model_eap_users *cf_eap_users; /* eap-users.json (empty when absent) */
+	struct model_pools *cf_pools;         /* pools.json (empty when absent) */
 	size_t cf_n;
 	struct sa_conn cf_conns[]; /* cf_n entries */
 };

@@ -376,6 +376,13 @@ json_t *sa_engine_reload(struct sa_engine *e, const char **code, char *why, size
 		*code = "invalid-argument";
 		return NULL;
 	}
+	if (vip_set_pools(e->e_vip, cf->cf_pools)) {
+		pthread_mutex_unlock(&e->e_cfg_lock);
+		snprintf(why, why_len, "pools.json: cannot install the new pools");
+		sa_config_unref(cf);
+		*code = "internal-error";
+		return NULL;
+	}
 	old = e->e_cfg;
 	e->e_cfg = cf;
 	e->e_cfg_gen++;
@@ -389,4 +396,50 @@ json_t *sa_engine_reload(struct sa_engine *e, const char **code, char *why, size
 	sa_config_unref(old);
 	log_info(LOG_SUB_CFG, "configuration reloaded: %zu connection(s)", cf->cf_n);
 	return res;
+}
+
+/* ---- virtual-IP leases (api/control.md list-leases) ---- */
+
+static json_t *lease_json(const struct vip_lease_info *l)
+{
+	struct sa_ep ep = { .ep_family = (uint8_t)l->vl_addr.a_family };
+	char id[4 * VIP_ID_MAX + 1];
+
+	memcpy(ep.ep_addr, l->vl_addr.a_addr, 16);
+	log_escape(id, sizeof(id), l->vl_identity, l->vl_id_len);
+	return json_pack("{s:o, s:s, s:o, s:b}", "addr", sa_json_addr(&ep), "identity", id, "since",
+			 sa_json_time(l->vl_since), "retired", l->vl_retired);
+}
+
+json_t *sa_engine_list_leases(struct sa_engine *e)
+{
+	struct vip_lease_info *leases = NULL;
+	struct vip_usage *use = NULL;
+	size_t nl = 0, nu = 0;
+	json_t *pools = json_array(), *retired = json_array();
+
+	if (vip_list(e->e_vip, &leases, &nl) || vip_usage(e->e_vip, &use, &nu)) {
+		free(leases);
+		json_decref(pools);
+		json_decref(retired);
+		return NULL;
+	}
+	for (size_t i = 0; i < nu; i++) {
+		json_t *ls = json_array();
+
+		for (size_t k = 0; k < nl; k++)
+			if (!leases[k].vl_retired && !strcmp(leases[k].vl_pool, use[i].vu_pool))
+				json_array_append_new(ls, lease_json(&leases[k]));
+		json_array_append_new(pools,
+				      json_pack("{s:s, s:i, s:I, s:I, s:o}", "name", use[i].vu_pool,
+						"family", use[i].vu_family == AF_INET ? 4 : 6,
+						"size", (json_int_t)use[i].vu_size, "leased",
+						(json_int_t)use[i].vu_leased, "leases", ls));
+	}
+	for (size_t k = 0; k < nl; k++)
+		if (leases[k].vl_retired)
+			json_array_append_new(retired, lease_json(&leases[k]));
+	free(leases);
+	free(use);
+	return json_pack("{s:o, s:o}", "pools", pools, "retired", retired);
 }

@@ -31,10 +31,19 @@ int sa_engine_new(const char *config_dir, struct sa_engine **out, char *why, siz
 		goto fail;
 	atomic_store(&e->e_cookie_threshold, e->e_cfg->cf_settings.gs_cookie_threshold);
 	if (!(e->e_table = sa_table_new()) || !(e->e_cookie = sa_cookie_new()) ||
-	    !(e->e_policies = sa_policies_new())) {
+	    !(e->e_policies = sa_policies_new()) || vip_new(&e->e_vip) ||
+	    eap_rl_new(NULL, &e->e_eap_rl)) {
 		r = GW_E_NOMEM;
 		goto fail;
 	}
+	if ((r = vip_set_pools(e->e_vip, e->e_cfg->cf_pools))) {
+		snprintf(why, why_len, "pools.json: cannot install the pools: %s", gw_strerror(r));
+		goto fail;
+	}
+	if (eap_ctx_new(&e->e_eap_ctx, why, why_len)) /* EAP-MD5 still works without it */
+		log_warn(LOG_SUB_AUTH, "EAP unavailable: %s", why);
+	else if (!(eap_ctx_methods(e->e_eap_ctx) & EAP_M_MSCHAPV2))
+		log_warn(LOG_SUB_AUTH, "EAP-MSCHAPv2 unavailable: %s", why);
 	*out = e;
 	return 0;
 fail:
@@ -173,7 +182,8 @@ static void process(void *arg);
 
 static bool is_init_request(const struct ike_hdr *h)
 {
-	return h->h_exch == IKE_EXCH_SA_INIT && !(h->h_flags & IKE_FLAG_RESPONSE) && h->h_spi_r == 0;
+	return h->h_exch == IKE_EXCH_SA_INIT && !(h->h_flags & IKE_FLAG_RESPONSE) &&
+	       h->h_spi_r == 0;
 }
 
 /* admit() counted this job in e_init_queued (it leaves once it has run,
@@ -391,6 +401,9 @@ void sa_engine_free(struct sa_engine *e)
 	sa_table_free(e->e_table, NULL);
 	sa_cookie_free(e->e_cookie);
 	sa_policies_free(e->e_policies);
+	eap_ctx_free(e->e_eap_ctx);
+	eap_rl_free(e->e_eap_rl);
+	vip_free(e->e_vip);
 	sa_config_unref(e->e_cfg);
 	pthread_mutex_destroy(&e->e_cfg_lock);
 	free(e);

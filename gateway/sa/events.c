@@ -24,8 +24,12 @@ const char *sa_end_name(enum sa_end why)
 
 static void emit(struct sa_engine *e, const char *type, json_t *data)
 {
-	if (data)
-		e->e_event(e->e_event_arg, type, data);
+	sa_event_fn fn = e->e_event; /* read once: the daemon detaches the sink at shutdown */
+
+	if (data && fn)
+		fn(e->e_event_arg, type, data);
+	else
+		json_decref(data);
 }
 
 static json_t *peer_json(const struct ike_sa *sa, bool with_eap)
@@ -115,4 +119,18 @@ void sa_event_child(struct sa_engine *e, struct ike_sa *sa, const struct child_s
 		       "bytes_out", (json_int_t)out.st_bytes, "packets_out",
 		       (json_int_t)out.st_packets, "age",
 		       (json_int_t)((uint64_t)time(NULL) - c->c_installed)));
+}
+
+void sa_event_lease(struct sa_engine *e, struct ike_sa *sa, const struct model_addr *a)
+{
+	struct sa_ep ep = { .ep_family = (uint8_t)a->a_family };
+	char id[2 * VIP_ID_MAX];
+
+	if (!e->e_event || !sa->s_ra)
+		return;
+	memcpy(ep.ep_addr, a->a_addr, 16);
+	log_escape(id, sizeof(id), sa->s_ra->r_lease_id, sa->s_ra->r_lease_id_len);
+	emit(e, "lease-assigned",
+	     json_pack("{s:I, s:o, s:o, s:s}", "ike_uid", (json_int_t)sa->s_uid, "conn",
+		       conn_name(sa), "addr", sa_json_addr(&ep), "identity", id));
 }

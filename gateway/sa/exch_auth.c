@@ -13,14 +13,14 @@
 #include "util/err.h"
 #include "util/log.h"
 
-static void build_id(struct ike_builder *b, uint8_t type, const struct auth_id *id)
+void sa_auth_build_id(struct ike_builder *b, uint8_t type, const struct auth_id *id)
 {
 	struct ike_pld_id p = { id->id_type, id->id_data, id->id_len };
 
 	ike_build_id(b, type, &p);
 }
 
-static void build_certs(struct ike_builder *b, const struct sa_conn *sc)
+void sa_auth_build_certs(struct ike_builder *b, const struct sa_conn *sc)
 {
 	struct ike_pld_cert c = { .c_enc = IKE_CERT_X509_SIG };
 	const uint8_t *der;
@@ -41,8 +41,8 @@ static void build_certs(struct ike_builder *b, const struct sa_conn *sc)
  * Our AUTH payload (2.15): the octets are our first message, the peer's
  * nonce and prf(SK_p, our ID); PSK or a signature by our key.
  */
-static int build_auth(struct ike_builder *b, struct ike_sa *sa, const struct sa_conn *sc,
-		      const struct auth_id *id)
+int sa_auth_build_auth(struct ike_builder *b, struct ike_sa *sa, const struct sa_conn *sc,
+		       const struct auth_id *id)
 {
 	const struct model_conn *c = sc->sc_conn;
 	struct ike_pld_auth a = { 0 };
@@ -89,8 +89,8 @@ int exch_auth_start(struct sa_engine *e, struct ike_sa *sa)
 
 	sa_local_id(sa, sc, &id);
 	sa_inner_begin(&b, &wr);
-	build_id(&b, IKE_PLD_IDI, &id);
-	build_certs(&b, sc);
+	sa_auth_build_id(&b, IKE_PLD_IDI, &id);
+	sa_auth_build_certs(&b, sc);
 	if (c->c_remote.e_auth == MODEL_AUTH_PUBKEY) {
 		struct ike_pld_cert creq = { .c_enc = IKE_CERT_X509_SIG };
 		uint8_t hashes[20 * 32];
@@ -103,18 +103,22 @@ int exch_auth_start(struct sa_engine *e, struct ike_sa *sa)
 		}
 	}
 	if (!sc->sc_remote_any)
-		build_id(&b, IKE_PLD_IDR, &sc->sc_remote_id);
-	if ((r = build_auth(&b, sa, sc, &id)) ||
-	    (sa->s_first_child && (r = child_offer(e, sa, sa->s_first_child, &b)))) {
-		wr_free(&wr);
-		return r;
-	}
+		sa_auth_build_id(&b, IKE_PLD_IDR, &sc->sc_remote_id);
+	/* 2.16: an EAP client sends no AUTH in its first IKE_AUTH */
+	if (c->c_local.e_auth != MODEL_AUTH_EAP && (r = sa_auth_build_auth(&b, sa, sc, &id)))
+		goto fail;
+	cp_request(sa, &b);
+	if (sa->s_first_child && (r = child_offer(e, sa, sa->s_first_child, &b)))
+		goto fail;
 	sa->s_state = IKE_ST_AUTH_SENT;
 	return sa_send_request(e, sa, IKE_EXCH_AUTH, &b);
+fail:
+	wr_free(&wr);
+	return r;
 }
 
 /* The AUTH method fits the configured remote authentication (class). */
-static bool auth_class_ok(enum model_auth want, uint8_t method)
+bool sa_auth_class_ok(enum model_auth want, uint8_t method)
 {
 	if (want == MODEL_AUTH_PSK)
 		return method == IKE_AUTH_PSK;
@@ -122,7 +126,9 @@ static bool auth_class_ok(enum model_auth want, uint8_t method)
 		return method == IKE_AUTH_RSA_SIG || method == IKE_AUTH_ECDSA_256 ||
 		       method == IKE_AUTH_ECDSA_384 || method == IKE_AUTH_ECDSA_521 ||
 		       method == IKE_AUTH_DIGITAL_SIG;
-	return false; /* EAP: no AUTH payload in the first IKE_AUTH request */
+	/* EAP: no AUTH payload in the first IKE_AUTH request (method 0) */
+	return method == 0 && (want == MODEL_AUTH_EAP || want == MODEL_AUTH_EAP_MD5 ||
+			       want == MODEL_AUTH_EAP_MSCHAPV2);
 }
 
 /* The suite negotiated in IKE_SA_INIT is one this connection accepts. */
@@ -140,8 +146,8 @@ static bool suite_ok(const struct ike_sa *sa, const struct model_conn *c)
  * and auth method, and IDr if the initiator named us. Exact identities win
  * over %any.
  */
-static const struct sa_conn *match_conn(const struct ike_sa *sa, const struct auth_id *peer,
-					const struct auth_id *idr, uint8_t method)
+const struct sa_conn *sa_auth_match_conn(const struct ike_sa *sa, const struct auth_id *peer,
+					 const struct auth_id *idr, uint8_t method)
 {
 	const struct sa_config *cf = sa->s_cfg;
 
@@ -152,7 +158,7 @@ static const struct sa_conn *match_conn(const struct ike_sa *sa, const struct au
 
 			if (sc->sc_remote_any != (bool)any_pass ||
 			    (!sc->sc_remote_any && !auth_id_equal(&sc->sc_remote_id, peer)) ||
-			    !auth_class_ok(c->c_remote.e_auth, method) ||
+			    !sa_auth_class_ok(c->c_remote.e_auth, method) ||
 			    !sa_end_addrs_match(&c->c_local, &sa->s_local) ||
 			    !sa_end_addrs_match(&c->c_remote, &sa->s_remote) || !suite_ok(sa, c))
 				continue;
@@ -165,9 +171,9 @@ static const struct sa_conn *match_conn(const struct ike_sa *sa, const struct au
 }
 
 /* Verify the peer's AUTH (and certificates) for connection sc. */
-static int verify_peer(struct ike_sa *sa, const struct sa_conn *sc, const struct ike_msg *msg,
-		       const struct auth_id *peer, const struct ike_pld_auth *a, char *why,
-		       size_t why_len)
+int sa_auth_verify_peer(struct ike_sa *sa, const struct sa_conn *sc, const struct ike_msg *msg,
+			const struct auth_id *peer, const struct ike_pld_auth *a, char *why,
+			size_t why_len)
 {
 	const struct model_conn *c = sc->sc_conn;
 	struct auth_peer_certs certs = { 0 };
@@ -219,7 +225,7 @@ static int verify_peer(struct ike_sa *sa, const struct sa_conn *sc, const struct
 	return r;
 }
 
-static int read_id(const struct ike_msg *msg, uint8_t type, struct auth_id *id)
+int sa_auth_read_id(const struct ike_msg *msg, uint8_t type, struct auth_id *id)
 {
 	const struct ike_pld *p = ike_msg_find(msg, type);
 	struct ike_pld_id pid;
@@ -234,8 +240,8 @@ static void dpd_check(struct sa_engine *e, struct ike_sa *sa, uint32_t arg);
 static void keepalive(struct sa_engine *e, struct ike_sa *sa, uint32_t arg);
 
 /* The IKE SA is up: counters, events, timers; the INIT messages go. */
-static void established(struct sa_engine *e, struct ike_sa *sa, const struct sa_conn *sc,
-			const struct auth_id *peer)
+void sa_auth_established(struct sa_engine *e, struct ike_sa *sa, const struct sa_conn *sc,
+			 const struct auth_id *peer)
 {
 	const struct model_conn *c = sc->sc_conn;
 	char pfx[96], ids[300], pstr[128];
@@ -244,7 +250,7 @@ static void established(struct sa_engine *e, struct ike_sa *sa, const struct sa_
 	sa->s_conn = sc;
 	sa->s_state = IKE_ST_ESTABLISHED;
 	sa->s_established = (uint64_t)time(NULL);
-	if ((sa->s_peer_id = malloc(sizeof(*peer))))
+	if (sa->s_peer_id || (sa->s_peer_id = malloc(sizeof(*peer))))
 		*sa->s_peer_id = *peer;
 	if (sa->s_half_open) {
 		sa->s_half_open = false;
@@ -265,7 +271,7 @@ static void established(struct sa_engine *e, struct ike_sa *sa, const struct sa_
 		sa_timer(e, sa, sa->s_cfg->cf_settings.gs_nat_keepalive * 1000, keepalive, 0);
 }
 
-static void free_init_messages(struct ike_sa *sa)
+void sa_auth_free_init(struct ike_sa *sa)
 {
 	free(sa->s_init_i);
 	free(sa->s_init_r);
@@ -289,9 +295,9 @@ static const char *auth_reason(const char *why, enum model_auth how)
 
 /* 2.21.2: the responder answers a failed IKE_AUTH with
  * AUTHENTICATION_FAILED and forgets the SA. */
-static void refuse_auth(struct sa_engine *e, struct ike_sa *sa, const struct ike_msg *msg,
-			const char *who, const char *why, enum sa_end end, const char *method,
-			const char *reason)
+void sa_auth_refuse(struct sa_engine *e, struct ike_sa *sa, const struct ike_msg *msg,
+		    const char *who, const char *why, enum sa_end end, const char *method,
+		    const char *reason)
 {
 	struct ike_pld_notify n = { .n_type = IKE_N_AUTHENTICATION_FAILED };
 	struct ike_builder b;
@@ -318,66 +324,82 @@ void exch_auth_request_in(struct sa_engine *e, struct ike_sa *sa, struct ike_msg
 	struct writer wr;
 	struct ike_err err;
 	bool has_idr;
+	uint16_t cp_err;
 	char ids[300], why[AUTH_WHY_LEN];
 
+	if (sa->s_state == IKE_ST_EAP || sa->s_state == IKE_ST_EAP_AUTH) {
+		exch_eap_request_in(e, sa, msg);
+		return;
+	}
 	if (sa->s_state != IKE_ST_INIT_DONE)
 		return;
-	if (read_id(msg, IKE_PLD_IDI, &peer)) {
-		refuse_auth(e, sa, msg, "the initiator", "no usable IDi payload", SA_END_AUTH, NULL,
-			    "no-credentials");
+	if (sa_auth_read_id(msg, IKE_PLD_IDI, &peer)) {
+		sa_auth_refuse(e, sa, msg, "the initiator", "no usable IDi payload", SA_END_AUTH,
+			       NULL, "no-credentials");
 		return;
 	}
 	auth_id_str(&peer, ids, sizeof(ids));
-	if (!ap || ike_pld_auth_parse(ap, &a, &err)) {
-		refuse_auth(e, sa, msg, ids, "no AUTH payload (EAP is not offered by this gateway)",
-			    SA_END_AUTH, NULL, "no-credentials");
+	has_idr = !sa_auth_read_id(msg, IKE_PLD_IDR, &idr);
+	if (!ap) { /* 2.16: no AUTH, the initiator wants EAP */
+		exch_eap_begin(e, sa, msg, &peer, has_idr ? &idr : NULL);
 		return;
 	}
-	has_idr = !read_id(msg, IKE_PLD_IDR, &idr);
-	if (!(sc = match_conn(sa, &peer, has_idr ? &idr : NULL, a.a_method))) {
+	if (ike_pld_auth_parse(ap, &a, &err)) {
+		sa_auth_refuse(e, sa, msg, ids, "unparsable AUTH payload", SA_END_AUTH, NULL,
+			       "no-credentials");
+		return;
+	}
+	if (!(sc = sa_auth_match_conn(sa, &peer, has_idr ? &idr : NULL, a.a_method))) {
 		snprintf(why, sizeof(why), "no connection for this identity with auth method %u%s",
 			 a.a_method, has_idr ? " and the IDr it asked for" : "");
-		refuse_auth(e, sa, msg, ids, why, SA_END_NO_CONN, NULL, NULL);
+		sa_auth_refuse(e, sa, msg, ids, why, SA_END_NO_CONN, NULL, NULL);
 		return;
 	}
-	if (verify_peer(sa, sc, msg, &peer, &a, why, sizeof(why))) {
+	if (sa_auth_verify_peer(sa, sc, msg, &peer, &a, why, sizeof(why))) {
 		sa->s_conn = sc;
-		refuse_auth(e, sa, msg, ids, why, SA_END_AUTH,
-			    sa_auth_name(sc->sc_conn->c_remote.e_auth),
-			    auth_reason(why, sc->sc_conn->c_remote.e_auth));
+		sa_auth_refuse(e, sa, msg, ids, why, SA_END_AUTH,
+			       sa_auth_name(sc->sc_conn->c_remote.e_auth),
+			       auth_reason(why, sc->sc_conn->c_remote.e_auth));
 		return;
 	}
 	sa->s_conn = sc;
 	sa_local_id(sa, sc, &mine);
 	sa_inner_begin(&b, &wr);
-	build_id(&b, IKE_PLD_IDR, &mine);
-	build_certs(&b, sc);
-	if (build_auth(&b, sa, sc, &mine)) {
+	sa_auth_build_id(&b, IKE_PLD_IDR, &mine);
+	sa_auth_build_certs(&b, sc);
+	if (sa_auth_build_auth(&b, sa, sc, &mine)) {
 		wr_free(&wr);
-		refuse_auth(e, sa, msg, ids, "internal error: cannot sign with our key",
-			    SA_END_LOCAL_ERROR, NULL, NULL);
+		sa_auth_refuse(e, sa, msg, ids, "internal error: cannot sign with our key",
+			       SA_END_LOCAL_ERROR, NULL, NULL);
 		return;
 	}
-	established(e, sa, sc, &peer);
-	child_respond(e, sa, msg, &b);
-	free_init_messages(sa);
+	sa_auth_established(e, sa, sc, &peer);
+	if ((cp_err = cp_respond(e, sa, msg, &b))) {
+		struct ike_pld_notify n = { .n_type = cp_err };
+
+		ike_build_notify(&b, &n); /* no address: no CHILD SA either */
+	} else {
+		child_respond(e, sa, msg, &b);
+	}
+	sa_auth_free_init(sa);
 	sa_send_response(e, sa, IKE_EXCH_AUTH, msg->m_hdr.h_msgid, &b);
 }
 
-void exch_auth_response_in(struct sa_engine *e, struct ike_sa *sa, struct ike_msg *msg)
+/*
+ * Initiator: the responder's IDr, AUTH and certificates (2.15). False, and
+ * the SA killed with events and a log line, when it fails or refused us.
+ */
+bool sa_auth_responder_ok(struct sa_engine *e, struct ike_sa *sa, struct ike_msg *msg,
+			  struct auth_id *peer)
 {
 	const struct ike_pld *ap = ike_msg_find(msg, IKE_PLD_AUTH);
 	const struct sa_conn *sc = sa->s_conn;
 	uint16_t nerr = sa_msg_error(msg);
 	struct ike_pld_auth a;
-	struct auth_id peer;
 	struct ike_err err;
-	const char *cwhy;
 	char ids[300], why[AUTH_WHY_LEN + 64];
 
-	if (sa->s_state != IKE_ST_AUTH_SENT)
-		return;
-	if (!ap || ike_pld_auth_parse(ap, &a, &err) || read_id(msg, IKE_PLD_IDR, &peer)) {
+	if (!ap || ike_pld_auth_parse(ap, &a, &err) || sa_auth_read_id(msg, IKE_PLD_IDR, peer)) {
 		snprintf(why, sizeof(why), "responder refused IKE_AUTH: %s",
 			 nerr ? ike_notify_name(nerr) : "no AUTH or IDr payload");
 		if (nerr == IKE_N_AUTHENTICATION_FAILED)
@@ -387,31 +409,54 @@ void exch_auth_response_in(struct sa_engine *e, struct ike_sa *sa, struct ike_ms
 		ike_sa_kill(e, sa,
 			    nerr == IKE_N_AUTHENTICATION_FAILED ? SA_END_AUTH : SA_END_PEER_ERROR,
 			    why);
-		return;
+		return false;
 	}
-	auth_id_str(&peer, ids, sizeof(ids));
-	if (!sc->sc_remote_any && !auth_id_equal(&sc->sc_remote_id, &peer))
+	auth_id_str(peer, ids, sizeof(ids));
+	if (!sc->sc_remote_any && !auth_id_equal(&sc->sc_remote_id, peer))
 		snprintf(why, sizeof(why), "responder identity is not the configured '%s'",
 			 sc->sc_conn->c_remote.e_id);
-	else if (!auth_class_ok(sc->sc_conn->c_remote.e_auth, a.a_method))
+	else if (!sa_auth_class_ok(sc->sc_conn->c_remote.e_auth, a.a_method))
 		snprintf(why, sizeof(why), "responder used auth method %u, we expect %s",
 			 a.a_method,
 			 sc->sc_conn->c_remote.e_auth == MODEL_AUTH_PSK ? "psk" : "pubkey");
-	else if (!verify_peer(sa, sc, msg, &peer, &a, why, sizeof(why)))
+	else if (!sa_auth_verify_peer(sa, sc, msg, peer, &a, why, sizeof(why)))
 		why[0] = '\0';
-	if (why[0]) {
-		log_info(LOG_SUB_AUTH, "authentication of responder %s failed: %s", ids, why);
-		sa_event_auth_failed(e, sa, true, sa_auth_name(sc->sc_conn->c_remote.e_auth),
-				     auth_reason(why, sc->sc_conn->c_remote.e_auth));
-		ike_sa_kill(e, sa, SA_END_AUTH, why);
-		return;
-	}
-	established(e, sa, sc, &peer);
-	free_init_messages(sa);
+	if (!why[0])
+		return true;
+	log_info(LOG_SUB_AUTH, "authentication of responder %s failed: %s", ids, why);
+	sa_event_auth_failed(e, sa, true, sa_auth_name(sc->sc_conn->c_remote.e_auth),
+			     auth_reason(why, sc->sc_conn->c_remote.e_auth));
+	ike_sa_kill(e, sa, SA_END_AUTH, why);
+	return false;
+}
+
+/* Initiator: the SA is authenticated; the address we got, then the child. */
+void sa_auth_initiator_done(struct sa_engine *e, struct ike_sa *sa, struct ike_msg *msg,
+			    const struct auth_id *peer)
+{
+	const char *cwhy;
+
+	sa_auth_established(e, sa, sa->s_conn, peer);
+	sa_auth_free_init(sa);
+	if (cp_apply(e, sa, msg))
+		log_warn(LOG_SUB_IKE, "virtual IP from the CFG_REPLY not installed");
 	if ((cwhy = child_complete(e, sa, msg)))
 		sa_waiter_fire(sa, "child-failed", cwhy, NULL);
 	else
 		sa_waiter_fire(sa, NULL, NULL, sa_initiated_json(sa));
+}
+
+void exch_auth_response_in(struct sa_engine *e, struct ike_sa *sa, struct ike_msg *msg)
+{
+	struct auth_id peer;
+
+	if (sa_is_eap_client(sa)) {
+		exch_eap_response_in(e, sa, msg);
+		return;
+	}
+	if (sa->s_state != IKE_ST_AUTH_SENT || !sa_auth_responder_ok(e, sa, msg, &peer))
+		return;
+	sa_auth_initiator_done(e, sa, msg, &peer);
 }
 
 /* ---- liveness (2.4) and NAT keepalives (RFC 3948 2.3) ---- */

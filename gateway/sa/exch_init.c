@@ -116,6 +116,31 @@ static void offer_str(const struct ike_pld_sa *o, char *buf, size_t len)
 	}
 }
 
+/* The IKE proposals of the connections this peer could have used, for
+ * the admin reading why nothing matched ("none" if no address fits). */
+static void allowed_str(const struct sa_config *cf, const struct sa_job *j, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < cf->cf_n && n + 2 < len; i++) {
+		const struct model_conn *c = cf->cf_conns[i].sc_conn;
+
+		if (!sa_end_addrs_match(&c->c_local, &j->j_dst) ||
+		    !sa_end_addrs_match(&c->c_remote, &j->j_src))
+			continue;
+		for (size_t k = 0; k < c->c_n_props && n + 2 < len; k++) {
+			int w = snprintf(buf + n, len - n, "%s%s", n ? "," : "", c->c_props[k].mp_str);
+
+			if (w < 0 || (size_t)w >= len - n)
+				break;
+			n += (size_t)w;
+		}
+	}
+	if (!n)
+		snprintf(buf, len, "none (no connection for this address)");
+}
+
 static uint8_t *dup_bytes(const uint8_t *p, size_t len)
 {
 	uint8_t *d = malloc(len ? len : 1);
@@ -320,7 +345,7 @@ void exch_init_request_in(struct sa_engine *e, struct sa_job *j, struct ike_msg 
 	struct ike_err err;
 	struct sa_config *cf;
 	const struct sa_conn *sc;
-	char ebuf[160], why[300], offered[200];
+	char ebuf[160], why[700], offered[200], allowed[300];
 	struct ike_suite s;
 
 	if (retransmitted(e, j, msg))
@@ -333,8 +358,10 @@ void exch_init_request_in(struct sa_engine *e, struct sa_job *j, struct ike_msg 
 	cf = sa_engine_config(e);
 	if (!(sc = choose_conn(cf, j, &o.io_sa, o.io_ke.ke_group, &chosen))) {
 		offer_str(&o.io_sa, offered, sizeof(offered));
-		snprintf(why, sizeof(why), "no connection accepts the offered proposals (%s)",
-			 offered);
+		allowed_str(cf, j, allowed, sizeof(allowed));
+		snprintf(why, sizeof(why),
+			 "no connection accepts the offered proposals (%s); allowed here: %s", offered,
+			 allowed);
 		refuse(e, j, msg, SA_END_NO_PROPOSAL, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0, why);
 	} else if (suite_from(&chosen, &s), o.io_ke.ke_group != s.s_ke) {
 		/* 1.2: tell the initiator which group we want; no state kept */

@@ -208,6 +208,8 @@ void ike_sa_checkin(struct sa_engine *e, struct ike_sa *sa)
 	child_sa_delete_all(e, sa);
 	if (sa->s_pending)
 		child_offer_abort(e, sa);
+	cp_release(e, sa);
+	sa_ra_free(e, sa);
 	if (sa->s_half_open)
 		sa_table_halfopen_del(e->e_table, sa->s_spi_i, &sa->s_remote);
 	sa_table_remove(e->e_table, spi);

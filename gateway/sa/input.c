@@ -29,9 +29,22 @@ static bool spis_match(const struct ike_sa *sa, const struct ike_hdr *h)
 	return h->h_spi_r == sa->s_spi_r || (sa->s_state == IKE_ST_INIT_SENT && sa->s_spi_r == 0);
 }
 
-/* Window checks; false when the message is handled (resent) or dropped. */
-static bool window_ok(struct sa_engine *e, struct ike_sa *sa, const struct ike_hdr *h)
+/* RFC 7383 2.6.1: of a retransmitted fragmented request, only fragment 1
+ * triggers the retransmission of our response; the others are ignored
+ * (each would send the whole response again). */
+static bool resend_trigger(const struct ike_msg *msg)
 {
+	struct ike_pld_skf f;
+
+	if (msg->m_sk < 0 || msg->m_pld[msg->m_sk].p_type != IKE_PLD_SKF)
+		return true;
+	return !ike_pld_skf_parse(&msg->m_pld[msg->m_sk], &f, NULL) && f.f_num == 1;
+}
+
+/* Window checks; false when the message is handled (resent) or dropped. */
+static bool window_ok(struct sa_engine *e, struct ike_sa *sa, const struct ike_msg *msg)
+{
+	const struct ike_hdr *h = &msg->m_hdr;
 	bool response = h->h_flags & IKE_FLAG_RESPONSE;
 
 	if (response) { /* late, duplicate or unsolicited responses are ignored */
@@ -41,7 +54,8 @@ static bool window_ok(struct sa_engine *e, struct ike_sa *sa, const struct ike_h
 		return true;
 	} else if (h->h_msgid + 1 == sa->s_msgid_in && sa->s_rsp.w_n &&
 		   sa->s_rsp.w_msgid == h->h_msgid) {
-		sa_resend_response(e, sa);
+		if (resend_trigger(msg))
+			sa_resend_response(e, sa);
 		return false;
 	}
 	sa_drop_count(e, SA_DROP_MESSAGE_ID);
@@ -147,7 +161,7 @@ void sa_input(struct sa_engine *e, struct ike_sa *sa, struct sa_job *j, struct i
 		sa_drop_count(e, SA_DROP_UNKNOWN_SPI);
 		return;
 	}
-	if (!window_ok(e, sa, &msg->m_hdr))
+	if (!window_ok(e, sa, msg))
 		return;
 	if (msg->m_hdr.h_exch == IKE_EXCH_SA_INIT) {
 		if (msg->m_hdr.h_flags & IKE_FLAG_RESPONSE && sa->s_state == IKE_ST_INIT_SENT)

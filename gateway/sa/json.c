@@ -78,6 +78,18 @@ const char *sa_auth_name(enum model_auth a)
 	return (unsigned)a < sizeof(names) / sizeof(names[0]) ? names[a] : "?";
 }
 
+/* The virtual IPs of one side: ours (given to us) or the peer's (leased). */
+static json_t *vips_json(const struct ike_sa *sa, bool local)
+{
+	json_t *a = json_array();
+	struct sa_ep v[2];
+	size_t n = local == sa->s_initiator ? cp_vips(sa, v, 2) : 0;
+
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, sa_json_addr(&v[i]));
+	return a;
+}
+
 /* local or remote: address, port, identity, authentication. */
 static json_t *end_json(const struct ike_sa *sa, bool local)
 {
@@ -93,16 +105,23 @@ static json_t *end_json(const struct ike_sa *sa, bool local)
 		id = &mine;
 	}
 	j = json_pack(
-		"{s:o, s:i, s:o, s:o, s:o, s:[]}", "addr",
+		"{s:o, s:i, s:o, s:o, s:o, s:o}", "addr",
 		sa_json_addr(local ? &sa->s_local : &sa->s_remote), "port",
 		local ? sa->s_local.ep_port : sa->s_remote.ep_port, "id",
 		id ? json_string(auth_id_str(id, buf, sizeof(buf))) : json_null(), "id_type",
 		id ? json_string(id_type_name(id->id_type)) : json_null(), "auth",
 		up && c ? json_string(sa_auth_name(local ? c->c_local.e_auth : c->c_remote.e_auth))
 			: json_null(),
-		"vips");
-	if (j && !local)
-		json_object_set_new(j, "eap_id", json_null());
+		"vips", vips_json(sa, local));
+	if (j && !local) {
+		char eid[4 * EAP_IDENTITY_MAX + 1];
+
+		if (sa->s_ra && sa->s_ra->r_eap_id_len)
+			log_escape(eid, sizeof(eid), sa->s_ra->r_eap_id, sa->s_ra->r_eap_id_len);
+		json_object_set_new(j, "eap_id",
+				    sa->s_ra && sa->s_ra->r_eap_id_len ? json_string(eid)
+								       : json_null());
+	}
 	return j;
 }
 

@@ -74,6 +74,8 @@ json_t *sa_engine_list_sas(struct sa_engine *e, const char *conn, uint32_t ike_u
 /* {"conns": [...]}, or only conn (NULL when it does not exist). */
 json_t *sa_engine_list_conns(struct sa_engine *e, const char *conn);
 json_t *sa_engine_stats(struct sa_engine *e);
+/* {"pools": [{name, family, size, leased, leases: [...]}], "retired": [...]} */
+json_t *sa_engine_list_leases(struct sa_engine *e);
 
 struct ike_sk_ops;
 struct sk_cipher;

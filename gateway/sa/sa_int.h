@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "auth/auth.h"
+#include "auth/eap/eap.h"
 #include "crypto/crypto.h"
 #include "datapath/datapath.h"
 #include "ike/ike.h"
@@ -21,6 +22,7 @@
 #include "pool/pool.h"
 #include "sa/config.h"
 #include "sa/sa.h"
+#include "vip/vip.h"
 #include "util/log.h"
 
 /*
@@ -77,6 +79,8 @@ enum ike_state {
 	IKE_ST_INIT_SENT, /* initiator: IKE_SA_INIT request out */
 	IKE_ST_INIT_DONE, /* responder: IKE_SA_INIT answered, waiting for IKE_AUTH */
 	IKE_ST_AUTH_SENT, /* initiator: IKE_AUTH request out */
+	IKE_ST_EAP,       /* EAP rounds inside IKE_AUTH (RFC 7296 2.16), both roles */
+	IKE_ST_EAP_AUTH,  /* EAP done: the AUTH keyed by the MSK is next */
 	IKE_ST_ESTABLISHED,
 	IKE_ST_DELETING, /* our Delete is out */
 	IKE_ST_DEAD,     /* remove at checkin */
@@ -102,6 +106,23 @@ struct child_sa {
 	struct ike_ts *c_ts_l, *c_ts_r; /* narrowed selectors (ours, theirs) */
 	uint64_t c_installed;           /* unix seconds */
 	struct secret *c_km;            /* KEYMAT (2.17), to reinstall when the peer moves */
+};
+
+/* Remote access: EAP (RFC 7296 2.16) and virtual IPs (3.15) of one IKE
+ * SA, allocated only for SAs that use them. */
+struct sa_ra {
+	struct eap_server *r_srv;
+	struct eap_client *r_cli;
+	struct secret *r_msk; /* after EAP success; NULL for EAP-MD5 */
+	uint8_t *r_first;     /* responder: SA, TSi, TSr, CP, N of the first */
+	size_t r_first_len;   /* IKE_AUTH request, answered at the end */
+	uint8_t r_first_type;
+	size_t r_eap_id_len;
+	uint8_t r_eap_id[EAP_IDENTITY_MAX];
+	size_t r_n_vips;
+	struct model_addr r_vips[2]; /* leased to the peer, or given to us */
+	size_t r_lease_id_len;
+	uint8_t r_lease_id[VIP_ID_MAX];
 };
 
 /* An encoded message kept for retransmission: one datagram or fragments. */
@@ -151,6 +172,7 @@ struct ike_sa {
 	void *s_pending; /* exchange-specific state (initiator child request) */
 	const struct model_child *s_first_child; /* initiator: the child to set up in IKE_AUTH */
 	struct ike_reasm *s_reasm;
+	struct sa_ra *s_ra;                   /* EAP and virtual IPs (remote access), when used */
 	uint64_t s_created_ms, s_established; /* monotonic ms; unix seconds */
 	uint64_t s_last_rx_ms;
 };
@@ -174,6 +196,9 @@ struct sa_engine {
 	uint64_t e_cfg_gen;
 	struct sa_cookie *e_cookie;
 	struct sa_policies *e_policies;
+	struct eap_ctx *e_eap_ctx; /* NULL: EAP unavailable (logged at start) */
+	struct eap_rl *e_eap_rl;
+	struct vip *e_vip;
 	_Atomic int64_t e_half_open;
 	_Atomic int64_t e_init_queued; /* IKE_SA_INIT requests past the cookie gate, not run yet */
 	_Atomic unsigned e_cookie_threshold; /* read by the receiver thread */
@@ -309,6 +334,7 @@ void sa_event_auth_failed(struct sa_engine *e, struct ike_sa *sa, bool peer, con
 			  const char *reason);
 void sa_event_child(struct sa_engine *e, struct ike_sa *sa, const struct child_sa *c, bool up,
 		    const char *reason);
+void sa_event_lease(struct sa_engine *e, struct ike_sa *sa, const struct model_addr *a);
 
 /* ---- policy.c ---- */
 struct sa_policies *sa_policies_new(void);
@@ -325,6 +351,57 @@ json_t *sa_terminated_json(const struct ike_sa *sa);
 json_t *sa_initiated_json(const struct ike_sa *sa);
 const char *sa_end_name(enum sa_end why);
 uint16_t sa_msg_error(const struct ike_msg *msg);
+
+/* ---- exch_auth.c, shared with exch_eap.c ---- */
+void sa_auth_build_id(struct ike_builder *b, uint8_t type, const struct auth_id *id);
+void sa_auth_build_certs(struct ike_builder *b, const struct sa_conn *sc);
+/* Our AUTH with our configured method (PSK or signature). */
+int sa_auth_build_auth(struct ike_builder *b, struct ike_sa *sa, const struct sa_conn *sc,
+		       const struct auth_id *id);
+bool sa_auth_class_ok(enum model_auth want, uint8_t method); /* method 0: EAP */
+const struct sa_conn *sa_auth_match_conn(const struct ike_sa *sa, const struct auth_id *peer,
+					 const struct auth_id *idr, uint8_t method);
+int sa_auth_read_id(const struct ike_msg *msg, uint8_t type, struct auth_id *id);
+/* The peer's AUTH (and certificates) for connection sc; why for the admin. */
+int sa_auth_verify_peer(struct ike_sa *sa, const struct sa_conn *sc, const struct ike_msg *msg,
+			const struct auth_id *peer, const struct ike_pld_auth *a, char *why,
+			size_t why_len);
+void sa_auth_refuse(struct sa_engine *e, struct ike_sa *sa, const struct ike_msg *msg,
+		    const char *who, const char *why, enum sa_end end, const char *method,
+		    const char *reason);
+void sa_auth_established(struct sa_engine *e, struct ike_sa *sa, const struct sa_conn *sc,
+			 const struct auth_id *peer);
+void sa_auth_free_init(struct ike_sa *sa);
+bool sa_auth_responder_ok(struct sa_engine *e, struct ike_sa *sa, struct ike_msg *msg,
+			  struct auth_id *peer);
+void sa_auth_initiator_done(struct sa_engine *e, struct ike_sa *sa, struct ike_msg *msg,
+			    const struct auth_id *peer);
+
+/* ---- exch_eap.c: EAP inside IKE_AUTH (2.16) ---- */
+/* Responder: a first IKE_AUTH without AUTH. */
+void exch_eap_begin(struct sa_engine *e, struct ike_sa *sa, struct ike_msg *msg,
+		    const struct auth_id *peer, const struct auth_id *idr);
+/* Responder: the IKE_AUTH requests after it. */
+void exch_eap_request_in(struct sa_engine *e, struct ike_sa *sa, struct ike_msg *msg);
+/* Initiator: every IKE_AUTH response when we are the EAP client. */
+void exch_eap_response_in(struct sa_engine *e, struct ike_sa *sa, struct ike_msg *msg);
+bool sa_is_eap_client(const struct ike_sa *sa);
+void sa_ra_free(struct sa_engine *e, struct ike_sa *sa);
+
+/* ---- cp.c: configuration payload and virtual IPs (3.15) ---- */
+struct sa_ra *sa_ra_get(struct ike_sa *sa); /* allocated on first use; NULL on ENOMEM */
+/* Responder: lease addresses for a CFG_REQUEST and answer with CFG_REPLY;
+ * 0, or the notify that refuses (INTERNAL_ADDRESS_FAILURE). */
+uint16_t cp_respond(struct sa_engine *e, struct ike_sa *sa, const struct ike_msg *msg,
+		    struct ike_builder *b);
+/* Initiator: a CFG_REQUEST for the connection's local vips (if any). */
+void cp_request(const struct ike_sa *sa, struct ike_builder *b);
+/* Initiator: take the CFG_REPLY's addresses (installed as our inner source). */
+int cp_apply(struct sa_engine *e, struct ike_sa *sa, const struct ike_msg *msg);
+/* The peer's (responder) or our (initiator) virtual IPs; 0 when none. */
+size_t cp_vips(const struct ike_sa *sa, struct sa_ep *out, size_t max);
+/* Give the leases back / remove our addresses (the IKE SA goes). */
+void cp_release(struct sa_engine *e, struct ike_sa *sa);
 
 /* ---- exchanges ---- */
 void exch_init_request_in(struct sa_engine *e, struct sa_job *j, struct ike_msg *msg);

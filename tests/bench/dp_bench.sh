@@ -5,12 +5,14 @@
 # and with AES-CBC-128 + HMAC-SHA-256, and strongSwan's kernel-libipsec
 # with the same algorithms in the same run; CPU of the ESP processes per
 # gigabit; the OpenSSL AES-GCM bound of one core. Writes a Markdown report.
-# Usage: DPTOOL=/path/to/dptool dp_bench.sh OUT.md   (root; BENCH_SECONDS=10)
+# Usage: DPTOOL=/path/to/dptool dp_bench.sh OUT.md
+# (root; BENCH_SECONDS=10 per figure, BENCH_ROUNDS=3)
 set -u
 
 DPTOOL=${DPTOOL:?set DPTOOL to the dptool binary}
 OUT=${1:?usage: dp_bench.sh OUT.md}
 DUR=${BENCH_SECONDS:-10}
+ROUNDS=${BENCH_ROUNDS:-3}
 HERE=$(cd "$(dirname "$0")" && pwd)
 P=dpb$$
 NSA=${P}a NSB=${P}b
@@ -110,7 +112,7 @@ row() {
 	t4=$(tcp 10.11.0.1 10.22.0.1 4 "$@")
 	c4=$(cat "$WORK/cpu")
 	u=$(udp64 10.11.0.1 10.22.0.1)
-	echo "$name|$t1|$t4|$u|$c1|$c4" | tee -a "$WORK/rows"
+	echo "$round|$name|$t1|$t4|$u|$c1|$c4" | tee -a "$WORK/rows"
 }
 
 # dptool_up ALG [udp]: our tunnel between the namespaces (both ends), raw
@@ -163,90 +165,125 @@ ip -n "$NSA" route add 10.22.0.0/24 via 10.0.1.2
 ip -n "$NSB" route add 10.11.0.0/24 via 10.0.1.1
 : >"$WORK/rows"
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
-row "veth, no IPsec"
-for alg in aes-gcm-128 aes-cbc-sha256 "aes-gcm-128 udp"; do
-	dptool_up $alg
-	row "Palisade userspace, ${alg/ udp/ in UDP}" "${PID[a]}" "${PID[b]}"
-	dptool_down
-done
-if swan_available; then
-	for esp in aes128gcm16 aes128-sha256; do
-		if swan_up $esp; then
+# Rounds, each path once per round and each of our rows next to its
+# strongSwan peer, so a change in the machine's load hits both; medians.
+for round in $(seq "$ROUNDS"); do
+	echo "round $round of $ROUNDS"
+	for alg in aes-gcm-128 aes-cbc-sha256; do
+		dptool_up $alg
+		row "Palisade userspace, $alg" "${PID[a]}" "${PID[b]}"
+		dptool_down
+		esp=aes128gcm16
+		[ $alg = aes-cbc-sha256 ] && esp=aes128-sha256
+		if swan_available && swan_up $esp; then
 			row "strongSwan kernel-libipsec, $esp" "$(swan_pid a)" "$(swan_pid b)"
-		else
-			echo "strongSwan kernel-libipsec, $esp|-|-|-|-|-" >>"$WORK/rows"
 		fi
 		swan_stop a
 		swan_stop b
 	done
-fi
+	dptool_up aes-gcm-128 udp
+	row "Palisade userspace, aes-gcm-128 in UDP" "${PID[a]}" "${PID[b]}"
+	dptool_down
+	row "veth, no IPsec"
+done
 load1=$(cut -d' ' -f1-3 /proc/loadavg)
 gcm=$(openssl_gbps -evp aes-128-gcm)
 cbc=$(openssl_gbps -evp aes-128-cbc)
 sha=$(openssl_gbps -hmac sha256)
 
-python3 - "$WORK/rows" "$OUT" "$DUR" "$gcm" "$cbc" "$sha" "$load0" "$load1" <<'PY'
-import sys, time, platform, os
-rows_path, out, dur, gcm, cbc, sha, load0, load1 = sys.argv[1:]
-rows = [l.rstrip("\n").split("|") for l in open(rows_path) if l.strip()]
-byname = {r[0]: r for r in rows}
-def num(x):
-    try:
-        return float(x)
-    except ValueError:
-        return None
-def ratio(a, b):
-    a, b = num(a), num(b)
-    return f"{a / b:.1f}x" if a and b else "-"
+mkdir -p "$(dirname "$OUT")"
+python3 - "$WORK/rows" "$OUT" "$DUR" "$gcm" "$cbc" "$sha" "$load0" "$load1" "$ROUNDS" <<'PY'
+import os, platform, statistics, sys, time
+rows_path, out, dur, gcm, cbc, sha, load0, load1, rounds = sys.argv[1:]
+gcm, cbc, sha = float(gcm), float(cbc), float(sha)
+cbc_sha = 1 / (1 / cbc + 1 / sha) if cbc and sha else 0
+FIELDS = ["TCP 1 flow Gbit/s", "TCP 4 flows Gbit/s", "UDP 64 B kpps",
+          "CPU-s/Gbit (1 flow)", "CPU-s/Gbit (4 flows)"]
+runs = {}  # name -> round -> [values]
+order = []
+for line in open(rows_path):
+    f = line.rstrip("\n").split("|")
+    if len(f) != 7:
+        continue
+    vals = []
+    for x in f[2:]:
+        try:
+            vals.append(float(x))
+        except ValueError:
+            vals.append(None)
+    if f[1] not in runs:
+        runs[f[1]] = {}
+        order.append(f[1])
+    runs[f[1]][f[0]] = vals
+def med(name, i):
+    v = [r[i] for r in runs.get(name, {}).values() if r[i] is not None]
+    return statistics.median(v) if v else None
+def fmt(v, nd=3):
+    return "-" if v is None else f"{v:.{nd}f}".rstrip("0").rstrip(".")
+def ratio(a, b, i, invert=False):
+    """Median over rounds of a/b (b/a with invert) for field i, with range."""
+    rs = []
+    for rnd, va in runs.get(a, {}).items():
+        vb = runs.get(b, {}).get(rnd)
+        if vb and va[i] and vb[i]:
+            rs.append(vb[i] / va[i] if invert else va[i] / vb[i])
+    if not rs:
+        return "-"
+    m = statistics.median(rs)
+    return f"{m:.1f}x ({min(rs):.1f}-{max(rs):.1f})" if len(rs) > 1 else f"{m:.1f}x"
 cpu = "unknown"
 for line in open("/proc/cpuinfo"):
     if line.startswith("model name"):
         cpu = line.split(":", 1)[1].strip()
         break
-gcm, cbc, sha = float(gcm), float(cbc), float(sha)
-cbc_sha = 1 / (1 / cbc + 1 / sha) if cbc and sha else 0
-L = []
-L.append("# Userspace ESP data path: benchmark results\n")
+L = ["# Userspace ESP data path: benchmark results\n"]
 L.append(f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {platform.node()}: "
-         f"{cpu}, {os.cpu_count()} cores, Linux {platform.release()}; "
-         f"load average {load0} before, {load1} after (the machine is shared).\n")
-L.append(f"Two network namespaces on a veth pair, iperf3 {dur} s per figure, TCP from "
-         "10.11.0.1 to 10.22.0.1 (inner addresses), 64-byte UDP with `-b 0`. "
-         "Palisade: `dptool --backend userspace` at each end (2 packet threads, "
-         "TUN MTU 1400, raw ESP unless \"in UDP\"). strongSwan 5.9.8: charon with kernel-libipsec at "
-         "each end (ESP in UDP, as that plugin always does), same namespaces, same run. "
-         "CPU: user + system time of the two ESP processes (dptool or charon) per "
-         "gigabit received. Produced by `make bench` (tests/bench/dp_bench.sh).\n")
-L.append("| path | TCP 1 flow Gbit/s | TCP 4 flows Gbit/s | UDP 64 B kpps | CPU-s/Gbit (1 flow) | CPU-s/Gbit (4 flows) |")
-L.append("|---|---|---|---|---|---|")
-for r in rows:
-    L.append("| " + " | ".join(r) + " |")
+         f"{cpu}, {os.cpu_count()} cores, Linux {platform.release()}; load average "
+         f"{load0} before, {load1} after: the machine is shared with other builds and "
+         "tests, so figures move by tens of percent between runs; the ratios come from "
+         "runs next to each other.\n")
+L.append(f"Two network namespaces on a veth pair; iperf3 {dur} s per figure, TCP from 10.11.0.1 "
+         "to 10.22.0.1 (inner addresses), 64-byte UDP with `-b 0` (iperf3's sender is the "
+         f"limit there, even on the bare veth); {rounds} rounds, medians. Palisade: "
+         "`dptool --backend userspace` at each end (2 packet threads, TUN MTU 1400 with TSO "
+         "and GRO, raw ESP unless \"in UDP\"). strongSwan 5.9.8: charon with "
+         "kernel-libipsec and the openssl plugin at each end (always ESP in UDP), same "
+         "namespaces, between our runs. CPU: user + system time of the two ESP processes "
+         "(dptool or charon) per gigabit received. `make bench` (tests/bench/dp_bench.sh).\n")
+L.append("| path | " + " | ".join(FIELDS) + " |")
+L.append("|---" * (len(FIELDS) + 1) + "|")
+for name in order:
+    L.append(f"| {name} | " + " | ".join(
+        fmt(med(name, i), 3 if i < 2 else 2 if i > 2 else 1) for i in range(5)) + " |")
 L.append("")
-pg = byname.get("Palisade userspace, aes-gcm-128")
-pc = byname.get("Palisade userspace, aes-cbc-sha256")
-sg = byname.get("strongSwan kernel-libipsec, aes128gcm16")
-sc = byname.get("strongSwan kernel-libipsec, aes128-sha256")
-veth = byname.get("veth, no IPsec")
-L.append("## Ratios\n")
-L.append("| comparison | TCP 1 flow | TCP 4 flows | UDP 64 B |")
-L.append("|---|---|---|---|")
-if pg and sg:
-    L.append(f"| Palisade / strongSwan, AES-GCM-128 | {ratio(pg[1], sg[1])} | {ratio(pg[2], sg[2])} | {ratio(pg[3], sg[3])} |")
-if pc and sc:
-    L.append(f"| Palisade / strongSwan, AES-CBC + HMAC-SHA-256 | {ratio(pc[1], sc[1])} | {ratio(pc[2], sc[2])} | {ratio(pc[3], sc[3])} |")
-if pg and veth:
-    L.append(f"| Palisade AES-GCM-128 / bare veth | {ratio(pg[1], veth[1])} | {ratio(pg[2], veth[2])} | {ratio(pg[3], veth[3])} |")
+PG, PC = "Palisade userspace, aes-gcm-128", "Palisade userspace, aes-cbc-sha256"
+SG, SC = "strongSwan kernel-libipsec, aes128gcm16", "strongSwan kernel-libipsec, aes128-sha256"
+L.append("## Ratios (median of the rounds, range)\n")
+L.append("| comparison | TCP 1 flow | TCP 4 flows | UDP 64 B | CPU per Gbit, 1 flow | CPU per Gbit, 4 flows |")
+L.append("|---|---|---|---|---|---|")
+for p, s, what in ((PG, SG, "AES-GCM-128"), (PC, SC, "AES-CBC + HMAC-SHA-256")):
+    L.append(f"| Palisade / strongSwan, {what} | {ratio(p, s, 0)} | {ratio(p, s, 1)} | "
+             f"{ratio(p, s, 2)} | {ratio(p, s, 3, True)} less | {ratio(p, s, 4, True)} less |")
+def pct(a, b, i):
+    rs = [va[i] / runs[b][r][i] for r, va in runs.get(a, {}).items()
+          if va[i] and runs.get(b, {}).get(r) and runs[b][r][i]]
+    return f"{100 * statistics.median(rs):.0f}%" if rs else "-"
+L.append(f"| Palisade AES-GCM-128 / bare veth | {pct(PG, 'veth, no IPsec', 0)} | "
+         f"{pct(PG, 'veth, no IPsec', 1)} | {pct(PG, 'veth, no IPsec', 2)} | | |")
 L.append("")
 L.append("## Crypto bound (OpenSSL 3, one core, 1400-byte buffers)\n")
 L.append(f"`openssl speed -evp aes-128-gcm`: {gcm:.2f} Gbit/s; AES-128-CBC {cbc:.2f} Gbit/s "
          f"and HMAC-SHA-256 {sha:.2f} Gbit/s, together {cbc_sha:.2f} Gbit/s.\n")
-if pg:
-    L.append(f"Palisade AES-GCM-128, 1 flow, reaches {ratio(pg[1], gcm)} of one core's AES-GCM rate "
-             f"({pg[1]} of {gcm:.2f} Gbit/s); every packet is encrypted by one end and "
-             "decrypted by the other on the same 2 cores, next to iperf3 and the kernel's "
-             "TCP, TUN and veth work.")
+pg, pc = med(PG, 0), med(PC, 0)
+if pg and med(PG, 3):
+    L.append(f"Palisade AES-GCM-128 moves {pg:.2f} Gbit/s over one flow, {100 * pg / gcm:.0f}% of "
+             "one core's AES-GCM rate. Every packet is encrypted at one end and decrypted at "
+             "the other on the same two shared cores, next to both iperf3 ends and the "
+             f"kernel's TCP, TUN and veth work; the two dptools spend {med(PG, 3):.2f} CPU-seconds "
+             f"per gigabit, of which AES-GCM is {2 / gcm:.2f} (both ends).")
 if pc:
-    L.append(f"Palisade AES-CBC + HMAC-SHA-256: {ratio(pc[1], cbc_sha)} of the CBC+HMAC bound.")
+    L.append(f"Palisade AES-CBC + HMAC-SHA-256: {pc:.2f} Gbit/s, {100 * pc / cbc_sha:.0f}% of "
+             "the CBC+HMAC bound.")
 open(out, "w").write("\n".join(L) + "\n")
 PY
 cat "$OUT"

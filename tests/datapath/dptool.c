@@ -286,6 +286,7 @@ static void udp_input(struct dptool *t, int fd, int family)
 		mm[i].msg_hdr.msg_iovlen = 1;
 		mm[i].msg_hdr.msg_name = &from[i];
 		mm[i].msg_hdr.msg_namelen = sizeof(from[i]);
+		/* cppcheck-suppress legacyUninitvar ; recvmmsg fills it */
 		mm[i].msg_hdr.msg_control = ctl[i].c;
 		mm[i].msg_hdr.msg_controllen = sizeof(ctl[i].c);
 	}

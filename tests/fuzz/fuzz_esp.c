@@ -9,7 +9,11 @@
  *           header: anything) sealed under the SA's keys, so decapsulation
  *           gets past the ICV into trailer and inner-packet parsing;
  *   encap   the rest is an IP packet: encapsulated, then decapsulated, and
- *           what comes back must be what went in.
+ *           what comes back must be what went in;
+ *   offload the rest is a virtio_net_hdr and a packet as the TUN device
+ *           gives them (cut by TSO), and a run of packets as a peer's
+ *           tunnel could deliver them (merged by GRO: inner packets come
+ *           from the peer).
  * Any input gives a defined error or a result, never a crash.
  */
 #include <stdbool.h>
@@ -21,9 +25,63 @@
 
 #include "datapath/esp.h"
 #include "datapath/esp_crypto.h"
+#include "datapath/offload.h"
 #include "datapath/pkt.h"
 #include "util/err.h"
 #include "util/iana.h"
+
+/* A GRO run must come out as one IP packet of at most 64 KiB whose header
+ * gives its length. */
+static int gro_sink(void *arg, struct iovec *iov, int n, unsigned npkts)
+{
+	size_t total = 0;
+
+	(void)arg;
+	if (n < 2 || npkts == 0 || iov[0].iov_len != OFFLOAD_HDR)
+		abort();
+	for (int i = 1; i < n; i++)
+		total += iov[i].iov_len;
+	if (npkts > 1 && total > 0xffff)
+		abort();
+	return 0;
+}
+
+static void run_offload(const uint8_t *data, size_t size)
+{
+	static uint8_t seg[ESP_HEADROOM + 9216];
+	uint8_t *copy = malloc(size + 1);
+	struct virtio_net_hdr vh;
+	struct gro g;
+	struct tso t;
+	size_t n, off = 0;
+	int segs = 0;
+
+	memcpy(copy, data, size);
+	if (size > sizeof(vh)) {
+		memcpy(&vh, copy, sizeof(vh));
+		if (offload_tso_init(&t, &vh, copy + sizeof(vh), size - sizeof(vh)) == 0)
+			while (segs++ < 100 && offload_tso_next(&t, seg, sizeof(seg), &n))
+				if (n > sizeof(seg))
+					abort();
+		if ((vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM))
+			offload_csum_finish(copy + sizeof(vh), size - sizeof(vh), vh.csum_start,
+					    vh.csum_offset);
+	}
+	/* Packets, each after a 16-bit length, merged where they may be. */
+	memcpy(copy, data, size);
+	gro_init(&g);
+	while (size - off > 2 && !gro_full(&g)) {
+		size_t len = (size_t)copy[off] << 8 | copy[off + 1];
+
+		off += 2;
+		if (len > size - off)
+			len = size - off;
+		gro_add(&g, copy + off, len);
+		off += len;
+	}
+	gro_flush(&g, gro_sink, NULL);
+	free(copy);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -204,13 +262,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ai = data[0] % NALGS;
 	transport = data[0] & 0x08;
 	esn = data[0] & 0x10;
-	how = (data[0] >> 5) % 3;
+	how = (data[0] >> 5) % 4;
 	p = pair_get(ai, transport, esn);
 	if (how == 0)
 		run_raw(p, transport, data + 1, size - 1);
 	else if (how == 1)
 		run_sealed(p, transport, esn, data + 1, size - 1);
-	else
+	else if (how == 2)
 		run_encap(p, transport, data + 1, size - 1);
+	else
+		run_offload(data + 1, size - 1);
 	return 0;
 }

@@ -99,10 +99,7 @@ endif
 EXTRA_DIST += tests/fuzz/fuzz_control.in
 
 # fuzz_responder: datagrams into the engine's receive path (gateway/sa)
-FUZZ_RESP_LIBS = gateway/sa/libpalsa.a gateway/auth/libpalauth.a gateway/pool/libpalpool.a \
-	gateway/net/libpalnet.a gateway/ike/libpalike.a gateway/datapath/libpaldatapath.a \
-	api/model/libpalmodel.a gateway/crypto/libpalcrypto.a gateway/util/libpalutil.a \
-	$(DATAPATH_LIBS) $(JANSSON_LIBS) $(OPENSSL_LIBS)
+FUZZ_RESP_LIBS = $(SA_LIBS)
 
 check_PROGRAMS += tests/fuzz/run_fuzz_responder
 TESTS += tests/fuzz/run_fuzz_responder

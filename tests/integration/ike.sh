@@ -142,8 +142,11 @@ t_ecdsa() {
 t_rsa() {
 	local dn_a="O=Palisade Test, CN=a.test" dn_b="O=Palisade Test, CN=b.test"
 	net_direct
-	# the intermediate comes from the peer (certs/ holds leaf + intermediate)
-	pubkey_pair arsa brsa rsaca aes256-sha256-prfsha256-modp2048 aes256-sha256
+	# the intermediate comes from the peer (certs/ holds leaf + intermediate,
+	# cas/ the root only); identities are the certificates' subjects
+	pair_new
+	cred a arsa
+	cred b brsa
 	conn_a local.auth=pubkey local.cert=arsa local.key=arsa local.id= remote.auth=pubkey \
 		remote.ca=rsaca remote.id="$dn_b" ike.proposals=aes256-sha256-modp2048 \
 		child.esp_proposals=aes256-sha256 psk=
@@ -169,6 +172,14 @@ t_rsa() {
 	ca b rsaint
 	gw_pair || return
 	established "rsa/intermediate-in-cas" tunnel 10.1.0.1 10.2.0.1 20
+	stop_all
+
+	# neither sent nor in cas/: B cannot build the chain
+	rm "$WORK/b/cas/rsaint.pem"
+	gw_pair || return
+	check "rsa/no-intermediate: refused" eval '! ctl a initiate ab >/dev/null 2>&1'
+	check "rsa/no-intermediate: B says which issuer is missing" log_has b \
+		"unable to get issuer certificate 'O=Palisade Test, CN=RSA Intermediate' of 'O=Palisade Test, CN=a.test'"
 	stop_all
 }
 
@@ -225,7 +236,7 @@ t_nat() {
 	ka="$ka && udp.length == 9 && udp.payload == \"\\xff\""
 	n=$(tshark_count "$ka")
 	gaps=$(tshark -r "$WORK/nat.pcap" -Y "$ka" -T fields -e frame.time_relative 2>/dev/null |
-		awk 'NR > 1 { d = $1 - t; if (d < 1.5 || d > 2.5) bad++ } { t = $1 } END { print bad + 0 }')
+		awk 'NR > 1 { d = $1 - t; if (d < 1.5 || d > 3.5) bad++ } { t = $1 } END { print bad + 0 }')
 	check "nat: keepalives of one 0xFF byte from A, every 2 s ($n, $gaps off time)" \
 		[ "$n" != error -a "$n" -ge 2 -a "$gaps" = 0 ]
 	check "nat: nothing but IKE, ESP and keepalives on 4500" \
@@ -350,8 +361,8 @@ t_fail() {
 	refusal no-ike-proposal ike-failed no-proposal-chosen no-proposal-chosen
 	check "no-ike-proposal: A: responder refused IKE_SA_INIT: NO_PROPOSAL_CHOSEN" \
 		log_has a "responder refused IKE_SA_INIT: NO_PROPOSAL_CHOSEN"
-	check "no-ike-proposal: B tells the admin what was offered" log_has b \
-		"$A_IP[500]: IKE_SA_INIT refused: no connection accepts the offered proposals (aes128-sha256-prfsha256-modp2048)"
+	check "no-ike-proposal: B tells the admin what was offered and what it allows" log_has b \
+		"$A_IP[500]: IKE_SA_INIT refused: no connection accepts the offered proposals (aes128-sha256-prfsha256-modp2048); allowed here: $IKE_DEF"
 	check "no-ike-proposal: event ike-failed on A" \
 		event a ike-failed reason=no-proposal-chosen role=initiator
 	stop_all
@@ -373,8 +384,7 @@ rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
 
 # cookie_threshold 10 and a flood of 1,000 IKE_SA_INITs from spoofed
 # sources of 10.99.0.0/16 (500 at once, 500 over 2.5 s), sent from A's
-# namespace through a raw socket;
-# B routes that network back to A, whose kernel drops the answers (no
+# namespace through a raw socket; B routes that network back to A, whose kernel drops the answers (no
 # forwarding): nothing leaves the namespaces. The legitimate initiator A
 # gets a COOKIE, retries with it, and gets in.
 FLOOD=1000
@@ -395,16 +405,22 @@ t_cookie() {
 	) >"$WORK/flood.out" &
 	fp=$!
 	PID[flood]=$fp
-	# sample the half-open gauge while the flood runs; A dials in meanwhile
-	for i in $(seq 12); do
+	# sample the half-open gauge while the flood runs; A dials in once the
+	# gate is closed (or when the flood is over: its half-open SAs stay
+	# for 30 s, cookies are still required then)
+	ip=""
+	for i in $(seq 60); do
 		sleep 0.25
 		h=$(ctl b --json stats | sed -n 's/^ *"half_open": \([0-9]*\).*/\1/p')
 		[ -n "$h" ] && samples=$((samples + 1)) && [ "$h" -gt "$max" ] && max=$h
-		if [ "$i" = 4 ]; then
-			"$PALISADECTL" --socket "$WORK/a/run/control.sock" initiate ab \
-				>"$WORK/init.out" 2>&1 &
-			ip=$!
+		if [ -z "$ip" ] && [ "${h:-0}" -ge 10 ] || ! kill -0 $fp 2>/dev/null; then
+			[ -n "$ip" ] || {
+				"$PALISADECTL" --socket "$WORK/a/run/control.sock" initiate ab \
+					>"$WORK/init.out" 2>&1 &
+				ip=$!
+			}
 		fi
+		kill -0 $fp 2>/dev/null || break
 	done
 	wait $fp $ip
 	unset "PID[flood]"
@@ -414,7 +430,7 @@ t_cookie() {
 	rss1=$(rss_kb "${PID[b]}")
 	check "cookie: $sent spoofed IKE_SA_INITs sent" [ "$sent" = $FLOOD ]
 	check "cookie: half-open SAs stay <= 10 + 2 during the flood (max $max in $samples samples)" \
-		[ "$samples" -ge 8 -a "$max" -le 12 -a "$max" -ge 10 ]
+		[ "$samples" -ge 5 -a "$max" -le 12 -a "$max" -ge 10 ]
 	check "cookie: B answered the flood with COOKIE ($(get b stats cookies_sent) sent)" \
 		[ "$(get b stats cookies_sent)" -ge $((FLOOD - 12)) ]
 	check "cookie: A was asked for a cookie and retried" \

@@ -147,6 +147,8 @@ swan_conf() {
 			retransmit_tries = 2
 			retransmit_timeout = 1
 			retransmit_base = 1.8
+			# NAT keepalives every 2 s when behind the NAT (default 20 s)
+			keep_alive = 2s
 			plugins {
 				vici {
 					socket = unix://$SWAN/charon.vici
@@ -231,9 +233,11 @@ swan_stop() {
 
 gw_start() {
 	mkdir -p "$GW/etc/conns" "$GW/run"
+	touch "$GW/gatewayd.log"
+	GW_LOG_MARK=$(wc -l <"$GW/gatewayd.log")
 	cat >"$GW/etc/gateway.json" <<-EOF
 		{ "listen": ["$G_ADDR"], "datapath": "userspace", "tun_name": "${P}t",
-		  "log_level": "debug" }
+		  "nat_keepalive": 2, "log_level": "debug" }
 	EOF
 	ip netns exec "$NS_G" "$GATEWAYD" --foreground --config-dir "$GW/etc" \
 		--run-dir "$GW/run" >>"$GW/gatewayd.log" 2>&1 &
@@ -245,12 +249,28 @@ gw_start() {
 	fi
 }
 
+# gw_stop: SIGTERM, SIGKILL after 10 s; returns the daemon's exit status
 gw_stop() {
+	local rc
 	[ -n "$GW_PID" ] || return 0
 	kill -TERM "$GW_PID" 2>/dev/null
-	wait_for 5 sh -c "! kill -0 $GW_PID" || kill -KILL "$GW_PID" 2>/dev/null
+	wait_for 10 sh -c "! kill -0 $GW_PID" || kill -KILL "$GW_PID" 2>/dev/null
 	wait "$GW_PID" 2>/dev/null
+	rc=$?
 	GW_PID=""
+	return $rc
+}
+
+# gw_stop_clean: exit status 0 and no sanitizer report since gw_start
+gw_stop_clean() {
+	local rc=0
+	gw_stop || rc=$?
+	[ $rc -eq 0 ] || echo "palisade-gatewayd exited with status $rc"
+	if tail -n "+$((GW_LOG_MARK + 1))" "$GW/gatewayd.log" |
+		grep -E -A 12 "Sanitizer|runtime error:"; then
+		return 1
+	fi
+	[ $rc -eq 0 ]
 }
 
 ctl() { "$PALISADECTL" --socket "$GW/run/control.sock" "$@"; }

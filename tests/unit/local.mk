@@ -48,9 +48,7 @@ check_PROGRAMS += tests/unit/sa/test_sa
 TESTS += tests/unit/sa/test_sa
 tests_unit_sa_test_sa_SOURCES = tests/unit/sa/test_sa.c
 tests_unit_sa_test_sa_CFLAGS = $(UT_CFLAGS) $(JANSSON_CFLAGS)
-tests_unit_sa_test_sa_LDADD = $(UT_LDADD) gateway/sa/libpalsa.a gateway/ike/libpalike.a \
-	api/model/libpalmodel.a gateway/crypto/libpalcrypto.a gateway/util/libpalutil.a \
-	$(JANSSON_LIBS) $(OPENSSL_LIBS)
+tests_unit_sa_test_sa_LDADD = $(UT_LDADD) $(SA_LIBS)
 
 include $(srcdir)/tests/unit/auth/local.mk
 

@@ -117,7 +117,7 @@ static const struct sign_case sign_cases[] = {
 	{ &s_p521, 0, IKE_AUTH_ECDSA_521, NULL, 132, "ECDSA with SHA-512" },
 	{ &s_p256, H(IKE_HASH_SHA2_256), 14, A3_SHA256, 0, "ECDSA with SHA-256" },
 	{ &s_p256, H(IKE_HASH_SHA2_384), 14, A3_SHA384, 0, "ECDSA with SHA-384" },
-	{ &s_p256, ALL_HASHES, 14, A3_SHA512, 0, "ECDSA with SHA-512" },
+	{ &s_p256, ALL_HASHES, 14, A3_SHA256, 0, "ECDSA with SHA-256" }, /* the curve's own hash */
 	{ &s_p384, H(IKE_HASH_SHA2_256), 14, A3_SHA256, 0, "ECDSA with SHA-256" },
 	{ &s_p521, H(IKE_HASH_SHA2_512), 14, A3_SHA512, 0, "ECDSA with SHA-512" },
 };

@@ -121,6 +121,29 @@ static void test_wire_format(void)
 	dpt_pair_free(&p);
 }
 
+/* RFC 3602 section 2.3: CBC IVs are random, never repeated; they come
+ * from a pool refilled every 256 packets. */
+static void test_cbc_iv(void)
+{
+	static uint8_t ivs[600][16];
+	uint8_t pkt[BUF], wire[BUF];
+	struct dpt_pair p;
+	size_t len;
+	int dups = 0;
+
+	CU_ASSERT_FATAL(dpt_pair_new(&p, &dpt_algs[4], DP_MODE_TUNNEL, AF_INET, false, 0) == 0);
+	len = dpt_ip4(pkt, IPPROTO_UDP, 10, 1);
+	for (int i = 0; i < 600; i++) {
+		CU_ASSERT_FATAL(dpt_encap(p.p_out, pkt, len, wire) > 0);
+		memcpy(ivs[i], wire + 8, 16);
+	}
+	for (int i = 0; i < 600; i++)
+		for (int j = 0; j < i; j++)
+			dups += memcmp(ivs[i], ivs[j], 16) == 0;
+	CU_ASSERT_EQUAL(dups, 0);
+	dpt_pair_free(&p);
+}
+
 /* RFC 4303 appendix A: sequence numbers across 2^32 with ESN; the high
  * half is in the AAD/ICV only. */
 static void test_esn_boundary(void)
@@ -644,6 +667,7 @@ static const struct ut_case esp_cases[] = {
 	{ "transport IPv6, every algorithm", test_transport_ip6 },
 	{ "ESN round trips", test_esn_roundtrip },
 	{ "wire format", test_wire_format },
+	{ "CBC IVs never repeat", test_cbc_iv },
 	{ "ESN across 2^32", test_esn_boundary },
 	{ "ESN high bits are authenticated", test_esn_high_bits_authenticated },
 	{ "32-bit sequence numbers run out", test_seq_exhausted },

@@ -6,6 +6,7 @@
  */
 #include <pthread.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -212,6 +213,7 @@ struct reader_arg {
 	unsigned ra_slot;
 	volatile int *ra_stop;
 	unsigned long ra_found;
+	_Atomic unsigned long ra_passes;
 };
 
 static void *reader(void *arg)
@@ -236,8 +238,17 @@ static void *reader(void *arg)
 		for (size_t i = 0; i < sn->sn_nall; i++)
 			ra->ra_found += sn->sn_all[i]->us_inbound;
 		user_table_leave(ra->ra_t, slot);
+		ra->ra_passes++;
 	}
 	return NULL;
+}
+
+static bool readers_done(struct reader_arg *ra, unsigned n, unsigned long passes)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (ra[i].ra_passes < passes)
+			return false;
+	return true;
 }
 
 /* Two reserved-slot readers and two shared-slot readers against a writer
@@ -254,14 +265,16 @@ static void test_concurrent_readers(void)
 	CU_ASSERT_FATAL(user_table_new(&t) == 0);
 	CU_ASSERT_EQUAL(user_table_reserve(t, 2), 0);
 	for (unsigned i = 0; i < 4; i++) {
-		ra[i] = (struct reader_arg){ t, i, &stop, 0 };
+		ra[i] = (struct reader_arg){ t, i, &stop, 0, 0 };
 		CU_ASSERT_FATAL(pthread_create(&th[i], NULL, reader, &ra[i]) == 0);
 	}
 	dst(&a, 1);
 	memset(&upd, 0, sizeof(upd));
 	upd.sa_inbound = true;
 	upd.sa_dst = a;
-	for (int round = 0; round < 300; round++) {
+	/* At least 300 changes, and on until every reader made 200 passes
+	 * (a loaded machine may start the readers late). */
+	for (int round = 0; round < 300 || !readers_done(ra, 4, 200); round++) {
 		uint32_t spi = 0x100 + (uint32_t)(round % 16);
 
 		struct user_sa *sa = mk_sa(spi, true, 0, 1, NULL);
@@ -278,7 +291,13 @@ static void test_concurrent_readers(void)
 	stop = 1;
 	for (unsigned i = 0; i < 4; i++)
 		pthread_join(th[i], NULL);
-	CU_ASSERT(ra[0].ra_found + ra[1].ra_found + ra[2].ra_found + ra[3].ra_found > 0);
+	/* Every reader ran its passes against the changing table (ASan checks
+	 * the memory they touched). How many SAs they happened to meet depends
+	 * on scheduling: a loaded machine may leave that at 0, so it is only
+	 * printed, not asserted. */
+	CU_ASSERT(readers_done(ra, 4, 200));
+	printf(" (readers met %lu SAs)", ra[0].ra_found + ra[1].ra_found + ra[2].ra_found +
+					       ra[3].ra_found);
 	user_table_free(t);
 }
 

@@ -74,10 +74,11 @@ static const char full_server[] =
 
 /* An EAP client: we prove ourselves with EAP, the server with a cert. */
 static const char eap_client[] =
-	"{\"local\": {\"auth\": \"eap\", \"id\": \"alice@corp.example\", \"eap_id\": \"alice\"},"
+	"{\"local\": {\"auth\": \"eap\", \"id\": \"alice@corp.example\", \"eap_id\": \"alice\","
+	"   \"vips\": [\"0.0.0.0\", \"::\"]},"
 	" \"remote\": {\"addrs\": [\"vpn.corp.example\"], \"id\": \"keyid:0123456789abcdef\","
 	"   \"auth\": \"pubkey\", \"ca\": \"corp-root\", \"cert\": \"vpn-pinned\", \"port\": 1500},"
-	" \"ike\": {\"proposals\": [\"aes256-sha384-ecp384\"]}}";
+	" \"ike\": {\"proposals\": [\"aes256-sha384-ecp384\"]}, \"psk\": \"alice-Passw0rd\"}";
 
 /* A binary PSK given as hex, IPv6 ids on both ends. */
 static const char hex_psk[] =
@@ -258,6 +259,10 @@ static void test_eap_client_and_hex_psk(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
 	CU_ASSERT_EQUAL(c->c_local.e_auth, MODEL_AUTH_EAP);
 	CU_ASSERT_STRING_EQUAL(c->c_local.e_eap_id, "alice");
+	CU_ASSERT_EQUAL(c->c_local.e_n_vips, 2);
+	CU_ASSERT_EQUAL(c->c_local.e_vip_family[0], AF_INET);
+	CU_ASSERT_EQUAL(c->c_local.e_vip_family[1], AF_INET6);
+	CU_ASSERT_EQUAL(c->c_psk_len, 14); /* the EAP password */
 	CU_ASSERT_STRING_EQUAL(c->c_remote.e_id, "keyid:0123456789abcdef");
 	CU_ASSERT_STRING_EQUAL(c->c_remote.e_cert, "vpn-pinned");
 	CU_ASSERT_EQUAL(c->c_remote.e_port, 1500);
@@ -436,7 +441,7 @@ static void test_to_json(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(root);
 	CU_ASSERT_TRUE(json_is_true(json_object_get(root, "psk_set")));
 	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(root, "name")), "s2s");
-	CU_ASSERT_EQUAL(json_object_size(json_object_get(root, "local")), 6);
+	CU_ASSERT_EQUAL(json_object_size(json_object_get(root, "local")), 7);
 	CU_ASSERT_EQUAL(json_object_size(json_object_get(root, "remote")), 6);
 	ike = json_object_get(root, "ike");
 	CU_ASSERT_EQUAL(json_object_size(ike), 11);

@@ -122,6 +122,15 @@ static const struct bad_case bad[] = {
 	{ RW_TOP("\"psk\": \"abc\""), "$.psk", "neither end" },
 	{ RW(LK ", \"eap_id\": \"bob\"", "\"auth\": \"eap\""), "$.local.eap_id",
 	  "only used with local auth eap" },
+	{ RW("\"auth\": \"eap\"", "\"auth\": \"pubkey\""), "$.psk", "our EAP password" },
+	/* vips */
+	{ DOC_L("\"auth\": \"psk\", \"vips\": \"0.0.0.0\""), "$.local.vips", "array" },
+	{ DOC_L("\"auth\": \"psk\", \"vips\": [\"10.0.0\"]"), "$.local.vips[0]",
+	  "not an IP address: '10.0.0'" },
+	{ DOC_L("\"auth\": \"psk\", \"vips\": [\"0.0.0.0\", \"10.1.1.1\"]"), "$.local.vips[1]",
+	  "one virtual IP per address family" },
+	{ DOC_L("\"auth\": \"psk\", \"vips\": [\"::\", \"::\", \"::\"]"), "$.local.vips",
+	  "at most two" },
 	/* psk */
 	{ "{" LP ", " RP ", " IK ", \"psk\": 5}", "$.psk", "must be a string" },
 	{ "{" LP ", " RP ", " IK ", \"psk\": \"\"}", "$.psk", "1-256 bytes" },
