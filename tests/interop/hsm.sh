@@ -7,7 +7,9 @@
 # pkcs11.rsa_pss). In both roles strongSwan validates our certificate up
 # to its trust anchor and verifies the signature the token made (its log
 # names the scheme); traffic flows both ways; palisadectl hsm counts the
-# signatures. Usage (root): GATEWAYD=... PALISADECTL=... PALISADE_HSM=...
+# signatures. Then strongSwan as an EAP-MSCHAPv2 road warrior (virtual IP
+# from our pool) against the same token keys: it checks our certificate
+# and the token's signature before EAP runs. Usage (root): GATEWAYD=... PALISADECTL=... PALISADE_HSM=...
 # hsm.sh (KEEP=1 keeps the work dir). Prints ok/FAIL per check and
 # "N passed, N failed"; 77 when it cannot run here.
 set -u
@@ -30,12 +32,22 @@ for t in /usr/lib/ipsec/charon swanctl openssl python3 softhsm2-util; do
 	fi
 done
 [ -f "$MODULE" ] || { echo "hsm.sh: $MODULE missing (softhsm2)"; exit 77; }
+for p in eap-identity eap-mschapv2; do
+	if [ ! -e "/usr/lib/ipsec/plugins/libstrongswan-$p.so" ]; then
+		echo "hsm.sh: strongSwan plugin $p missing (libcharon-extauth-plugins, run scripts/deps)"
+		exit 77
+	fi
+done
 
 WORK=$(mktemp -d /tmp/palisade-interop-hsm.XXXXXX)
 . "$HERE/lib.sh"
 . "$HERE/pki.sh"
 . "$HERE/conf.sh"
 HSM=$WORK/hsm
+# the road warrior: EAP identity, password, our pool
+SWAN_PLUGINS="$SWAN_PLUGINS eap-identity eap-mschapv2"
+RW_ID=alice RW_PW='alice hsm-Passw0rd'
+POOL_PREFIX=10.31.100.
 
 cleanup() {
 	net_down
@@ -155,6 +167,122 @@ scenario() {
 	check "$L: the token made the signature ($before -> $after)" [ "$after" -gt "$before" ]
 }
 
+# ---- EAP road warrior against a token key (issue 6) ----
+
+# rw_gw_files: eap-users.json and pools.json (read at start-up)
+rw_gw_files() {
+	cat >"$GW/etc/eap-users.json" <<-EOF
+		[{"identity": "$RW_ID", "password": "$RW_PW"}]
+	EOF
+	chmod 600 "$GW/etc/eap-users.json"
+	cat >"$GW/etc/pools.json" <<-EOF
+		[{"name": "rw", "ranges": ["${POOL_PREFIX}0/24"]}]
+	EOF
+}
+
+# rw_conf KIND: conns/rw.json alone on our side (the certificate's key in
+# token pal-KIND, any peer, EAP-MSCHAPv2, a virtual IP), the road warrior
+# on strongSwan's; both loaded
+rw_conf() {
+	rm -f "$GW/etc/conns/"*.json
+	cat >"$GW/etc/conns/rw.json" <<-EOF
+		{ "local": { "addrs": ["$G_ADDR"], "id": "$ID_G", "auth": "pubkey", "cert": "hsm-$1",
+		             "key": "pkcs11:token=pal-$1;object=gw-key;type=private" },
+		  "remote": { "addrs": ["%any"], "id": "%any", "auth": "eap-mschapv2" },
+		  "ike": { "proposals": ["aes256gcm16-prfsha256-ecp256"],
+		           "retransmit_tries": 2, "retransmit_timeout": 1 },
+		  "children": [ { "name": "net", "local_ts": ["$G_NET"], "remote_ts": ["dynamic"],
+		                  "esp_proposals": ["aes256gcm16"] } ],
+		  "pools": ["rw"] }
+	EOF
+	cat >"$SWAN/conf/swanctl.conf" <<-EOF
+		connections {
+			rw {
+				version = 2
+				local_addrs = $S_ADDR
+				remote_addrs = $S_PEER
+				vips = 0.0.0.0
+				proposals = aes256gcm16-prfsha256-ecp256
+				local {
+					auth = eap-mschapv2
+					id = $RW_ID@interop.test
+					eap_id = $RW_ID
+				}
+				remote {
+					auth = pubkey
+					id = $ID_G
+					cacerts = $1-ca.crt
+				}
+				children {
+					net {
+						remote_ts = $G_NET
+						esp_proposals = aes256gcm16
+					}
+				}
+			}
+		}
+		secrets {
+			eap-$RW_ID {
+				id = $RW_ID
+				secret = "$RW_PW"
+			}
+		}
+	EOF
+	swan_load && ctl reload all >/dev/null
+}
+
+# rw_pair: swanctl --list-sas and ours agree (rwcheck.py), the virtual IP
+# ($RW_VIP, ours) from the pool
+rw_pair() {
+	snap
+	RW_VIP=$(python3 "$HERE/rwcheck.py" vips "$WORK/ours.json")
+	case $RW_VIP in
+	"$POOL_PREFIX"[0-9]*) ;;
+	*)
+		echo "our virtual IPs: '$RW_VIP', expected one from ${POOL_PREFIX}0/24"
+		return 1
+		;;
+	esac
+	python3 "$HERE/rwcheck.py" pair "$WORK/swan.txt" "$WORK/ours.json" --eap-id "$RW_ID" \
+		--method eap-mschapv2 --vip "$RW_VIP" --net "$G_NET"
+}
+
+rw_initiate() {
+	swan --initiate --child net --ike rw --timeout 10 >"$WORK/initiate.out" 2>&1 || {
+		tail -n 8 "$WORK/initiate.out"
+		grep -E '\[(IKE|AUT|EAP|P11)\]' "$GW/gatewayd.log" | tail -n 5
+		return 1
+	}
+}
+
+rw_gone() {
+	swan --terminate --ike rw --timeout 5 >/dev/null 2>&1
+	wait_for 5 count_is "0 0"
+}
+
+# rw_scenario KIND SCHEME: the road warrior dials in; strongSwan checks our
+# certificate and the signature of token pal-KIND, then EAP runs
+rw_scenario() {
+	local kind=$1 scheme=$2 L before after
+	L="EAP-MSCHAPv2 road warrior, our key in SoftHSM2 ($kind)"
+	clear_sas
+	check "$L: configurations load" rw_conf "$kind" || return
+	before=$(signatures "pal-$kind")
+	log_mark
+	check "$L: strongSwan initiates, ESTABLISHED/INSTALLED on both sides" rw_initiate || return
+	check "$L: strongSwan validated our certificate up to $kind-ca" \
+		log_has "using trusted ca certificate \"C=CH, O=Palisade interop, CN=Palisade interop $kind CA\""
+	check "$L: strongSwan verified the token's signature ($scheme)" \
+		log_has "authentication of '$ID_G' with $scheme successful"
+	check "$L: then EAP-MSCHAPv2 succeeded" log_has "EAP method EAP_MSCHAPV2 succeeded"
+	check "$L: swanctl --list-sas and ours agree (eap_id, virtual IP, SPIs, selectors)" rw_pair
+	check "$L: ping from the virtual IP $RW_VIP" ns_s ping -q -c 3 -i 0.2 -W 2 "$G_IN"
+	check "$L: ping from ours to $RW_VIP" ns_g ping -q -c 3 -i 0.2 -W 2 -I "$G_IN" "$RW_VIP"
+	after=$(signatures "pal-$kind")
+	check "$L: the token made the signature ($before -> $after)" [ "$after" -gt "$before" ]
+	check "$L: the client leaves, no SA on either side" rw_gone
+}
+
 echo "== HSM: strongSwan against our keys in SoftHSM2"
 check "test PKI" pki_make
 net_up direct && swan_start || { nok "namespaces and charon"; exit 1; }
@@ -164,12 +292,15 @@ pki_install
 cp "$HSM/ec.crt" "$GW/etc/certs/hsm-ec.pem"
 cp "$HSM/rsa.crt" "$GW/etc/certs/hsm-rsa.pem"
 rm -f "$GW/etc/keys/"*
+rw_gw_files
 check "palisade-gatewayd starts with the pkcs11 section (require_non_extractable)" gw_start_hsm
 if [ "$fail" -eq 0 ]; then
 	for role in sw gw; do
 		scenario ec "$role" "ECDSA_WITH_SHA[0-9_]+_DER"
 		scenario rsa "$role" "RSA_EMSA_PSS[A-Z0-9_]*"
 	done
+	rw_scenario ec "ECDSA_WITH_SHA[0-9_]+_DER"
+	rw_scenario rsa "RSA_EMSA_PSS[A-Z0-9_]*"
 	check "no private key among our files (keys/ empty)" test -z "$(ls -A "$GW/etc/keys")"
 fi
 echo "$pass passed, $fail failed"
