@@ -9,7 +9,8 @@ EXTRA_DIST += $(INTEROP_RUN) tests/interop/lib.sh tests/interop/pki.sh tests/int
 
 # eap.sh: strongSwan road warriors with EAP and virtual IPs; hsm.sh: our
 # keys in SoftHSM2 (site-to-site, and under EAP-MSCHAPv2 road warriors).
-# check-interop runs both after strongswan.sh (even when that failed) unless INTEROP_GROUPS is given; `make check-interop-eap` or
+# check-interop runs both after strongswan.sh (even when that failed)
+# unless INTEROP_GROUPS is given; `make check-interop-eap` or
 # `make check-interop-hsm` alone, EAP_GROUPS limits eap.sh (e.g. "md5").
 .PHONY: check-interop check-interop-eap check-interop-hsm
 check-interop: gateway/palisade-gatewayd gateway/palisadectl pkcs11/palisade-hsm
