@@ -86,6 +86,8 @@ tokens_make() {
 # gw_start with the pkcs11 section (lib.sh's writes none)
 gw_start_hsm() {
 	mkdir -p "$GW/etc/conns" "$GW/run"
+	touch "$GW/gatewayd.log"
+	GW_LOG_MARK=$(wc -l <"$GW/gatewayd.log")
 	cat >"$GW/etc/gateway.json" <<-EOF
 		{ "listen": ["$G_ADDR"], "datapath": "userspace", "tun_name": "${P}t",
 		  "log_level": "debug",
@@ -302,6 +304,7 @@ if [ "$fail" -eq 0 ]; then
 	rw_scenario ec "ECDSA_WITH_SHA[0-9_]+_DER"
 	rw_scenario rsa "RSA_EMSA_PSS[A-Z0-9_]*"
 	check "no private key among our files (keys/ empty)" test -z "$(ls -A "$GW/etc/keys")"
+	check "palisade-gatewayd stops cleanly (status 0, no sanitizer report)" gw_stop_clean
 fi
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
