@@ -7,9 +7,10 @@
 # pkcs11.rsa_pss). In both roles strongSwan validates our certificate up
 # to its trust anchor and verifies the signature the token made (its log
 # names the scheme); traffic flows both ways; palisadectl hsm counts the
-# signatures. Then strongSwan as an EAP-MSCHAPv2 road warrior (virtual IP
-# from our pool) against the same token keys: it checks our certificate
-# and the token's signature before EAP runs. Usage (root): GATEWAYD=... PALISADECTL=... PALISADE_HSM=...
+# signatures. Then strongSwan as a road warrior with EAP-MSCHAPv2 (both
+# keys) and EAP-MD5 (EC), a virtual IP from our pool, against the same
+# token keys: it checks our certificate and the token's signature before
+# EAP runs. Usage (root): GATEWAYD=... PALISADECTL=... PALISADE_HSM=...
 # hsm.sh (KEEP=1 keeps the work dir). Prints ok/FAIL per check and
 # "N passed, N failed"; 77 when it cannot run here.
 set -u
@@ -32,7 +33,7 @@ for t in /usr/lib/ipsec/charon swanctl openssl python3 softhsm2-util; do
 	fi
 done
 [ -f "$MODULE" ] || { echo "hsm.sh: $MODULE missing (softhsm2)"; exit 77; }
-for p in eap-identity eap-mschapv2; do
+for p in eap-identity eap-mschapv2 eap-md5; do
 	if [ ! -e "/usr/lib/ipsec/plugins/libstrongswan-$p.so" ]; then
 		echo "hsm.sh: strongSwan plugin $p missing (libcharon-extauth-plugins, run scripts/deps)"
 		exit 77
@@ -45,7 +46,7 @@ WORK=$(mktemp -d /tmp/palisade-interop-hsm.XXXXXX)
 . "$HERE/conf.sh"
 HSM=$WORK/hsm
 # the road warrior: EAP identity, password, our pool
-SWAN_PLUGINS="$SWAN_PLUGINS eap-identity eap-mschapv2"
+SWAN_PLUGINS="$SWAN_PLUGINS eap-identity eap-mschapv2 eap-md5"
 RW_ID=alice RW_PW='alice hsm-Passw0rd'
 POOL_PREFIX=10.31.100.
 
@@ -182,15 +183,15 @@ rw_gw_files() {
 	EOF
 }
 
-# rw_conf KIND: conns/rw.json alone on our side (the certificate's key in
-# token pal-KIND, any peer, EAP-MSCHAPv2, a virtual IP), the road warrior
-# on strongSwan's; both loaded
+# rw_conf KIND METHOD: conns/rw.json alone on our side (the certificate's
+# key in token pal-KIND, any peer, eap-METHOD, a virtual IP), the road
+# warrior on strongSwan's; both loaded
 rw_conf() {
 	rm -f "$GW/etc/conns/"*.json
 	cat >"$GW/etc/conns/rw.json" <<-EOF
 		{ "local": { "addrs": ["$G_ADDR"], "id": "$ID_G", "auth": "pubkey", "cert": "hsm-$1",
 		             "key": "pkcs11:token=pal-$1;object=gw-key;type=private" },
-		  "remote": { "addrs": ["%any"], "id": "%any", "auth": "eap-mschapv2" },
+		  "remote": { "addrs": ["%any"], "id": "%any", "auth": "eap-$2" },
 		  "ike": { "proposals": ["aes256gcm16-prfsha256-ecp256"],
 		           "retransmit_tries": 2, "retransmit_timeout": 1 },
 		  "children": [ { "name": "net", "local_ts": ["$G_NET"], "remote_ts": ["dynamic"],
@@ -206,7 +207,7 @@ rw_conf() {
 				vips = 0.0.0.0
 				proposals = aes256gcm16-prfsha256-ecp256
 				local {
-					auth = eap-mschapv2
+					auth = eap-$2
 					id = $RW_ID@interop.test
 					eap_id = $RW_ID
 				}
@@ -233,8 +234,8 @@ rw_conf() {
 	swan_load && ctl reload all >/dev/null
 }
 
-# rw_pair: swanctl --list-sas and ours agree (rwcheck.py), the virtual IP
-# ($RW_VIP, ours) from the pool
+# rw_pair METHOD: swanctl --list-sas and ours agree (rwcheck.py), the
+# virtual IP ($RW_VIP, ours) from the pool
 rw_pair() {
 	snap
 	RW_VIP=$(python3 "$HERE/rwcheck.py" vips "$WORK/ours.json")
@@ -246,7 +247,7 @@ rw_pair() {
 		;;
 	esac
 	python3 "$HERE/rwcheck.py" pair "$WORK/swan.txt" "$WORK/ours.json" --eap-id "$RW_ID" \
-		--method eap-mschapv2 --vip "$RW_VIP" --net "$G_NET"
+		--method "eap-$1" --vip "$RW_VIP" --net "$G_NET"
 }
 
 rw_initiate() {
@@ -262,13 +263,15 @@ rw_gone() {
 	wait_for 5 count_is "0 0"
 }
 
-# rw_scenario KIND SCHEME: the road warrior dials in; strongSwan checks our
-# certificate and the signature of token pal-KIND, then EAP runs
+# rw_scenario KIND SCHEME METHOD: the road warrior dials in with
+# eap-METHOD (mschapv2, md5); strongSwan checks our certificate and the
+# signature of token pal-KIND, then EAP runs
 rw_scenario() {
-	local kind=$1 scheme=$2 L before after
-	L="EAP-MSCHAPv2 road warrior, our key in SoftHSM2 ($kind)"
+	local kind=$1 scheme=$2 method=$3 L before after M
+	M=$(echo "$method" | tr a-z A-Z)
+	L="EAP-$M road warrior, our key in SoftHSM2 ($kind)"
 	clear_sas
-	check "$L: configurations load" rw_conf "$kind" || return
+	check "$L: configurations load" rw_conf "$kind" "$method" || return
 	before=$(signatures "pal-$kind")
 	log_mark
 	check "$L: strongSwan initiates, ESTABLISHED/INSTALLED on both sides" rw_initiate || return
@@ -276,8 +279,9 @@ rw_scenario() {
 		log_has "using trusted ca certificate \"C=CH, O=Palisade interop, CN=Palisade interop $kind CA\""
 	check "$L: strongSwan verified the token's signature ($scheme)" \
 		log_has "authentication of '$ID_G' with $scheme successful"
-	check "$L: then EAP-MSCHAPv2 succeeded" log_has "EAP method EAP_MSCHAPV2 succeeded"
-	check "$L: swanctl --list-sas and ours agree (eap_id, virtual IP, SPIs, selectors)" rw_pair
+	check "$L: then EAP-$M succeeded" log_has "EAP method EAP_$M succeeded"
+	check "$L: swanctl --list-sas and ours agree (eap_id, virtual IP, SPIs, selectors)" \
+		rw_pair "$method"
 	check "$L: ping from the virtual IP $RW_VIP" ns_s ping -q -c 3 -i 0.2 -W 2 "$G_IN"
 	check "$L: ping from ours to $RW_VIP" ns_g ping -q -c 3 -i 0.2 -W 2 -I "$G_IN" "$RW_VIP"
 	after=$(signatures "pal-$kind")
@@ -301,8 +305,9 @@ if [ "$fail" -eq 0 ]; then
 		scenario ec "$role" "ECDSA_WITH_SHA[0-9_]+_DER"
 		scenario rsa "$role" "RSA_EMSA_PSS[A-Z0-9_]*"
 	done
-	rw_scenario ec "ECDSA_WITH_SHA[0-9_]+_DER"
-	rw_scenario rsa "RSA_EMSA_PSS[A-Z0-9_]*"
+	rw_scenario ec "ECDSA_WITH_SHA[0-9_]+_DER" mschapv2
+	rw_scenario rsa "RSA_EMSA_PSS[A-Z0-9_]*" mschapv2
+	rw_scenario ec "ECDSA_WITH_SHA[0-9_]+_DER" md5
 	check "no private key among our files (keys/ empty)" test -z "$(ls -A "$GW/etc/keys")"
 	check "palisade-gatewayd stops cleanly (status 0, no sanitizer report)" gw_stop_clean
 fi

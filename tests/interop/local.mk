@@ -8,7 +8,7 @@ EXTRA_DIST += $(INTEROP_RUN) tests/interop/lib.sh tests/interop/pki.sh tests/int
 	tests/interop/rwcheck.py tests/interop/hsm.sh
 
 # eap.sh: strongSwan road warriors with EAP and virtual IPs; hsm.sh: our
-# keys in SoftHSM2 (site-to-site, and under EAP-MSCHAPv2 road warriors).
+# keys in SoftHSM2 (site-to-site, and under EAP road warriors).
 # check-interop runs both after strongswan.sh (even when that failed)
 # unless INTEROP_GROUPS is given; `make check-interop-eap` or
 # `make check-interop-hsm` alone, EAP_GROUPS limits eap.sh (e.g. "md5").
