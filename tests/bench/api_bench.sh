@@ -2,12 +2,17 @@
 # api_bench.sh: figures of palisade-mgmtd (root; not a test). Gateway A
 # (one certificate connection, remote id %any) with mgmtd in front of it,
 # gateway B with N connections that all dial A, in network namespaces.
-#   1. IKE setup time of SETUP_N SAs from B, alone and while 10 dashboard
-#      clients poll mgmtd (GET /api/v1/sas and /api/v1/stats, once a
-#      second each), alternating, REPS times each.
+#   1. IKE setups per second of SETUP_N SAs from B, alone and while 10
+#      dashboard clients poll mgmtd (GET /api/v1/sas and /api/v1/stats,
+#      once a second each), alternating, REPS times each.
 #   2. With 1,000 live SAs: wrk, 64 connections, GET /api/v1/sas?limit=1000
 #      (the whole table), and a mix (80 % GET /api/v1/sas?limit=100, 10 %
 #      GET /api/v1/stats, 10 % PUT of an EAP user: a write, fsync, reload).
+# The figures go to RESULTS_FILE as the section "## palisade-mgmtd under
+# load": a section of that name is replaced, the rest of the file is left
+# alone; without one the section is appended. RESULTS_FILE - prints only.
+# Environment: SETUP_N (150), REPS (3; 2 * REPS * SETUP_N <= 1000), DURATION
+# (wrk seconds, 15).
 # Usage: GATEWAYD=... PALISADECTL=... MGMTD=... api_bench.sh RESULTS_FILE
 set -u
 
@@ -28,6 +33,7 @@ DURATION=${DURATION:-15}
 BASE=http://127.0.0.1:18080
 
 [ "$(id -u)" = 0 ] || { echo "api_bench.sh: needs root"; exit 77; }
+[ $((2 * REPS * SETUP_N)) -le $N ] || { echo "api_bench.sh: 2 * REPS * SETUP_N > $N"; exit 2; }
 command -v wrk >/dev/null || { echo "api_bench.sh: wrk is missing (scripts/deps)"; exit 1; }
 
 cleanup() {
@@ -77,6 +83,27 @@ setup_time() {
 	t1=$(date +%s.%N)
 	[ "$(established)" -ge "$n" ] || { echo "only $(established) of $n SAs came up" >&2; return 1; }
 	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }'
+}
+
+# ok_2xx: mgmtd's count of 2xx answers (what the pollers got served)
+ok_2xx() {
+	nsa curl -s -H "Authorization: Bearer $TOKEN" "$BASE/api/v1/stats" |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)["mgmtd"]["http_requests"]["2xx"])'
+}
+
+load1() {
+	cut -d' ' -f1 /proc/loadavg
+}
+
+# run_row KIND SECONDS POLLS: a row of the setup table
+run_row() {
+	echo "| $1 | $2 | $(awk -v n="$SETUP_N" -v t="$2" 'BEGIN { printf "%.0f", n / t }') | $3 | $(load1) |" \
+		>>"$WORK/setups"
+}
+
+# mean_rate "T1 T2 ...": SETUP_N / mean time
+mean_rate() {
+	echo "$1" | awk -v n="$SETUP_N" '{ s = 0; for (i = 1; i <= NF; i++) s += $i; printf "%.0f", n / (s / NF) }'
 }
 
 configure() {
@@ -164,12 +191,36 @@ wrk_run() {
 	echo "| $name | ${rps:-?} | ${p99:-?} | ${errs:-0} |" >>"$WORK/table"
 }
 
+# section FILE: replace (or append) our section of FILE with $WORK/section
+section() {
+	python3 - "$1" "$WORK/section" <<-'EOF'
+		import sys
+		path, new = sys.argv[1], open(sys.argv[2]).read()
+		head = "## palisade-mgmtd under load"
+		try:
+		    lines = open(path).read().split("\n")
+		except FileNotFoundError:
+		    lines = []
+		start = next((i for i, l in enumerate(lines) if l.startswith(head)), None)
+		if start is None:
+		    text = "\n".join(lines).rstrip("\n") + ("\n\n" if lines else "") + new
+		else:
+		    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+		    rest = "\n".join(lines[end:])
+		    text = "\n".join(lines[:start]) + "\n" + new + ("\n" + rest if rest else "")
+		open(path, "w").write(text.rstrip("\n") + "\n")
+	EOF
+}
+
 main() {
-	local t_alone="" t_poll="" t
+	local t_alone="" t_poll="" t n0 load0 started
+	started=$(date -u '+%F %H:%M UTC')
+	load0=$(cut -d' ' -f1-3 /proc/loadavg)
 	mkdir -p "$WORK/pki"
 	pki_make "$WORK/pki"
 	configure
 	: >"$WORK/pollers"
+	: >"$WORK/setups"
 	gateways && mgmtd_start || return 1
 	# alternate: alone, with pollers, alone, ... on fresh connections each
 	# time, so both see the same growth of the SA table
@@ -177,10 +228,13 @@ main() {
 	for r in $(seq "$REPS"); do
 		t=$(setup_time $next $((next + SETUP_N - 1))) || return 1
 		t_alone="$t_alone $t"
+		run_row "$r: alone" "$t" 0
 		next=$((next + SETUP_N))
 		pollers start
 		sleep 1
+		n0=$(ok_2xx)
 		t=$(setup_time $next $((next + SETUP_N - 1))) || return 1
+		run_row "$r: 10 pollers" "$t" $(($(ok_2xx) - n0 - 1))
 		pollers stop
 		t_poll="$t_poll $t"
 		next=$((next + SETUP_N))
@@ -211,28 +265,60 @@ main() {
 	nsa curl -s -X PUT -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
 		-d '{"method":"eap-mschapv2","password":"bench-pw-x"}' -w ' %{http_code}\n' \
 		"$BASE/api/v1/eap-users/bench-check" >"$WORK/put.out" 2>&1
-	{
-		echo "## palisade-mgmtd (tests/bench/api_bench.sh, $(date -u +%F), $(nproc) cores)"
-		echo
-		echo "IKE setup time of $SETUP_N SAs (B -> A, ECDSA P-256 certificates, userspace data path),"
-		echo "alone and while 10 dashboard clients poll mgmtd (GET /api/v1/sas and /api/v1/stats each"
-		echo "second), alternating on one pair of gateways (the table grows by $SETUP_N SAs each run):"
-		echo
-		echo "| | runs (s) | mean (s) |"
-		echo "|---|---|---|"
-		echo "| alone |$t_alone | $(echo "$t_alone" | awk '{ s = 0; for (i = 1; i <= NF; i++) s += $i; printf "%.2f", s / NF }') |"
-		echo "| 10 pollers |$t_poll | $(echo "$t_poll" | awk '{ s = 0; for (i = 1; i <= NF; i++) s += $i; printf "%.2f", s / NF }') |"
-		echo
-		echo "wrk, 2 threads, 64 connections, ${DURATION} s, $sas live IKE SAs:"
-		echo
-		echo "| request | requests/s | p99 latency | non-2xx |"
-		echo "|---|---|---|---|"
-		cat "$WORK/table"
-		echo
-		echo "A write after the mix answered: $(cat "$WORK/put.out")"
-		echo
-	} >"$OUT"
-	cat "$OUT"
+	report "$started" "$load0" >"$WORK/section"
+	if [ "$OUT" = - ]; then
+		cat "$WORK/section"
+	else
+		section "$OUT"
+		cat "$WORK/section"
+		echo "api_bench.sh: section written to $OUT"
+	fi
+}
+
+# report STARTED LOAD0: the section
+report() {
+	local a p
+	a=$(mean_rate "$t_alone")
+	p=$(mean_rate "$t_poll")
+	echo "## palisade-mgmtd under load (tests/bench/api_bench.sh)"
+	echo
+	echo "- run: $1, \`make bench-api\` (SETUP_N=$SETUP_N REPS=$REPS DURATION=$DURATION)," \
+		"palisade $(git -C "$BENCH" rev-parse --short HEAD 2>/dev/null || echo '?')"
+	echo "- machine: $(nproc) CPUs ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1))," \
+		"shared: load average before the run $2, after $(cut -d' ' -f1-3 /proc/loadavg);" \
+		"gateways, mgmtd, wrk and the pollers all run on these CPUs"
+	echo "- set-up: gateway A (userspace data path, one certificate connection, remote id %any)" \
+		"with palisade-mgmtd in front of it, gateway B with $N connections that all dial A," \
+		"ECDSA P-256 certificates, IKE aes128gcm16-prfsha256-x25519, ESP aes128gcm16;" \
+		"network namespaces on one veth"
+	echo
+	echo "### IKE setups with and without 10 dashboard pollers"
+	echo
+	echo "$SETUP_N IKE_SA + CHILD_SA setups from B (initiated at once, no wait) until A counts them"
+	echo "established; runs alternate on one pair of gateways, so the SA table grows by $SETUP_N"
+	echo "each run. Pollers: 10 clients with a kept-alive connection each, GET /api/v1/sas and"
+	echo "GET /api/v1/stats once a second (as the dashboard does); "polls" is what mgmtd served"
+	echo "them during the run. Load is the 1-minute load average at the end of the run."
+	echo
+	echo "| run | seconds | setups/s | polls served | load |"
+	echo "|---|---|---|---|---|"
+	cat "$WORK/setups"
+	echo
+	echo "| | mean setups/s |"
+	echo "|---|---|"
+	echo "| alone | $a |"
+	echo "| 10 pollers | $p |"
+	echo "| pollers / alone | $(awk -v a="$a" -v p="$p" 'BEGIN { printf "%.2f", p / a }') |"
+	echo
+	echo "### Requests per second and p99 latency with $sas live IKE SAs"
+	echo
+	echo "wrk, 2 threads, 64 connections, ${DURATION} s each:"
+	echo
+	echo "| request | requests/s | p99 latency | non-2xx |"
+	echo "|---|---|---|---|"
+	cat "$WORK/table"
+	echo
+	echo "A write after the mix answered: $(cat "$WORK/put.out")"
 }
 
 main
