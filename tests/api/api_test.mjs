@@ -364,6 +364,7 @@ async function childActions(uid) {
   let r = await req('GET', `/api/v1/sas/${uid}`);
   const cuid = r.json?.children?.[0]?.uid;
   check('the IKE SA has a CHILD SA to work on', r.status === 200 && cuid > 0, r.text);
+  check('the rekeyed IKE SA keeps the peer\'s identity', r.json?.remote?.id === 'b.test' && r.json?.remote?.id_type === 'fqdn', JSON.stringify(r.json?.remote));
   r = await req('POST', `/api/v1/sas/${uid}/children/${cuid}/rekey`, { token: 'viewer' });
   check('viewer may not rekey a CHILD SA: 403', r.status === 403);
   r = await req('POST', `/api/v1/sas/${uid}/children/${cuid}/rekey`, { token: 'operator', json: { reauth: true } });
