@@ -39,7 +39,7 @@ command -v wrk >/dev/null || { echo "api_bench.sh: wrk is missing (scripts/deps)
 cleanup() {
 	[ -s "$WORK/mgmtd.pid" ] && kill "$(cat "$WORK/mgmtd.pid")" 2>/dev/null
 	net_down
-	rm -rf "$WORK"
+	if [ "${KEEP:-0}" = 1 ]; then echo "work dir: $WORK"; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
 
@@ -184,11 +184,14 @@ wrk_run() {
 	shift
 	nsa wrk -t2 -c64 -d"${DURATION}s" --latency -H "Authorization: Bearer $TOKEN" "$@" \
 		>"$f" 2>&1
-	local rps p99 errs
+	local rps p99 errs st
 	rps=$(awk '/^Requests\/sec/ { print $2 }' "$f")
 	p99=$(awk '$1 == "99%" { print $2 }' "$f")
 	errs=$(awk '/Non-2xx/ { print $NF }' "$f")
-	echo "| $name | ${rps:-?} | ${p99:-?} | ${errs:-0} |" >>"$WORK/table"
+	st=$(awk '/^status / { printf "%s%s %s", n++ ? ", " : " (", $2, $3 } END { if (n) printf ")" }' "$f")
+	errs="${errs:-0}$st"
+	echo "| $name | ${rps:-?} | ${p99:-?} | $errs |" >>"$WORK/table"
+	cp "$f" "$WORK/wrk.last"
 }
 
 # section FILE: replace (or append) our section of FILE with $WORK/section
@@ -247,17 +250,38 @@ main() {
 	wrk_run "GET /api/v1/sas?limit=1000 ($sas SAs, $bytes bytes)" "$BASE/api/v1/sas?limit=1000"
 	cat >"$WORK/mix.lua" <<-'EOF'
 		local n = 0
+		local put_headers = nil
 		request = function()
 		  n = n + 1
 		  local r = math.random(100)
 		  if r <= 10 then
+		    -- headers given to wrk.format replace wrk.headers (the -H
+		    -- Authorization): a write needs both
+		    if not put_headers then
+		      put_headers = {}
+		      for k, v in pairs(wrk.headers) do put_headers[k] = v end
+		      put_headers["Content-Type"] = "application/json"
+		    end
 		    local body = '{"method":"eap-mschapv2","password":"bench-pw-' .. n .. '"}'
-		    return wrk.format("PUT", "/api/v1/eap-users/bench" .. (n % 50),
-		      {["Content-Type"] = "application/json"}, body)
+		    return wrk.format("PUT", "/api/v1/eap-users/bench" .. (n % 50), put_headers, body)
 		  elseif r <= 20 then
 		    return wrk.format("GET", "/api/v1/stats")
 		  end
 		  return wrk.format("GET", "/api/v1/sas?limit=100")
+		end
+		-- answers by method and status, summed over the threads
+		local threads = {}
+		setup = function(thread) table.insert(threads, thread) end
+		init = function() codes = {} end
+		response = function(status, headers, body)
+		  codes[status] = (codes[status] or 0) + 1
+		end
+		done = function()
+		  local t = {}
+		  for _, th in ipairs(threads) do
+		    for k, v in pairs(th:get("codes")) do t[k] = (t[k] or 0) + v end
+		  end
+		  for k, v in pairs(t) do io.write(string.format("status %d: %d\n", k, v)) end
 		end
 	EOF
 	wrk_run "mix: 80% GET sas (100), 10% GET stats, 10% PUT eap-user" -s "$WORK/mix.lua" "$BASE"
@@ -314,7 +338,7 @@ report() {
 	echo
 	echo "wrk, 2 threads, 64 connections, ${DURATION} s each:"
 	echo
-	echo "| request | requests/s | p99 latency | non-2xx |"
+	echo "| request | requests/s | p99 latency | non-2xx (answers by status) |"
 	echo "|---|---|---|---|"
 	cat "$WORK/table"
 	echo
