@@ -1,11 +1,10 @@
 /*
  * h_pools.c: /api/v1/pools. pools.json is validated as a whole with
  * model_pools_parse() (overlaps across pools are the model's business).
- * Current leases come from the live SAs: the virtual IPs the gateway
- * assigned to its peers (list-sas, remote.vips), each placed in the pool
- * whose ranges hold it; with the gateway down, "leases" is null.
+ * Current leases are the gateway's (list-leases, api/control.md 5.7a),
+ * each with the IKE SA that holds its address (list-sas, remote.vips) when
+ * there is one; with the gateway down, "leased" and "leases" are null.
  */
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,55 +14,74 @@
 
 #define POOLS_FILE "pools.json"
 
-static bool addr_parse(const char *s, int family, uint8_t out[16])
-{
-	memset(out, 0, 16);
-	return inet_pton(family, s, out) == 1;
-}
+/* What the gateway says about leases now (both NULL: it is down). */
+struct live_leases {
+	json_t *ll_leases; /* list-leases */
+	json_t *ll_sas;    /* list-sas; NULL if that failed alone */
+};
 
-/* Leases of pool p from a list-sas result (NULL: unknown). */
-static json_t *pool_leases(const struct model_pool *p, json_t *sas)
+/* The IKE SA that assigned addr to its peer, or NULL. */
+static json_t *sa_of_vip(json_t *sas, const char *addr)
 {
-	json_t *a, *sa, *vip;
+	json_t *sa, *vip;
 	size_t i, j;
 
-	if (!sas)
-		return json_null();
-	a = json_array();
 	json_array_foreach(json_object_get(sas, "ike_sas"), i, sa)
 	{
-		json_t *rem = json_object_get(sa, "remote");
-
-		json_array_foreach(json_object_get(rem, "vips"), j, vip)
+		json_array_foreach(json_object_get(json_object_get(sa, "remote"), "vips"), j, vip)
 		{
-			uint8_t addr[16];
-			uint64_t idx;
-			json_t *id = json_object_get(rem, "eap_id");
-
-			if (!json_is_string(id))
-				id = json_object_get(rem, "id");
-			if (!addr_parse(json_string_value(vip) ?: "", p->p_family, addr) ||
-			    model_pool_index(p, addr, &idx))
-				continue;
-			json_array_append_new(a,
-					      json_pack("{s:O, s:O, s:O, s:O}", "address", vip,
-							"ike_uid", json_object_get(sa, "uid"),
-							"connection", json_object_get(sa, "name"),
-							"identity", id ? id : json_null()));
+			if (!strcmp(json_string_value(vip) ?: "", addr))
+				return sa;
 		}
 	}
-	return a;
+	return NULL;
 }
 
-static json_t *pool_public(json_t *raw, const struct model_pool *p, json_t *sas)
+static json_t *lease_public(json_t *l, json_t *sas)
 {
-	json_t *j = json_deep_copy(raw), *l = pool_leases(p, sas);
+	json_t *addr = json_object_get(l, "addr");
+	json_t *sa = sa_of_vip(sas, json_string_value(addr) ?: "");
+
+	return json_pack("{s:O, s:O, s:O, s:b, s:O, s:O}", "address", addr ?: json_null(),
+			 "identity", json_object_get(l, "identity") ?: json_null(), "since",
+			 json_object_get(l, "since") ?: json_null(), "retired",
+			 json_is_true(json_object_get(l, "retired")), "ike_uid",
+			 sa ? json_object_get(sa, "uid") : json_null(), "connection",
+			 sa ? json_object_get(sa, "name") : json_null());
+}
+
+/* The gateway's pool of this name (NULL: it has not loaded it, yet). */
+static json_t *gw_pool(const struct live_leases *ll, const char *name)
+{
+	json_t *gp;
+	size_t i;
+
+	json_array_foreach(json_object_get(ll->ll_leases, "pools"), i, gp)
+	{
+		if (!strcmp(json_string_value(json_object_get(gp, "name")) ?: "", name))
+			return gp;
+	}
+	return NULL;
+}
+
+static json_t *pool_public(json_t *raw, const struct model_pool *p, const struct live_leases *ll)
+{
+	json_t *j = json_deep_copy(raw), *gp, *a, *l;
+	size_t i;
 
 	json_object_set_new(j, "size", json_integer((json_int_t)p->p_size));
+	if (!ll->ll_leases) {
+		json_object_set_new(j, "leased", json_null());
+		json_object_set_new(j, "leases", json_null());
+		return j;
+	}
+	gp = gw_pool(ll, json_string_value(json_object_get(raw, "name")) ?: "");
+	a = json_array();
+	json_array_foreach(json_object_get(gp, "leases"), i, l)
+		json_array_append_new(a, lease_public(l, ll->ll_sas));
 	json_object_set_new(j, "leased",
-			    json_is_array(l) ? json_integer((json_int_t)json_array_size(l))
-					     : json_null());
-	json_object_set_new(j, "leases", l);
+			    json_integer(json_integer_value(json_object_get(gp, "leased"))));
+	json_object_set_new(j, "leases", a);
 	return j;
 }
 
@@ -91,26 +109,34 @@ static int pools_read(struct req *rq, json_t **doc, struct model_pools **mp, enu
 	return 0;
 }
 
-static json_t *live_sas(struct req *rq)
+static void live_leases_get(struct req *rq, struct live_leases *ll)
 {
 	struct gw_fail err;
-	json_t *res;
 
-	if (live_get(rq->rq_md, true, &res, &err))
-		return NULL;
-	return res;
+	ll->ll_sas = NULL;
+	if (live_get(rq->rq_md, LIVE_LEASES, &ll->ll_leases, &err))
+		return;
+	if (live_get(rq->rq_md, LIVE_SAS, &ll->ll_sas, &err))
+		ll->ll_sas = NULL;
+}
+
+static void live_leases_put(struct live_leases *ll)
+{
+	json_decref(ll->ll_leases);
+	json_decref(ll->ll_sas);
 }
 
 enum MHD_Result h_pools_list(struct req *rq)
 {
 	struct model_pools *mp;
 	enum MHD_Result ret;
-	json_t *doc, *items, *sas, *raw;
+	struct live_leases ll;
+	json_t *doc, *items, *raw;
 	size_t off, lim, i;
 
 	if (!req_page(rq, &off, &lim, &ret) || pools_read(rq, &doc, &mp, &ret))
 		return ret;
-	sas = live_sas(rq);
+	live_leases_get(rq, &ll);
 	items = json_array();
 	json_array_foreach(doc, i, raw)
 	{
@@ -118,9 +144,9 @@ enum MHD_Result h_pools_list(struct req *rq)
 			model_pools_find(mp, json_string_value(json_object_get(raw, "name")));
 
 		if (p && items)
-			json_array_append_new(items, pool_public(raw, p, sas));
+			json_array_append_new(items, pool_public(raw, p, &ll));
 	}
-	json_decref(sas);
+	live_leases_put(&ll);
 	json_decref(doc);
 	model_pools_free(mp);
 	return reply_page(rq, items, off, lim);
@@ -131,7 +157,8 @@ enum MHD_Result h_pools_get(struct req *rq)
 	char etag[STORE_ETAG_LEN];
 	struct model_pools *mp;
 	enum MHD_Result ret;
-	json_t *doc, *raw, *sas;
+	struct live_leases ll;
+	json_t *doc, *raw;
 
 	if (!req_name_ok(rq, rq->rq_params[0], &ret) || pools_read(rq, &doc, &mp, &ret))
 		return ret;
@@ -139,11 +166,11 @@ enum MHD_Result h_pools_get(struct req *rq)
 		ret = reply_problem(rq, 404, "not-found", NULL, "no pool '%s'", rq->rq_params[0]);
 	} else {
 		listfile_etag(rq->rq_md->md_store, raw, etag);
-		sas = live_sas(rq);
+		live_leases_get(rq, &ll);
 		ret = reply_json(rq, 200,
-				 pool_public(raw, model_pools_find(mp, rq->rq_params[0]), sas),
+				 pool_public(raw, model_pools_find(mp, rq->rq_params[0]), &ll),
 				 etag);
-		json_decref(sas);
+		live_leases_put(&ll);
 	}
 	json_decref(doc);
 	model_pools_free(mp);
@@ -173,13 +200,14 @@ static enum MHD_Result pools_save(struct req *rq, json_t *doc, size_t focus, uns
 	}
 	if (!apply_change(rq, POOLS_FILE, s, strlen(s), 0644, &applied, &ret)) {
 		const char *name = json_string_value(json_object_get(raw, "name"));
-		json_t *sas = live_sas(rq);
+		struct live_leases ll;
 
+		live_leases_get(rq, &ll);
 		listfile_etag(rq->rq_md->md_store, raw, etag);
 		snprintf(loc, sizeof(loc), "/api/v1/pools/%s", name);
-		ret = reply_json_ex(rq, status, pool_public(raw, model_pools_find(mp, name), sas),
+		ret = reply_json_ex(rq, status, pool_public(raw, model_pools_find(mp, name), &ll),
 				    etag, status == 201 ? loc : NULL, applied);
-		json_decref(sas);
+		live_leases_put(&ll);
 	}
 	free(s);
 	model_pools_free(mp);

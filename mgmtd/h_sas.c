@@ -2,9 +2,11 @@
  * h_sas.c: /api/v1/sas, the live IKE SAs with their CHILD SAs, as the
  * gateway's list-sas gives them (api/control.md 5.3) plus traffic totals
  * and current rates; filters by connection and identity; terminate and
- * rekey by IKE SA uid. Nothing here is stored: with the gateway down
- * every answer is 503.
+ * rekey of an IKE SA (with its CHILD SAs) by its uid, or of one CHILD SA
+ * by the uids of its IKE SA and its own (control.md 5.5, 5.6: child_uid).
+ * Nothing here is stored: with the gateway down every answer is 503.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,12 +24,14 @@ static bool has_identity(json_t *sa, const char *id)
 	return (a && !strcmp(a, id)) || (b && !strcmp(b, id));
 }
 
-static bool uid_param(struct req *rq, json_int_t *uid, enum MHD_Result *ret)
+/* Path parameter i is a uid: a positive integer. */
+static bool uid_param(struct req *rq, size_t i, json_int_t *uid, enum MHD_Result *ret)
 {
+	const char *s = rq->rq_params[i];
 	char *end;
-	long long v = strtoll(rq->rq_params[0], &end, 10);
+	long long v = strtoll(s, &end, 10);
 
-	if (*end || v < 1 || rq->rq_params[0][0] == '+' || rq->rq_params[0][0] == '-') {
+	if (*end || v < 1 || v > UINT32_MAX || s[0] == '+' || s[0] == '-') {
 		*ret = reply_problem(rq, 400, "malformed", NULL,
 				     "an SA id is its uid, a positive integer");
 		return false;
@@ -42,7 +46,7 @@ static int list_sas(struct req *rq, json_t **sas, enum MHD_Result *ret)
 	struct gw_fail err;
 	json_t *res;
 
-	if (live_get(rq->rq_md, true, &res, &err)) {
+	if (live_get(rq->rq_md, LIVE_SAS, &res, &err)) {
 		*ret = reply_gw_err(rq, &err);
 		return GW_E_IO;
 	}
@@ -99,7 +103,7 @@ enum MHD_Result h_sas_list(struct req *rq)
 				     "the filter does not decode or is not a valid name");
 	if (!req_page(rq, &off, &lim, &ret))
 		return ret;
-	if (live_get(rq->rq_md, true, &doc, &err))
+	if (live_get(rq->rq_md, LIVE_SAS, &doc, &err))
 		return reply_gw_err(rq, &err);
 	/* pollers ask the same questions: answer them from one serialisation */
 	cacheable = !ident || strlen(ident) < 100; /* the key holds the whole query */
@@ -125,7 +129,7 @@ enum MHD_Result h_sas_get(struct req *rq)
 	json_t *sas, *sa, *hit = NULL;
 	size_t i;
 
-	if (!uid_param(rq, &uid, &ret) || list_sas(rq, &sas, &ret))
+	if (!uid_param(rq, 0, &uid, &ret) || list_sas(rq, &sas, &ret))
 		return ret;
 	json_array_foreach(sas, i, sa)
 	{
@@ -139,47 +143,112 @@ enum MHD_Result h_sas_get(struct req *rq)
 	return reply_json(rq, 200, hit, NULL);
 }
 
-/* Optional body {"wait": bool} (and "reauth" for rekey). */
-static enum MHD_Result sa_action(struct req *rq, const char *cmd, bool reauth_ok)
+/* The optional body {"wait": bool} (and "reauth" if reauth_ok) into args. */
+static bool action_args(struct req *rq, json_t *args, bool reauth_ok, enum MHD_Result *ret)
 {
-	json_t *args, *body = NULL, *res, *v;
-	struct gw_fail err;
-	enum MHD_Result ret;
+	json_t *body = NULL, *v;
 	const char *key;
-	json_int_t uid;
-	int rc;
+	char p[80];
 
-	if (!uid_param(rq, &uid, &ret))
-		return ret;
-	if (rq->rq_len && !(body = req_json_body(rq, "application/json", &ret)))
-		return ret;
+	if (rq->rq_len && !(body = req_json_body(rq, "application/json", ret)))
+		return false;
 	if (body && !json_is_object(body)) {
 		json_decref(body);
-		return reply_problem(rq, 422, "validation", "$", "must be a JSON object");
+		*ret = reply_problem(rq, 422, "validation", "$", "must be a JSON object");
+		return false;
 	}
-	args = json_pack("{s:I}", "ike_uid", uid);
 	json_object_foreach(body, key, v)
 	{
 		if (!json_is_boolean(v) ||
 		    (strcmp(key, "wait") && (!reauth_ok || strcmp(key, "reauth")))) {
-			char p[80];
-
 			snprintf(p, sizeof(p), "$.%.60s", key);
-			json_decref(args);
 			json_decref(body);
-			return reply_problem(rq, 422, "validation", p,
+			*ret = reply_problem(rq, 422, "validation", p,
 					     reauth_ok ? "allowed: wait, reauth (booleans)"
 						       : "allowed: wait (a boolean)");
+			return false;
 		}
 		json_object_set(args, key, v);
 	}
 	json_decref(body);
-	snprintf(rq->rq_audit_obj, sizeof(rq->rq_audit_obj), "ike_sa %lld", (long long)uid);
-	rc = gw_call(rq->rq_md->md_gw, cmd, args, GW_INITIATE_TIMEOUT_MS, &res, &err);
+	return true;
+}
+
+/* Send cmd with args (taken) to the gateway; its answer is the reply. */
+static enum MHD_Result action_call(struct req *rq, const char *cmd, json_t *args)
+{
+	struct gw_fail err;
+	json_t *res;
+	int rc = gw_call(rq->rq_md->md_gw, cmd, args, GW_INITIATE_TIMEOUT_MS, &res, &err);
+
 	live_invalidate(rq->rq_md->md_live);
 	if (rc)
 		return reply_gw_err(rq, &err);
 	return reply_json(rq, 200, res, NULL);
+}
+
+static enum MHD_Result sa_action(struct req *rq, const char *cmd, bool reauth_ok)
+{
+	enum MHD_Result ret;
+	json_int_t uid;
+	json_t *args;
+
+	if (!uid_param(rq, 0, &uid, &ret))
+		return ret;
+	args = json_pack("{s:I}", "ike_uid", uid);
+	if (!action_args(rq, args, reauth_ok, &ret)) {
+		json_decref(args);
+		return ret;
+	}
+	snprintf(rq->rq_audit_obj, sizeof(rq->rq_audit_obj), "ike_sa %lld", (long long)uid);
+	return action_call(rq, cmd, args);
+}
+
+/* Does IKE SA ike hold CHILD SA child? Asked fresh (a CHILD SA made a
+ * moment ago may not be in the shared document yet): 0, GW_E_NOTFOUND
+ * (answered 404), or the gateway's failure (answered). */
+static int child_of(struct req *rq, json_int_t ike, json_int_t child, enum MHD_Result *ret)
+{
+	json_t *res = NULL, *c;
+	struct gw_fail err;
+	size_t i;
+
+	if (gw_call(rq->rq_md->md_gw, "list-sas", json_pack("{s:I}", "ike_uid", ike),
+		    GW_CALL_TIMEOUT_MS, &res, &err)) {
+		*ret = reply_gw_err(rq, &err);
+		return GW_E_IO;
+	}
+	json_array_foreach(
+		json_object_get(json_array_get(json_object_get(res, "ike_sas"), 0), "children"), i,
+		c)
+	{
+		if (json_integer_value(json_object_get(c, "uid")) == child) {
+			json_decref(res);
+			return 0;
+		}
+	}
+	json_decref(res);
+	*ret = reply_problem(rq, 404, "not-found", NULL, "IKE SA %lld has no CHILD SA %lld",
+			     (long long)ike, (long long)child);
+	return GW_E_NOTFOUND;
+}
+
+static enum MHD_Result child_action(struct req *rq, const char *cmd)
+{
+	enum MHD_Result ret;
+	json_int_t ike, child;
+	json_t *args;
+
+	if (!uid_param(rq, 0, &ike, &ret) || !uid_param(rq, 1, &child, &ret))
+		return ret;
+	args = json_pack("{s:I}", "child_uid", child);
+	if (!action_args(rq, args, false, &ret) || child_of(rq, ike, child, &ret)) {
+		json_decref(args);
+		return ret;
+	}
+	snprintf(rq->rq_audit_obj, sizeof(rq->rq_audit_obj), "child_sa %lld of ike_sa %lld",
+		 (long long)child, (long long)ike);
+	return action_call(rq, cmd, args);
 }
 
 enum MHD_Result h_sas_terminate(struct req *rq)
@@ -190,4 +259,14 @@ enum MHD_Result h_sas_terminate(struct req *rq)
 enum MHD_Result h_sas_rekey(struct req *rq)
 {
 	return sa_action(rq, "rekey", true);
+}
+
+enum MHD_Result h_child_terminate(struct req *rq)
+{
+	return child_action(rq, "terminate");
+}
+
+enum MHD_Result h_child_rekey(struct req *rq)
+{
+	return child_action(rq, "rekey");
 }

@@ -43,7 +43,7 @@ enum MHD_Result h_session_login(struct req *rq)
 	enum MHD_Result ret;
 	unsigned retry = 0;
 	const char *name, *pw;
-	json_t *body;
+	json_t *body, *wj;
 	char *s;
 	int rc;
 
@@ -77,7 +77,10 @@ enum MHD_Result h_session_login(struct req *rq)
 		 AUTH_SESSION_MAX, rq->rq_md->md_tls ? "; Secure" : "");
 	OPENSSL_cleanse(sid, sizeof(sid));
 	rq->rq_who = who;
-	if (!(s = json_dumps(who_json(&who), JSON_COMPACT)))
+	wj = who_json(&who);
+	s = json_dumps(wj, JSON_COMPACT);
+	json_decref(wj);
+	if (!s)
 		return MHD_NO;
 	r = MHD_create_response_from_buffer(strlen(s), s, MHD_RESPMEM_MUST_FREE);
 	MHD_add_response_header(r, MHD_HTTP_HEADER_SET_COOKIE, cookie);

@@ -1,8 +1,10 @@
 /*
  * h_stats.c: /api/v1/stats (the gateway's counters, api/control.md 5.7,
  * plus mgmtd's own), /metrics (the same in the Prometheus text exposition
- * format 0.0.4), /healthz (mgmtd runs) and /readyz (mgmtd can serve: the
- * gateway answers and no change is waiting for it).
+ * format 0.0.4), /api/v1/hsm (the PKCS#11 tokens, control.md 5.10: read
+ * from counters, it answers even while a token hangs), /healthz (mgmtd
+ * runs) and /readyz (mgmtd can serve: the gateway answers and no change is
+ * waiting for it; the HSM summary for the operator, not part of the verdict).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -30,7 +32,7 @@ enum MHD_Result h_stats(struct req *rq)
 	struct gw_fail err;
 	json_t *res, *out;
 
-	if (live_get(rq->rq_md, false, &res, &err))
+	if (live_get(rq->rq_md, LIVE_STATS, &res, &err))
 		return reply_gw_err(rq, &err);
 	out = json_copy(res); /* the cached document is shared: add to a copy */
 	json_decref(res);
@@ -99,6 +101,12 @@ static long long num(json_t *o, const char *path)
 	return json_integer_value(json_object_get(o, path));
 }
 
+/* A label value we print as it is: the gateway's fixed key words. */
+static bool label_ok(const char *v)
+{
+	return *v && strspn(v, "abcdefghijklmnopqrstuvwxyz0123456789-_") == strlen(v);
+}
+
 /* Every member of an object of counters as one labelled family. */
 static void by_label(struct mbuf *b, json_t *obj, const char *name, const char *label)
 {
@@ -108,14 +116,44 @@ static void by_label(struct mbuf *b, json_t *obj, const char *name, const char *
 	json_object_foreach(obj, key, v)
 	{
 		/* keys are the gateway's fixed names; keep only safe characters */
-		if (strspn(key, "abcdefghijklmnopqrstuvwxyz0123456789-_") == strlen(key))
+		if (label_ok(key))
 			mb_printf(b, "%s{%s=\"%s\"} %lld\n", name, label, key,
 				  (long long)json_integer_value(v));
 	}
 }
 
+static void control_metrics(struct mbuf *b, json_t *s)
+{
+	family(b, "palisade_control_clients", "gauge", "Clients on the control socket now.");
+	mb_printf(b, "palisade_control_clients %lld\n", num(s, "control.clients"));
+	family(b, "palisade_control_requests_total", "counter",
+	       "Requests answered on the control socket.");
+	mb_printf(b, "palisade_control_requests_total %lld\n", num(s, "control.requests"));
+	family(b, "palisade_control_events_dropped_total", "counter",
+	       "Events lost to slow subscribers of the control socket.");
+	mb_printf(b, "palisade_control_events_dropped_total %lld\n",
+		  num(s, "control.events_dropped"));
+}
+
+static void hsm_metrics(struct mbuf *b, json_t *s)
+{
+	family(b, "palisade_hsm_configured", "gauge", "1 if the gateway has a pkcs11 section.");
+	mb_printf(b, "palisade_hsm_configured %d\n",
+		  json_is_true(json_object_get(json_object_get(s, "hsm"), "configured")));
+	family(b, "palisade_hsm_tokens", "gauge", "PKCS#11 tokens open, by readiness.");
+	mb_printf(b, "palisade_hsm_tokens{state=\"open\"} %lld\n", num(s, "hsm.tokens"));
+	mb_printf(b, "palisade_hsm_tokens{state=\"ready\"} %lld\n", num(s, "hsm.ready"));
+	family(b, "palisade_hsm_signatures_total", "counter", "Signatures made by the HSM.");
+	mb_printf(b, "palisade_hsm_signatures_total %lld\n", num(s, "hsm.signatures"));
+	family(b, "palisade_hsm_failures_total", "counter", "Failed HSM operations.");
+	mb_printf(b, "palisade_hsm_failures_total %lld\n", num(s, "hsm.failures"));
+}
+
 static void gateway_metrics(struct mbuf *b, json_t *s)
 {
+	const char *backend =
+		json_string_value(json_object_get(json_object_get(s, "datapath"), "backend")) ?: "";
+
 	family(b, "palisade_ike_sas", "gauge", "IKE SAs in the SA table, by state.");
 	mb_printf(b, "palisade_ike_sas{state=\"all\"} %lld\n", num(s, "ike_sas.total"));
 	mb_printf(b, "palisade_ike_sas{state=\"established\"} %lld\n",
@@ -144,12 +182,9 @@ static void gateway_metrics(struct mbuf *b, json_t *s)
 		 "palisade_ike_packets_dropped_total", "cause");
 	family(b, "palisade_datapath_info", "gauge", "The data path backend in use (value 1).");
 	mb_printf(b, "palisade_datapath_info{backend=\"%s\"} 1\n",
-		  !strcmp(json_string_value(
-				  json_object_get(json_object_get(s, "datapath"), "backend"))
-				  ?: "",
-			  "xfrm")
-			  ? "xfrm"
-			  : "userspace");
+		  label_ok(backend) ? backend : "unknown");
+	family(b, "palisade_worker_threads", "gauge", "Threads of the worker pool.");
+	mb_printf(b, "palisade_worker_threads %lld\n", num(s, "workers.threads"));
 	family(b, "palisade_worker_jobs_total", "counter", "Jobs run by the worker pool.");
 	mb_printf(b, "palisade_worker_jobs_total %lld\n", num(s, "workers.jobs"));
 	family(b, "palisade_worker_jobs_dropped_total", "counter", "Jobs refused, queue full.");
@@ -158,16 +193,10 @@ static void gateway_metrics(struct mbuf *b, json_t *s)
 	mb_printf(b, "palisade_worker_jobs_pending %lld\n", num(s, "workers.pending"));
 	family(b, "palisade_gateway_uptime_seconds", "gauge", "Seconds since the gateway started.");
 	mb_printf(b, "palisade_gateway_uptime_seconds %lld\n", num(s, "uptime"));
-	if (json_is_object(json_object_get(s, "hsm"))) {
-		family(b, "palisade_hsm_tokens", "gauge", "PKCS#11 tokens open, by readiness.");
-		mb_printf(b, "palisade_hsm_tokens{state=\"open\"} %lld\n", num(s, "hsm.tokens"));
-		mb_printf(b, "palisade_hsm_tokens{state=\"ready\"} %lld\n", num(s, "hsm.ready"));
-		family(b, "palisade_hsm_signatures_total", "counter",
-		       "Signatures made by the HSM.");
-		mb_printf(b, "palisade_hsm_signatures_total %lld\n", num(s, "hsm.signatures"));
-		family(b, "palisade_hsm_failures_total", "counter", "Failed HSM operations.");
-		mb_printf(b, "palisade_hsm_failures_total %lld\n", num(s, "hsm.failures"));
-	}
+	if (json_is_object(json_object_get(s, "control")))
+		control_metrics(b, s);
+	if (json_is_object(json_object_get(s, "hsm")))
+		hsm_metrics(b, s);
 }
 
 static void mgmtd_metrics(struct mbuf *b, struct mgmtd *md)
@@ -190,7 +219,7 @@ enum MHD_Result h_metrics(struct req *rq)
 	struct mbuf b = { 0 };
 	struct gw_fail err;
 	json_t *s = NULL;
-	bool up = !live_get(rq->rq_md, false, &s, &err);
+	bool up = !live_get(rq->rq_md, LIVE_STATS, &s, &err);
 
 	family(&b, "palisade_gateway_up", "gauge",
 	       "1 if palisade-gatewayd answers on the control socket.");
@@ -211,20 +240,46 @@ enum MHD_Result h_healthz(struct req *rq)
 	return reply_json(rq, 200, json_pack("{s:s}", "status", "ok"), NULL);
 }
 
+enum MHD_Result h_hsm(struct req *rq)
+{
+	struct gw_fail err;
+	json_t *res;
+
+	if (gw_call(rq->rq_md->md_gw, "hsm", NULL, GW_CALL_TIMEOUT_MS, &res, &err))
+		return reply_gw_err(rq, &err);
+	return reply_json(rq, 200, res, NULL);
+}
+
+/* The hsm answer in short: is a module configured, tokens open, ready. */
+static json_t *hsm_summary(json_t *res)
+{
+	json_int_t ready = 0;
+	json_t *t;
+	size_t i;
+
+	json_array_foreach(json_object_get(res, "tokens"), i, t) ready +=
+		!strcmp(json_string_value(json_object_get(t, "state")) ?: "", "ready");
+	return json_pack("{s:b, s:I, s:I}", "configured",
+			 json_is_string(json_object_get(res, "module")), "tokens",
+			 (json_int_t)json_array_size(json_object_get(res, "tokens")), "ready",
+			 ready);
+}
+
 enum MHD_Result h_readyz(struct req *rq)
 {
 	struct gw_fail err;
-	json_t *res = NULL;
-	bool up = !gw_call(rq->rq_md->md_gw, "version", NULL, 3000, &res, &err);
+	json_t *res = NULL, *out;
+	/* hsm, not version: as cheap (counters only), and it tells us more */
+	bool up = !gw_call(rq->rq_md->md_gw, "hsm", NULL, 3000, &res, &err);
 	bool pending = gw_pending(rq->rq_md->md_gw);
 
+	out = json_pack("{s:s, s:b, s:b, s:s}", "status", up && !pending ? "ready" : "not-ready",
+			"gateway_up", up, "config_pending", pending, "detail",
+			up ? (pending ? "a configuration change waits for the gateway"
+				      : "the gateway answers")
+			   : err.ge_message);
+	if (up && out)
+		json_object_set_new(out, "hsm", hsm_summary(res));
 	json_decref(res);
-	return reply_json(rq, up && !pending ? 200 : 503,
-			  json_pack("{s:s, s:b, s:b, s:s}", "status",
-				    up && !pending ? "ready" : "not-ready", "gateway_up", up,
-				    "config_pending", pending, "detail",
-				    up ? (pending ? "a configuration change waits for the gateway"
-						  : "the gateway answers")
-				       : err.ge_message),
-			  NULL);
+	return reply_json(rq, up && !pending ? 200 : 503, out, NULL);
 }

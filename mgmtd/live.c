@@ -1,5 +1,5 @@
 /*
- * live.c: the gateway's live data (list-sas, stats) shared by every
+ * live.c: the gateway's live data (list-sas, stats, list-leases) shared by every
  * client for LIVE_TTL_MS. Ten dashboards polling, or 64 benchmark
  * connections, cost the gateway one list-sas per interval instead of one
  * per request: its control thread and the SA table stay free for IKE
@@ -45,7 +45,7 @@ struct live {
 	pthread_mutex_t lv_lock;
 	pthread_cond_t lv_cond;
 	unsigned lv_gen; /* +1 for every change made through mgmtd */
-	struct live_slot lv_slots[2];
+	struct live_slot lv_slots[LIVE_KINDS];
 	struct live_page lv_pages[LIVE_PAGES];
 	unsigned lv_next_page;
 };
@@ -66,8 +66,9 @@ struct live *live_new(void)
 		return NULL;
 	pthread_mutex_init(&lv->lv_lock, NULL);
 	pthread_cond_init(&lv->lv_cond, NULL);
-	lv->lv_slots[0].ls_cmd = "list-sas";
-	lv->lv_slots[1].ls_cmd = "stats";
+	lv->lv_slots[LIVE_SAS].ls_cmd = "list-sas";
+	lv->lv_slots[LIVE_STATS].ls_cmd = "stats";
+	lv->lv_slots[LIVE_LEASES].ls_cmd = "list-leases";
 	return lv;
 }
 
@@ -75,7 +76,7 @@ void live_free(struct live *lv)
 {
 	if (!lv)
 		return;
-	for (size_t i = 0; i < 2; i++)
+	for (size_t i = 0; i < LIVE_KINDS; i++)
 		json_decref(lv->lv_slots[i].ls_doc);
 	for (size_t i = 0; i < LIVE_PAGES; i++)
 		free(lv->lv_pages[i].lp_body);
@@ -92,13 +93,13 @@ void live_invalidate(struct live *lv)
 }
 
 /* Fetch outside the lock; the result gets its rates before anyone sees it. */
-static void fetch(struct mgmtd *md, struct live_slot *s, bool sas, unsigned gen)
+static void fetch(struct mgmtd *md, struct live_slot *s, enum live_kind kind, unsigned gen)
 {
 	struct gw_fail err;
 	json_t *res = NULL;
 	int rc = gw_call(md->md_gw, s->ls_cmd, NULL, GW_CALL_TIMEOUT_MS, &res, &err);
 
-	if (!rc && sas)
+	if (!rc && kind == LIVE_SAS)
 		rates_annotate(md->md_rates, json_object_get(res, "ike_sas"));
 	pthread_mutex_lock(&md->md_live->lv_lock);
 	json_decref(s->ls_doc);
@@ -112,10 +113,10 @@ static void fetch(struct mgmtd *md, struct live_slot *s, bool sas, unsigned gen)
 	pthread_mutex_unlock(&md->md_live->lv_lock);
 }
 
-int live_get(struct mgmtd *md, bool sas, json_t **doc, struct gw_fail *err)
+int live_get(struct mgmtd *md, enum live_kind kind, json_t **doc, struct gw_fail *err)
 {
 	struct live *lv = md->md_live;
-	struct live_slot *s = &lv->lv_slots[sas ? 0 : 1];
+	struct live_slot *s = &lv->lv_slots[kind];
 	unsigned mine;
 	int rc;
 
@@ -137,7 +138,7 @@ int live_get(struct mgmtd *md, bool sas, json_t **doc, struct gw_fail *err)
 
 			s->ls_busy = true;
 			pthread_mutex_unlock(&lv->lv_lock);
-			fetch(md, s, sas, gen);
+			fetch(md, s, kind, gen);
 			pthread_mutex_lock(&lv->lv_lock);
 			break;
 		}
@@ -185,7 +186,7 @@ void live_page_put(struct mgmtd *md, json_t *doc, const char *key, const char *b
 	pthread_mutex_lock(&lv->lv_lock);
 	/* only for the current document: its address cannot be reused while
 	 * the caller holds it, and an older one is never served again */
-	if (doc == lv->lv_slots[0].ls_doc) {
+	if (doc == lv->lv_slots[LIVE_SAS].ls_doc) {
 		p = &lv->lv_pages[lv->lv_next_page++ % LIVE_PAGES];
 		free(p->lp_body);
 		p->lp_doc = doc;

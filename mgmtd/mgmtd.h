@@ -176,6 +176,9 @@ enum MHD_Result h_sas_list(struct req *rq);
 enum MHD_Result h_sas_get(struct req *rq);
 enum MHD_Result h_sas_terminate(struct req *rq);
 enum MHD_Result h_sas_rekey(struct req *rq);
+enum MHD_Result h_child_terminate(struct req *rq);
+enum MHD_Result h_child_rekey(struct req *rq);
+enum MHD_Result h_hsm(struct req *rq);
 enum MHD_Result h_stats(struct req *rq);
 enum MHD_Result h_metrics(struct req *rq);
 enum MHD_Result h_events(struct req *rq);
@@ -221,12 +224,14 @@ char *listfile_dump(json_t *doc);
 void listfile_wipe_free(char *s);
 void listfile_wipe_secrets(json_t *doc);
 
-/* live.c: list-sas (annotated with rates) and stats, shared for up to a
- * second; 0 and *doc (a reference to drop; never modify it), or the
- * gateway's failure. live_invalidate after a change made through mgmtd. */
+/* live.c: list-sas (annotated with rates), stats and list-leases, shared
+ * for up to a second; 0 and *doc (a reference to drop; never modify it),
+ * or the gateway's failure. live_invalidate after a change made through
+ * mgmtd. */
+enum live_kind { LIVE_SAS, LIVE_STATS, LIVE_LEASES, LIVE_KINDS };
 struct live *live_new(void);
 void live_free(struct live *lv);
-int live_get(struct mgmtd *md, bool sas, json_t **doc, struct gw_fail *err);
+int live_get(struct mgmtd *md, enum live_kind kind, json_t **doc, struct gw_fail *err);
 void live_invalidate(struct live *lv);
 /* Serialised answers made from doc (the one live_get gave), by query: a
  * copy (free it), or NULL. put keeps body only while doc is current. */

@@ -194,6 +194,9 @@ async function testConnBadInput() {
     ['unknown field', { json: { ...pskConn('t2'), bogus: 1 } }, 422, '$.bogus'],
     ['invalid CIDR', { json: { ...pskConn('t3'), children: [{ name: 'c', local_ts: ['10.1.0.0/33'], remote_ts: ['10.2.0.0/16'], esp_proposals: ['aes128gcm16'] }] } }, 422, '$.children[0].local_ts[0]'],
     ['invalid proposal', { json: { ...pskConn('t4'), ike: { proposals: ['aes999-sha1-modp1'] } } }, 422, '$.ike.proposals[0]'],
+    ['unknown proposal preset', { json: { ...pskConn('t7'), ike: { proposals: ['preset:nosuch'] } } }, 422, '$.ike.proposals[0]'],
+    ['unknown ESP preset', { json: { ...pskConn('t8'), children: [{ name: 'c', local_ts: ['10.9.0.0/24'], remote_ts: ['10.8.0.0/24'], esp_proposals: ['preset:'] }] } }, 422, '$.children[0].esp_proposals[0]'],
+    ['a preset that adds nothing', { json: { ...pskConn('t9'), ike: { proposals: ['preset:modern', 'preset:modern'] } } }, 422, '$.ike.proposals[1]'],
     ['path traversal in the name', { json: { ...pskConn('t5'), name: '../x' } }, 422, '$.name'],
     ['psk missing for psk auth', { json: { ...pskConn('t6'), psk: undefined } }, 422, '$.psk'],
   ];
@@ -235,6 +238,12 @@ async function testConns() {
   for (const n of ['p1', 'p2', 'p3']) await req('POST', '/api/v1/connections', { json: pskConn(n) });
   r = await req('GET', '/api/v1/connections?limit=2&offset=1');
   check('connection list paginates', r.status === 200 && r.json.total === 4 && r.json.items.length === 2 && r.json.items[0].name === 'p2');
+  r = await req('POST', '/api/v1/connections', { json: { ...pskConn('pre'), ike: { proposals: ['preset:modern', 'aes128-sha256-modp2048'] }, children: [{ name: 'c', local_ts: ['10.9.0.0/24'], remote_ts: ['10.8.0.0/24'], esp_proposals: ['preset:compat'] }] } });
+  check('proposal presets accepted: 201, applied', r.status === 201 && r.headers.get('palisade-applied') === 'true', r.text);
+  r = await req('GET', '/api/v1/connections/pre');
+  check('GET gives a preset back as "preset:NAME"', r.status === 200 && r.json.ike.proposals[0] === 'preset:modern' && r.json.ike.proposals.includes('aes128-sha256-modp2048') && r.json.children[0].esp_proposals[0] === 'preset:compat', r.text);
+  r = await req('DELETE', '/api/v1/connections/pre');
+  check('connection with presets deleted: 204', r.status === 204);
   r = await req('GET', '/api/v1/connections?limit=0');
   check('limit=0: 400', r.status === 400);
   r = await req('GET', '/api/v1/connections/p1');
@@ -343,10 +352,36 @@ async function testSas() {
   } else {
     check('rekey: 200 with the replacement', r.status === 200 && r.json.ike_sas[0].old_uid === uid && r.json.ike_sas[0].uid > uid, r.text);
   }
+  await childActions(r.json?.ike_sas?.[0]?.uid || uid);
   r = await req('POST', '/api/v1/connections/nosuch/initiate', { token: 'operator' });
   check('initiate of an unknown connection: 404', r.status === 404);
   r = await req('POST', `/api/v1/sas/${uid}/terminate`, { token: 'operator', json: { force: true } });
   check('terminate with an unknown member: 422', r.status === 422);
+}
+
+// CHILD SA rekey and terminate through the gateway's child_uid
+async function childActions(uid) {
+  let r = await req('GET', `/api/v1/sas/${uid}`);
+  const cuid = r.json?.children?.[0]?.uid;
+  check('the IKE SA has a CHILD SA to work on', r.status === 200 && cuid > 0, r.text);
+  check('the rekeyed IKE SA keeps the peer\'s identity', r.json?.remote?.id === 'b.test' && r.json?.remote?.id_type === 'fqdn', JSON.stringify(r.json?.remote));
+  r = await req('POST', `/api/v1/sas/${uid}/children/${cuid}/rekey`, { token: 'viewer' });
+  check('viewer may not rekey a CHILD SA: 403', r.status === 403);
+  r = await req('POST', `/api/v1/sas/${uid}/children/${cuid}/rekey`, { token: 'operator', json: { reauth: true } });
+  check('CHILD SA rekey with reauth: 422 at $.reauth', r.status === 422 && r.json?.errors?.[0]?.path === '$.reauth', r.text);
+  r = await req('POST', `/api/v1/sas/${uid}/children/${cuid}/rekey`, { token: 'operator', json: { wait: true } });
+  const ncuid = r.json?.child_sas?.[0]?.uid;
+  check('CHILD SA rekey: 200, the replacement, no IKE SA rekeyed', r.status === 200 && r.json.child_sas[0].old_uid === cuid && ncuid > cuid && r.json.ike_sas.length === 0, r.text);
+  r = await req('GET', `/api/v1/sas/${uid}`);
+  check('the IKE SA now holds the new CHILD SA', r.status === 200 && r.json.uid === uid && r.json.children.some((c) => c.uid === ncuid), r.text);
+  r = await req('POST', `/api/v1/sas/${uid}/children/999999/terminate`, { token: 'operator' });
+  check('terminate of a CHILD SA the IKE SA does not hold: 404', r.status === 404, r.text);
+  r = await req('POST', `/api/v1/sas/${uid}/children/abc/terminate`, { token: 'operator' });
+  check('CHILD SA id not a number: 400', r.status === 400);
+  r = await req('POST', `/api/v1/sas/${uid}/children/${ncuid}/terminate`, { token: 'operator', json: { wait: true } });
+  check('CHILD SA terminate: 200, that CHILD SA only', r.status === 200 && r.json.child_sas.includes(ncuid) && r.json.ike_sas.length === 0, r.text);
+  r = await req('GET', `/api/v1/sas/${uid}`);
+  check('the IKE SA stays, without the CHILD SA', r.status === 200 && r.json.state === 'ESTABLISHED' && !r.json.children.some((c) => c.uid === ncuid), r.text);
 }
 
 async function testStats() {
@@ -361,8 +396,17 @@ async function testStats() {
     ko('/metrics parses as Prometheus text (promtool check metrics)', `${e.stdout}${e.stderr}`);
   }
   check('/metrics: gateway up, setups counted', /^palisade_gateway_up 1$/m.test(r.text) && /palisade_ike_sas\{state="established"\}/.test(r.text), prom);
+  check('/metrics: HSM state and control socket counters', /^palisade_hsm_configured 0$/m.test(r.text) && /^palisade_control_requests_total [1-9]/m.test(r.text) && /^palisade_datapath_info\{backend="userspace"\} 1$/m.test(r.text));
   r = await req('GET', '/metrics', { token: 'none' });
   check('/metrics needs a token: 401', r.status === 401);
+  r = await req('GET', '/api/v1/stats', { token: 'viewer' });
+  check('stats: workers, control socket and HSM summary from the gateway', r.json?.workers?.threads > 0 && r.json?.control?.requests > 0 && r.json?.hsm?.configured === false, JSON.stringify([r.json?.workers, r.json?.control, r.json?.hsm]));
+  r = await req('GET', '/api/v1/hsm', { token: 'viewer' });
+  check('hsm: 200, no module configured, no tokens', r.status === 200 && r.json.module === null && Array.isArray(r.json.tokens) && r.json.tokens.length === 0, r.text);
+  r = await req('GET', '/api/v1/hsm', { token: 'none' });
+  check('hsm needs a token: 401', r.status === 401);
+  r = await req('GET', '/readyz', { token: 'none' });
+  check('readyz carries the HSM summary', r.status === 200 && r.json.hsm?.configured === false && r.json.hsm?.tokens === 0, r.text);
 }
 
 async function testEap() {
@@ -405,6 +449,7 @@ async function testPools() {
   check('overlapping pool: 422', r.status === 422, r.text);
   r = await req('POST', '/api/v1/pools', { json: { name: 'bad', ranges: ['10.3.1.0/33'] } });
   check('pool with an invalid CIDR: 422 with its path', r.status === 422 && /^\$\.ranges/.test(r.json.errors[0].path), r.text);
+  await poolLease();
   r = await req('PATCH', '/api/v1/connections/p2', { json: { pools: ['rw-v4'] }, ctype: 'application/merge-patch+json' });
   check('a connection takes the pool', r.status === 200 && r.json.pools[0] === 'rw-v4', r.text);
   r = await req('DELETE', '/api/v1/pools/rw-v4');
@@ -415,6 +460,45 @@ async function testPools() {
   check('pool replace with If-Match: 200, new size', r.status === 200 && r.json.size === 510);
   r = await req('PUT', '/api/v1/pools/rw-v4', { json: { ranges: ['10.3.0.0/24'] }, headers: { 'if-match': et } });
   check('pool replace with a stale If-Match: 412', r.status === 412);
+}
+
+// A client of A asks for a virtual IP: its lease shows in the pool, with its SA
+async function poolLease() {
+  let r = await req('POST', '/api/v1/connections', { json: {
+    name: 'vip',
+    local: { id: 'vipa.test', auth: 'psk' },
+    remote: { addrs: [E.B_IP], id: 'bv.test', auth: 'psk' },
+    ike: { proposals: ['aes128gcm16-prfsha256-x25519'], dpd_delay: 0 },
+    children: [{ name: 'net', local_ts: ['10.1.0.0/16'], remote_ts: ['dynamic'], esp_proposals: ['aes128gcm16'] }],
+    pools: ['rw-v4'],
+    psk: 'vip-psk-0123456789abcdef',
+  } });
+  check('a connection handing out addresses of the pool: 201, applied', r.status === 201 && r.headers.get('palisade-applied') === 'true', r.text);
+  let out = '';
+  try {
+    out = sh(E.PEER_INITIATE_VIP);
+  } catch (e) {
+    out = `${e.stdout}${e.stderr}`;
+  }
+  r = await waitFor(async () => {
+    const x = await req('GET', '/api/v1/pools/rw-v4');
+    return x.json?.leased === 1 ? x : null;
+  });
+  const l = r?.json?.leases?.[0];
+  check('pool shows the live lease: address, identity, since, its IKE SA and connection', !!l && /^10\.3\.0\.\d+$/.test(l.address) && l.identity === 'bv.test' && l.connection === 'vip' && l.ike_uid > 0 && l.retired === false && l.since, `${out} ${JSON.stringify(r?.json)}`);
+  r = await req('GET', '/api/v1/pools');
+  check('pool list shows the lease too', r.status === 200 && r.json.items.find((p) => p.name === 'rw-v4')?.leased === 1);
+  if (l) {
+    r = await req('POST', `/api/v1/sas/${l.ike_uid}/terminate`, { token: 'operator' });
+    check('the client\'s SA terminated', r.status === 200);
+    r = await waitFor(async () => {
+      const x = await req('GET', '/api/v1/pools/rw-v4');
+      return x.json?.leased === 0 ? x : null;
+    });
+    check('its lease went with it', !!r && r.json.leases.length === 0);
+  }
+  r = await req('DELETE', '/api/v1/connections/vip');
+  check('the client\'s connection deleted: 204', r.status === 204);
 }
 
 function cookieOf(r) {

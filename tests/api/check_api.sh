@@ -102,6 +102,12 @@ setup() {
 		remote.ca=p256ca ike.proposals=aes256gcm16-prfsha256-x25519 ike.dpd_delay=0 \
 		child.name=net child.mode=tunnel child.local_ts=10.2.0.1/32 \
 		child.remote_ts=10.1.0.1/32 child.esp_proposals=aes128gcm16
+	# a PSK client of A asking for a virtual IP: its lease shows in /api/v1/pools
+	$HELPER conn "$WORK/b/conns/bv.json" local.id=bv.test local.auth=psk local.vips=0.0.0.0 \
+		remote.addrs="$A_IP" remote.id=vipa.test remote.auth=psk \
+		ike.proposals=aes128gcm16-prfsha256-x25519 ike.dpd_delay=0 child.name=net \
+		child.mode=tunnel child.local_ts=dynamic child.remote_ts=10.1.0.0/16 \
+		child.esp_proposals=aes128gcm16 psk=vip-psk-0123456789abcdef
 	# the operator puts A's software key in keys/; the API never carries a key
 	cp "$WORK/pki/a256.key" "$WORK/a/keys/a256.pem"
 	chmod 600 "$WORK/a/keys/a256.pem"
@@ -191,6 +197,7 @@ nsa env BASE="$BASE" SPEC="$TOP/api/openapi.yaml" PKI="$WORK/pki" CONFIG_DIR="$W
 	TOKEN_VIEWER="$TOKEN_VIEWER" TOKEN_EXPIRED="$TOKEN_EXPIRED" TOKEN_REVOKED="$TOKEN_REVOKED" \
 	WEB_PASSWORD="$WEB_PASSWORD" MGMTD="$MGMTD" MGMTD_LOG="$WORK/mgmtd.log" \
 	PEER_INITIATE="$PALISADECTL --socket $WORK/b/run/control.sock initiate ba" \
+	PEER_INITIATE_VIP="$PALISADECTL --socket $WORK/b/run/control.sock initiate bv" \
 	PING="ip netns exec $NSA ping -q -c 5 -i 0.1 -W 2 -I 10.1.0.1 10.2.0.1" \
 	GW_STOP="$WORK/gw_stop.sh" GW_START="$WORK/gw_start.sh" \
 	A_CONNS="$PALISADECTL --socket $WORK/a/run/control.sock --json list-conns" \

@@ -21,13 +21,16 @@ check-api: mgmtd/palisade-mgmtd gateway/palisade-gatewayd gateway/palisadectl
 	exit $$rc
 
 # `make bench-api`: mgmtd's figures (tests/bench/api_bench.sh): requests/s and
-# p99 with 1,000 live SAs, and IKE setup time with and without 10 dashboard
-# pollers. Written to tests/bench/API-RESULTS.md in the build tree.
-EXTRA_DIST += tests/bench/api_bench.sh tests/bench/API-RESULTS.md
+# p99 with 1,000 live SAs, and IKE setups/s with and without 10 dashboard
+# pollers. The section "palisade-mgmtd under load" of $(API_RESULTS) (default:
+# tests/bench/RESULTS.md in the build tree) is replaced or appended; copy it to
+# the source tree to record a run, or give API_RESULTS=$(srcdir)/tests/bench/RESULTS.md.
+EXTRA_DIST += tests/bench/api_bench.sh
+API_RESULTS = $(abs_top_builddir)/tests/bench/RESULTS.md
 .PHONY: bench-api
 bench-api: mgmtd/palisade-mgmtd gateway/palisade-gatewayd gateway/palisadectl
 	@mkdir -p tests/bench
 	GATEWAYD=$(abs_top_builddir)/gateway/palisade-gatewayd \
 	PALISADECTL=$(abs_top_builddir)/gateway/palisadectl \
 	MGMTD=$(abs_top_builddir)/mgmtd/palisade-mgmtd \
-		$(srcdir)/tests/bench/api_bench.sh $(abs_top_builddir)/tests/bench/API-RESULTS.md
+		$(srcdir)/tests/bench/api_bench.sh $(API_RESULTS)
