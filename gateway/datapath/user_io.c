@@ -511,14 +511,14 @@ static void flow_selector(const struct pkt_flow *f, struct dp_selector *sel)
 
 /* Traffic hit a trap policy with no SA: ask IKE for one, once per
  * ACQUIRE_EVERY seconds per policy (XFRM keeps a larval state as long). */
-static void acquire(struct user_ctx *x, const struct user_polent *pe, const struct pkt_flow *f)
+static void acquire(struct user_ctx *x, struct user_pol *up, const struct pkt_flow *f)
 {
-	const struct dp_policy *p = &pe->pe_pol->up_pol;
-	uint64_t last = atomic_load(&pe->pe_pol->up_acquire_at);
+	const struct dp_policy *p = &up->up_pol;
+	uint64_t last = atomic_load(&up->up_acquire_at);
 	struct dp_event ev;
 
 	if ((last && x->x_now < last + ACQUIRE_EVERY) || !x->x_u->u_cfg.c_event ||
-	    !atomic_compare_exchange_strong(&pe->pe_pol->up_acquire_at, &last, x->x_now))
+	    !atomic_compare_exchange_strong(&up->up_acquire_at, &last, x->x_now))
 		return;
 	memset(&ev, 0, sizeof(ev));
 	ev.ev_type = DP_EV_ACQUIRE;
@@ -535,7 +535,7 @@ static void acquire(struct user_ctx *x, const struct user_polent *pe, const stru
  * destination. */
 static int out_one(struct user_ctx *x, uint8_t *buf, size_t len, struct user_tx *tx)
 {
-	const struct user_polent *pe;
+	struct user_pol *up;
 	const struct user_sa *sa;
 	struct esp_pkt res;
 	struct pkt_flow f;
@@ -545,15 +545,15 @@ static int out_one(struct user_ctx *x, uint8_t *buf, size_t len, struct user_tx 
 		ctr_inc(x, UC_MALFORMED, 1);
 		return GW_E_PARSE;
 	}
-	if (!(pe = user_snap_out(x->x_sn, &f))) {
+	if (!(up = user_snap_out(x->x_sn, &f))) {
 		ctr_inc(x, UC_NO_POLICY, 1);
 		return GW_E_NOTFOUND;
 	}
-	sa = pe->pe_sa;
+	sa = user_pol_sa(up);
 	if (!sa || esp_sa_dead(sa->us_esp)) {
 		ctr_inc(x, UC_NO_SA_OUT, 1);
-		if (pe->pe_pol->up_pol.p_trap)
-			acquire(x, pe, &f);
+		if (up->up_pol.p_trap)
+			acquire(x, up, &f);
 		return GW_E_NOTFOUND;
 	}
 	r = esp_encap(sa->us_esp, x->x_crypto, buf, USER_SLOT, USER_HEADROOM, len, x->x_now, &res);

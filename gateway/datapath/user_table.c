@@ -1,7 +1,10 @@
 /*
- * user_table.c: copy-on-write SA and policy tables with epoch-based
- * reclamation. Writers are rare (IKE installs and deletes SAs), packets are
- * not: readers pay one store on entry and one on exit, writers copy.
+ * user_table.c: SA and policy tables read without locks, with epoch-based
+ * reclamation. Packets are many, writers few: readers pay one store on
+ * entry and one on exit. A writer changes the SA hash table and the SA of
+ * an outbound policy in place (atomic stores) and copies only the policy
+ * arrays, so a change costs O(1) in the number of SAs: one CHILD SA is five
+ * changes, and a full rebuild per change made filling n SAs O(n^2).
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -19,27 +22,33 @@ struct rd_slot {
 	char rs_pad[CACHELINE - sizeof(uint64_t)];
 };
 
+#define REQID_BUCKETS 4096
+#define POL_BUCKETS   16384
+
 struct user_table {
 	struct rd_slot ut_slots[USER_RD_SLOTS];
 	_Atomic uint64_t ut_epoch;
 	_Atomic(struct user_snap *) ut_snap;
 	unsigned ut_reserved;
 
-	pthread_mutex_t ut_wlock; /* writers: everything below */
-	struct user_sa **ut_sas;
-	size_t ut_nsas, ut_capsas;
-	struct user_pol **ut_pols;
-	size_t ut_npols, ut_cappols;
+	pthread_mutex_t ut_wlock;          /* writers: everything below */
+	_Atomic(struct user_sa *) *ut_tab; /* every SA (readers share it) */
+	size_t ut_mask;
+	size_t ut_nsas;           /* live entries */
+	size_t ut_nused;          /* live entries and tombstones */
+	struct user_pol **ut_out; /* mark-free outbound policies, by priority */
+	size_t ut_nout, ut_capout;
+	struct user_pol **ut_inp; /* mark-free IN and FWD policies */
+	size_t ut_ninp, ut_capinp;
+	size_t ut_nnoreqid;                      /* in ut_out: no reqid, a tunnel destination */
+	struct user_sa *ut_rsa[REQID_BUCKETS];   /* outbound SAs by reqid */
+	struct user_pol *ut_rpol[REQID_BUCKETS]; /* ut_out's policies by reqid */
+	struct user_pol *ut_polh[POL_BUCKETS];   /* every policy by selector */
 	uint64_t ut_serial;
 };
 
-/* Objects a writer unlinks; freed once no reader can see them. */
-struct retire {
-	struct user_snap *rt_snap;
-	struct user_sa *rt_sa;
-	bool rt_sa_esp; /* free the esp_sa too (delete, not update) */
-	struct user_pol *rt_pol;
-};
+/* A deleted slot of the SA hash: lookups go on past it. */
+static struct user_sa tomb;
 
 bool user_addr_eq(const struct dp_addr *a, const struct dp_addr *b)
 {
@@ -55,14 +64,17 @@ bool user_addr_is_zero(const struct dp_addr *a)
 	return memcmp(a->a_addr, zero, sizeof(zero)) == 0;
 }
 
+static bool live(const struct user_sa *sa)
+{
+	return sa && sa != &tomb;
+}
+
 static void snap_free(struct user_snap *sn)
 {
 	if (!sn)
 		return;
-	free(sn->sn_in);
 	free(sn->sn_out);
 	free(sn->sn_inpol);
-	free(sn->sn_all);
 	free(sn);
 }
 
@@ -75,6 +87,30 @@ static void sa_free(struct user_sa *sa, bool esp)
 	free(sa);
 }
 
+/* A snapshot of the policy arrays around the current SA hash table. */
+static struct user_snap *snap_build(const struct user_table *t)
+{
+	struct user_snap *sn = calloc(1, sizeof(*sn));
+
+	if (!sn)
+		return NULL;
+	sn->sn_sas = t->ut_tab;
+	sn->sn_sas_mask = t->ut_mask;
+	sn->sn_out = malloc((t->ut_nout ? t->ut_nout : 1) * sizeof(*sn->sn_out));
+	sn->sn_inpol = malloc((t->ut_ninp ? t->ut_ninp : 1) * sizeof(*sn->sn_inpol));
+	if (!sn->sn_out || !sn->sn_inpol) {
+		snap_free(sn);
+		return NULL;
+	}
+	if (t->ut_nout)
+		memcpy(sn->sn_out, t->ut_out, t->ut_nout * sizeof(*sn->sn_out));
+	if (t->ut_ninp)
+		memcpy(sn->sn_inpol, t->ut_inp, t->ut_ninp * sizeof(*sn->sn_inpol));
+	sn->sn_nout = t->ut_nout;
+	sn->sn_ninpol = t->ut_ninp;
+	return sn;
+}
+
 int user_table_new(struct user_table **out)
 {
 	struct user_table *t;
@@ -85,25 +121,42 @@ int user_table_new(struct user_table **out)
 	memset(t, 0, sizeof(*t));
 	atomic_init(&t->ut_epoch, 1);
 	pthread_mutex_init(&t->ut_wlock, NULL);
-	atomic_init(&t->ut_snap, calloc(1, sizeof(struct user_snap)));
-	if (!atomic_load(&t->ut_snap)) {
-		free(t);
-		return GW_E_NOMEM;
-	}
+	t->ut_mask = 15;
+	if (!(t->ut_tab = calloc(t->ut_mask + 1, sizeof(*t->ut_tab))))
+		goto fail;
+	atomic_init(&t->ut_snap, snap_build(t));
+	if (!atomic_load(&t->ut_snap))
+		goto fail;
 	*out = t;
 	return 0;
+fail:
+	free(t->ut_tab);
+	pthread_mutex_destroy(&t->ut_wlock);
+	free(t);
+	return GW_E_NOMEM;
 }
 
 void user_table_free(struct user_table *t)
 {
 	if (!t)
 		return;
-	for (size_t i = 0; i < t->ut_nsas; i++)
-		sa_free(t->ut_sas[i], true);
-	for (size_t i = 0; i < t->ut_npols; i++)
-		free(t->ut_pols[i]);
-	free(t->ut_sas);
-	free(t->ut_pols);
+	for (size_t i = 0; i <= t->ut_mask; i++) {
+		struct user_sa *sa = atomic_load(&t->ut_tab[i]);
+
+		if (live(sa))
+			sa_free(sa, true);
+	}
+	for (size_t b = 0; b < POL_BUCKETS; b++) {
+		struct user_pol *up, *next;
+
+		for (up = t->ut_polh[b]; up; up = next) {
+			next = up->up_hnext;
+			free(up);
+		}
+	}
+	free(t->ut_tab);
+	free(t->ut_out);
+	free(t->ut_inp);
 	snap_free(atomic_load(&t->ut_snap));
 	pthread_mutex_destroy(&t->ut_wlock);
 	free(t);
@@ -167,23 +220,59 @@ static void synchronize(struct user_table *t)
 	}
 }
 
+/* Publishes sn, waits out the readers of the old snapshot, frees it. */
+static void publish(struct user_table *t, struct user_snap *sn)
+{
+	struct user_snap *old = atomic_exchange(&t->ut_snap, sn);
+
+	synchronize(t);
+	snap_free(old);
+}
+
 static size_t spi_hash(uint32_t spi, size_t mask)
 {
 	return (size_t)((spi * 0x9e3779b1u) >> 7) & mask;
 }
 
-struct user_sa *user_snap_in(const struct user_snap *sn, uint32_t spi, const struct dp_addr *dst)
+static size_t reqid_bucket(uint32_t reqid)
 {
-	if (!sn->sn_in)
-		return NULL;
-	for (size_t i = spi_hash(spi, sn->sn_in_mask);; i = (i + 1) & sn->sn_in_mask) {
-		struct user_sa *sa = sn->sn_in[i];
+	return (size_t)((reqid * 0x9e3779b1u) >> 11) & (REQID_BUCKETS - 1);
+}
+
+/* Lookup in an SA hash table (readers: inside a reader section). Loads
+ * are seq_cst: a writer's unlink comes before its synchronize(). */
+static struct user_sa *tab_get(_Atomic(struct user_sa *) *tab, size_t mask, uint32_t spi,
+			       const struct dp_addr *dst, size_t *at)
+{
+	for (size_t i = spi_hash(spi, mask);; i = (i + 1) & mask) {
+		struct user_sa *sa = atomic_load(&tab[i]);
 
 		if (!sa)
 			return NULL;
-		if (sa->us_spi == spi && user_addr_eq(&sa->us_dst, dst))
+		if (sa != &tomb && sa->us_spi == spi && user_addr_eq(&sa->us_dst, dst)) {
+			if (at)
+				*at = i;
+			return sa;
+		}
+	}
+}
+
+struct user_sa *user_snap_in(const struct user_snap *sn, uint32_t spi, const struct dp_addr *dst)
+{
+	struct user_sa *sa = tab_get(sn->sn_sas, sn->sn_sas_mask, spi, dst, NULL);
+
+	return sa && sa->us_inbound ? sa : NULL;
+}
+
+struct user_sa *user_snap_next(const struct user_snap *sn, size_t *pos)
+{
+	while (*pos <= sn->sn_sas_mask) {
+		struct user_sa *sa = atomic_load(&sn->sn_sas[(*pos)++]);
+
+		if (live(sa))
 			return sa;
 	}
+	return NULL;
 }
 
 /* XFRM policies carry a mark; our packets have none (mark 0). */
@@ -192,12 +281,17 @@ static bool pol_mark_ok(const struct dp_policy *p)
 	return (p->p_mark & p->p_mark_mask) == 0;
 }
 
-const struct user_polent *user_snap_out(const struct user_snap *sn, const struct pkt_flow *f)
+struct user_pol *user_snap_out(const struct user_snap *sn, const struct pkt_flow *f)
 {
 	for (size_t i = 0; i < sn->sn_nout; i++)
-		if (pkt_sel_match(&sn->sn_out[i].pe_pol->up_pol.p_sel, f))
-			return &sn->sn_out[i];
+		if (pkt_sel_match(&sn->sn_out[i]->up_pol.p_sel, f))
+			return sn->sn_out[i];
 	return NULL;
+}
+
+struct user_sa *user_pol_sa(const struct user_pol *up)
+{
+	return atomic_load(&((struct user_pol *)up)->up_sa);
 }
 
 bool user_snap_in_allowed(const struct user_snap *sn, const struct user_sa *sa,
@@ -234,94 +328,275 @@ static bool sa_fits(const struct user_sa *sa, const struct dp_policy *p)
 	return p->p_reqid != 0;
 }
 
+static void pick(struct user_sa **best, struct user_sa *sa, const struct dp_policy *p)
+{
+	if (sa_fits(sa, p) && (!*best || sa->us_serial > (*best)->us_serial))
+		*best = sa;
+}
+
+/* A policy with a reqid looks only at that reqid's SAs; one without (not
+ * ours: set by hand) needs a tunnel destination and looks at every SA. */
 static struct user_sa *resolve(const struct user_table *t, const struct dp_policy *p)
 {
 	struct user_sa *best = NULL;
 
-	for (size_t i = 0; i < t->ut_nsas; i++) {
-		struct user_sa *sa = t->ut_sas[i];
+	if (p->p_reqid) {
+		for (struct user_sa *sa = t->ut_rsa[reqid_bucket(p->p_reqid)]; sa;
+		     sa = sa->us_rnext)
+			pick(&best, sa, p);
+	} else if (!user_addr_is_zero(&p->p_tmpl_dst)) {
+		for (size_t i = 0; i <= t->ut_mask; i++) {
+			struct user_sa *sa = atomic_load(&t->ut_tab[i]);
 
-		if (sa_fits(sa, p) && (!best || sa->us_serial > best->us_serial))
-			best = sa;
+			if (live(sa))
+				pick(&best, sa, p);
+		}
 	}
 	return best;
 }
 
-static int build_in(const struct user_table *t, struct user_snap *sn)
+/* An outbound SA of this reqid came or went: its policies pick again. */
+static void reresolve(struct user_table *t, uint32_t reqid)
 {
-	size_t n = 16;
+	if (reqid) {
+		for (struct user_pol *up = t->ut_rpol[reqid_bucket(reqid)]; up; up = up->up_rnext)
+			if (up->up_pol.p_reqid == reqid)
+				atomic_store(&up->up_sa, resolve(t, &up->up_pol));
+	}
+	for (size_t i = 0; t->ut_nnoreqid && i < t->ut_nout; i++)
+		if (!t->ut_out[i]->up_pol.p_reqid)
+			atomic_store(&t->ut_out[i]->up_sa, resolve(t, &t->ut_out[i]->up_pol));
+}
 
-	while (n < 2 * t->ut_nsas)
+/* Unlinks sa from its reqid chain (writers). */
+static void rchain_unlink(struct user_table *t, const struct user_sa *sa)
+{
+	struct user_sa **pp = &t->ut_rsa[reqid_bucket(sa->us_reqid)];
+
+	while (*pp && *pp != sa)
+		pp = &(*pp)->us_rnext;
+	if (*pp)
+		*pp = sa->us_rnext;
+}
+
+static bool in_rchain(const struct user_sa *sa)
+{
+	return !sa->us_inbound && sa->us_reqid;
+}
+
+/* Keeps the SA hash at most half full (tombstones count): past that, a
+ * table twice the live entries' size takes over in a new snapshot. */
+static int tab_reserve(struct user_table *t)
+{
+	_Atomic(struct user_sa *) *nt, *old = t->ut_tab;
+	struct user_snap *sn;
+	size_t n = 16, omask = t->ut_mask;
+
+	if ((t->ut_nused + 1) * 2 <= t->ut_mask + 1)
+		return 0;
+	while (n < 4 * (t->ut_nsas + 1))
 		n *= 2;
-	if (!(sn->sn_in = calloc(n, sizeof(*sn->sn_in))))
+	if (!(nt = calloc(n, sizeof(*nt))))
 		return GW_E_NOMEM;
-	sn->sn_in_mask = n - 1;
-	for (size_t i = 0; i < t->ut_nsas; i++) {
-		struct user_sa *sa = t->ut_sas[i];
+	for (size_t i = 0; i <= omask; i++) {
+		struct user_sa *sa = atomic_load(&old[i]);
 		size_t h;
 
-		if (!sa->us_inbound)
+		if (!live(sa))
 			continue;
-		for (h = spi_hash(sa->us_spi, sn->sn_in_mask); sn->sn_in[h];
-		     h = (h + 1) & sn->sn_in_mask)
+		for (h = spi_hash(sa->us_spi, n - 1); atomic_load(&nt[h]); h = (h + 1) & (n - 1))
 			;
-		sn->sn_in[h] = sa;
+		atomic_store(&nt[h], sa);
 	}
-	return 0;
-}
-
-static int build_pols(const struct user_table *t, struct user_snap *sn)
-{
-	size_t np = t->ut_npols ? t->ut_npols : 1;
-
-	sn->sn_out = calloc(np, sizeof(*sn->sn_out));
-	sn->sn_inpol = calloc(np, sizeof(*sn->sn_inpol));
-	if (!sn->sn_out || !sn->sn_inpol)
+	t->ut_tab = nt;
+	t->ut_mask = n - 1;
+	if (!(sn = snap_build(t))) {
+		t->ut_tab = old;
+		t->ut_mask = omask;
+		free(nt);
 		return GW_E_NOMEM;
-	/* ut_pols is kept sorted by priority (stable), so is sn_out. */
-	for (size_t i = 0; i < t->ut_npols; i++) {
-		struct user_pol *up = t->ut_pols[i];
-
-		if (!pol_mark_ok(&up->up_pol))
-			continue;
-		if (up->up_pol.p_dir == DP_DIR_OUT) {
-			sn->sn_out[sn->sn_nout].pe_pol = up;
-			sn->sn_out[sn->sn_nout++].pe_sa = resolve(t, &up->up_pol);
-		} else {
-			sn->sn_inpol[sn->sn_ninpol++] = up;
-		}
 	}
+	t->ut_nused = t->ut_nsas;
+	publish(t, sn);
+	free(old);
 	return 0;
 }
 
-/* Builds the snapshot of the master tables, publishes it, waits out the
- * readers of the old one and frees what rt retired. On allocation failure
- * nothing is published and the caller undoes its change. */
-static int publish(struct user_table *t, struct retire *rt)
+/* Into the first free or deleted slot (the key is known to be absent). */
+static void tab_put(struct user_table *t, struct user_sa *sa)
 {
-	struct user_snap *sn = calloc(1, sizeof(*sn));
-	int r = GW_E_NOMEM;
+	size_t i;
+	struct user_sa *cur;
 
-	if (!sn)
-		return r;
-	if ((r = build_in(t, sn)) < 0 || (r = build_pols(t, sn)) < 0)
-		goto fail;
-	if (!(sn->sn_all = calloc(t->ut_nsas ? t->ut_nsas : 1, sizeof(*sn->sn_all)))) {
-		r = GW_E_NOMEM;
-		goto fail;
+	for (i = spi_hash(sa->us_spi, t->ut_mask); live(cur = atomic_load(&t->ut_tab[i]));
+	     i = (i + 1) & t->ut_mask)
+		;
+	if (!cur)
+		t->ut_nused++;
+	atomic_store(&t->ut_tab[i], sa);
+	t->ut_nsas++;
+}
+
+static struct user_sa *find_sa(const struct user_table *t, uint32_t spi, const struct dp_addr *dst,
+			       size_t *at)
+{
+	return tab_get(t->ut_tab, t->ut_mask, spi, dst, at);
+}
+
+int user_table_sa_add(struct user_table *t, struct user_sa *sa)
+{
+	int r = GW_E_EXISTS;
+
+	pthread_mutex_lock(&t->ut_wlock);
+	if (find_sa(t, sa->us_spi, &sa->us_dst, NULL) || (r = tab_reserve(t)) < 0)
+		goto out;
+	sa->us_serial = ++t->ut_serial;
+	sa->us_rnext = NULL;
+	if (in_rchain(sa)) {
+		size_t b = reqid_bucket(sa->us_reqid);
+
+		sa->us_rnext = t->ut_rsa[b];
+		t->ut_rsa[b] = sa;
 	}
-	if (t->ut_nsas)
-		memcpy(sn->sn_all, t->ut_sas, t->ut_nsas * sizeof(*sn->sn_all));
-	sn->sn_nall = t->ut_nsas;
-	rt->rt_snap = atomic_exchange(&t->ut_snap, sn);
-	synchronize(t);
-	snap_free(rt->rt_snap);
-	sa_free(rt->rt_sa, rt->rt_sa_esp);
-	free(rt->rt_pol);
-	return 0;
-fail:
-	snap_free(sn);
+	tab_put(t, sa);
+	if (!sa->us_inbound)
+		reresolve(t, sa->us_reqid);
+	r = 0;
+out:
+	pthread_mutex_unlock(&t->ut_wlock);
 	return r;
+}
+
+/* Replaces the wrapper old (in slot at) with nsa everywhere. */
+static void sa_replace(struct user_table *t, size_t at, struct user_sa *old, struct user_sa *nsa)
+{
+	atomic_store(&t->ut_tab[at], nsa);
+	if (in_rchain(old)) {
+		struct user_sa **pp = &t->ut_rsa[reqid_bucket(old->us_reqid)];
+
+		while (*pp && *pp != old)
+			pp = &(*pp)->us_rnext;
+		if (*pp)
+			*pp = nsa;
+	}
+	if (!old->us_inbound)
+		reresolve(t, old->us_reqid);
+}
+
+int user_table_sa_update(struct user_table *t, const struct dp_sa *d)
+{
+	struct user_sa *nsa, *old;
+	size_t at;
+	int r = GW_E_NOTFOUND;
+
+	if (!(nsa = malloc(sizeof(*nsa))))
+		return GW_E_NOMEM;
+	pthread_mutex_lock(&t->ut_wlock);
+	if (!(old = find_sa(t, d->sa_spi, &d->sa_dst, &at)) || old->us_inbound != d->sa_inbound)
+		goto out;
+	*nsa = *old;
+	nsa->us_src = d->sa_src;
+	nsa->us_encap_sport = d->sa_encap_sport;
+	nsa->us_encap_dport = d->sa_encap_dport;
+	sa_replace(t, at, old, nsa);
+	synchronize(t);
+	sa_free(old, false); /* the wrapper only: the esp_sa lives on in nsa */
+	esp_sa_set_lifetime(nsa->us_esp, &d->sa_lt);
+	nsa = NULL;
+	r = 0;
+out:
+	pthread_mutex_unlock(&t->ut_wlock);
+	free(nsa);
+	return r;
+}
+
+static void sa_del_locked(struct user_table *t, size_t at)
+{
+	struct user_sa *sa = atomic_load(&t->ut_tab[at]);
+
+	atomic_store(&t->ut_tab[at], &tomb);
+	t->ut_nsas--;
+	if (in_rchain(sa))
+		rchain_unlink(t, sa);
+	if (!sa->us_inbound)
+		reresolve(t, sa->us_reqid);
+	synchronize(t);
+	sa_free(sa, true);
+}
+
+int user_table_sa_del(struct user_table *t, uint32_t spi, const struct dp_addr *dst)
+{
+	size_t at;
+	int r = GW_E_NOTFOUND;
+
+	pthread_mutex_lock(&t->ut_wlock);
+	if (find_sa(t, spi, dst, &at)) {
+		sa_del_locked(t, at);
+		r = 0;
+	}
+	pthread_mutex_unlock(&t->ut_wlock);
+	return r;
+}
+
+int user_table_sa_stats(struct user_table *t, uint32_t spi, const struct dp_addr *dst,
+			struct dp_sa_stats *st)
+{
+	struct user_sa *sa;
+	int r = GW_E_NOTFOUND;
+
+	pthread_mutex_lock(&t->ut_wlock);
+	if ((sa = find_sa(t, spi, dst, NULL))) {
+		esp_sa_get_stats(sa->us_esp, st);
+		r = 0;
+	}
+	pthread_mutex_unlock(&t->ut_wlock);
+	return r;
+}
+
+bool user_table_spi_used(struct user_table *t, uint32_t spi, const struct dp_addr *dst)
+{
+	bool used;
+
+	pthread_mutex_lock(&t->ut_wlock);
+	used = find_sa(t, spi, dst, NULL) != NULL;
+	pthread_mutex_unlock(&t->ut_wlock);
+	return used;
+}
+
+static bool sel_eq(const struct dp_selector *a, const struct dp_selector *b)
+{
+	return memcmp(a, b, sizeof(*a)) == 0;
+}
+
+/* FNV-1a over the selector's bytes (compared with memcmp), direction and
+ * mark. */
+static size_t pol_bucket(const struct dp_selector *sel, enum dp_dir dir, uint32_t mark,
+			 uint32_t mask)
+{
+	const uint8_t *b = (const uint8_t *)sel;
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < sizeof(*sel); i++)
+		h = (h ^ b[i]) * 16777619u;
+	h = (h ^ (uint32_t)dir) * 16777619u;
+	h = (h ^ mark) * 16777619u;
+	h = (h ^ mask) * 16777619u;
+	return h & (POL_BUCKETS - 1);
+}
+
+static struct user_pol **find_pol(struct user_table *t, const struct dp_selector *sel,
+				  enum dp_dir dir, uint32_t mark, uint32_t mask)
+{
+	struct user_pol **pp = &t->ut_polh[pol_bucket(sel, dir, mark, mask)];
+
+	for (; *pp; pp = &(*pp)->up_hnext) {
+		const struct dp_policy *p = &(*pp)->up_pol;
+
+		if (p->p_dir == dir && sel_eq(&p->p_sel, sel) && p->p_mark == mark &&
+		    p->p_mark_mask == mask)
+			return pp;
+	}
+	return pp;
 }
 
 static int grow(void **arr, size_t *cap, size_t n, size_t size)
@@ -339,143 +614,87 @@ static int grow(void **arr, size_t *cap, size_t n, size_t size)
 	return 0;
 }
 
-static ssize_t find_sa(const struct user_table *t, uint32_t spi, const struct dp_addr *dst)
+static bool pol_is_out(const struct user_pol *up)
 {
-	for (size_t i = 0; i < t->ut_nsas; i++)
-		if (t->ut_sas[i]->us_spi == spi && user_addr_eq(&t->ut_sas[i]->us_dst, dst))
-			return (ssize_t)i;
-	return -1;
+	return up->up_pol.p_dir == DP_DIR_OUT;
 }
 
-int user_table_sa_add(struct user_table *t, struct user_sa *sa)
+/* Into the array packets use (room was made): lower priority value first,
+ * equal ones in order of arrival (XFRM). */
+static void pol_arr_insert(struct user_table *t, struct user_pol *up)
 {
-	struct retire rt = { 0 };
-	int r;
+	struct user_pol **a = pol_is_out(up) ? t->ut_out : t->ut_inp;
+	size_t *n = pol_is_out(up) ? &t->ut_nout : &t->ut_ninp, at;
 
-	pthread_mutex_lock(&t->ut_wlock);
-	if (find_sa(t, sa->us_spi, &sa->us_dst) >= 0) {
-		r = GW_E_EXISTS;
-		goto out;
+	for (at = *n; at > 0 && a[at - 1]->up_pol.p_priority > up->up_pol.p_priority; at--)
+		a[at] = a[at - 1];
+	a[at] = up;
+	(*n)++;
+}
+
+static void pol_arr_remove(struct user_table *t, const struct user_pol *up)
+{
+	struct user_pol **a = pol_is_out(up) ? t->ut_out : t->ut_inp;
+	size_t *n = pol_is_out(up) ? &t->ut_nout : &t->ut_ninp;
+
+	for (size_t i = 0; i < *n; i++) {
+		if (a[i] == up) {
+			memmove(&a[i], &a[i + 1], (*n - i - 1) * sizeof(*a));
+			(*n)--;
+			return;
+		}
 	}
-	if ((r = grow((void **)&t->ut_sas, &t->ut_capsas, t->ut_nsas, sizeof(*t->ut_sas))) < 0)
-		goto out;
-	sa->us_serial = ++t->ut_serial;
-	t->ut_sas[t->ut_nsas++] = sa;
-	if ((r = publish(t, &rt)) < 0)
-		t->ut_nsas--;
-out:
-	pthread_mutex_unlock(&t->ut_wlock);
-	return r;
 }
 
-int user_table_sa_update(struct user_table *t, const struct dp_sa *d)
+/* Links up into the master structures (its array has room). */
+static void pol_link(struct user_table *t, struct user_pol *up, struct user_pol **slot)
 {
-	struct retire rt = { 0 };
-	struct user_sa *nsa, *old;
-	ssize_t i;
-	int r = GW_E_NOTFOUND;
+	const struct dp_policy *p = &up->up_pol;
 
-	if (!(nsa = malloc(sizeof(*nsa))))
-		return GW_E_NOMEM;
-	pthread_mutex_lock(&t->ut_wlock);
-	if ((i = find_sa(t, d->sa_spi, &d->sa_dst)) < 0 ||
-	    t->ut_sas[i]->us_inbound != d->sa_inbound)
-		goto out;
-	old = t->ut_sas[i];
-	*nsa = *old;
-	nsa->us_src = d->sa_src;
-	nsa->us_encap_sport = d->sa_encap_sport;
-	nsa->us_encap_dport = d->sa_encap_dport;
-	t->ut_sas[i] = nsa;
-	rt.rt_sa = old; /* the wrapper only: the esp_sa lives on in nsa */
-	if ((r = publish(t, &rt)) < 0) {
-		t->ut_sas[i] = old;
-		goto out;
+	up->up_hnext = *slot;
+	*slot = up;
+	if (!pol_mark_ok(p))
+		return;
+	pol_arr_insert(t, up);
+	if (!pol_is_out(up))
+		return;
+	if (p->p_reqid) {
+		size_t b = reqid_bucket(p->p_reqid);
+
+		up->up_rnext = t->ut_rpol[b];
+		t->ut_rpol[b] = up;
+	} else {
+		t->ut_nnoreqid++;
 	}
-	esp_sa_set_lifetime(nsa->us_esp, &d->sa_lt);
-	nsa = NULL;
-out:
-	pthread_mutex_unlock(&t->ut_wlock);
-	free(nsa);
-	return r;
+	atomic_store(&up->up_sa, resolve(t, p));
 }
 
-static int sa_del_locked(struct user_table *t, size_t i)
+static void pol_unlink(struct user_table *t, struct user_pol *up, struct user_pol **slot)
 {
-	struct retire rt = { 0 };
-	struct user_sa *old = t->ut_sas[i];
-	int r;
+	const struct dp_policy *p = &up->up_pol;
 
-	t->ut_sas[i] = t->ut_sas[--t->ut_nsas];
-	rt.rt_sa = old;
-	rt.rt_sa_esp = true;
-	if ((r = publish(t, &rt)) < 0) {
-		t->ut_sas[t->ut_nsas++] = t->ut_sas[i];
-		t->ut_sas[i] = old;
+	*slot = up->up_hnext;
+	if (!pol_mark_ok(p))
+		return;
+	pol_arr_remove(t, up);
+	if (!pol_is_out(up))
+		return;
+	if (p->p_reqid) {
+		struct user_pol **pp = &t->ut_rpol[reqid_bucket(p->p_reqid)];
+
+		while (*pp && *pp != up)
+			pp = &(*pp)->up_rnext;
+		if (*pp)
+			*pp = up->up_rnext;
+	} else {
+		t->ut_nnoreqid--;
 	}
-	return r;
-}
-
-int user_table_sa_del(struct user_table *t, uint32_t spi, const struct dp_addr *dst)
-{
-	ssize_t i;
-	int r = GW_E_NOTFOUND;
-
-	pthread_mutex_lock(&t->ut_wlock);
-	if ((i = find_sa(t, spi, dst)) >= 0)
-		r = sa_del_locked(t, (size_t)i);
-	pthread_mutex_unlock(&t->ut_wlock);
-	return r;
-}
-
-int user_table_sa_stats(struct user_table *t, uint32_t spi, const struct dp_addr *dst,
-			struct dp_sa_stats *st)
-{
-	ssize_t i;
-	int r = GW_E_NOTFOUND;
-
-	pthread_mutex_lock(&t->ut_wlock);
-	if ((i = find_sa(t, spi, dst)) >= 0) {
-		esp_sa_get_stats(t->ut_sas[i]->us_esp, st);
-		r = 0;
-	}
-	pthread_mutex_unlock(&t->ut_wlock);
-	return r;
-}
-
-bool user_table_spi_used(struct user_table *t, uint32_t spi, const struct dp_addr *dst)
-{
-	bool used;
-
-	pthread_mutex_lock(&t->ut_wlock);
-	used = find_sa(t, spi, dst) >= 0;
-	pthread_mutex_unlock(&t->ut_wlock);
-	return used;
-}
-
-static bool sel_eq(const struct dp_selector *a, const struct dp_selector *b)
-{
-	return memcmp(a, b, sizeof(*a)) == 0;
-}
-
-static ssize_t find_pol(const struct user_table *t, const struct dp_selector *sel, enum dp_dir dir,
-			uint32_t mark, uint32_t mask)
-{
-	for (size_t i = 0; i < t->ut_npols; i++) {
-		const struct dp_policy *p = &t->ut_pols[i]->up_pol;
-
-		if (p->p_dir == dir && sel_eq(&p->p_sel, sel) && p->p_mark == mark &&
-		    p->p_mark_mask == mask)
-			return (ssize_t)i;
-	}
-	return -1;
 }
 
 int user_table_pol_add(struct user_table *t, const struct dp_policy *p)
 {
-	struct retire rt = { 0 };
-	struct user_pol *up;
-	size_t at;
+	struct user_pol *up, **slot;
+	struct user_snap *sn;
 	int r;
 
 	if (!(up = calloc(1, sizeof(*up))))
@@ -483,21 +702,20 @@ int user_table_pol_add(struct user_table *t, const struct dp_policy *p)
 	up->up_pol = *p;
 	pthread_mutex_lock(&t->ut_wlock);
 	r = GW_E_EXISTS;
-	if (find_pol(t, &p->p_sel, p->p_dir, p->p_mark, p->p_mark_mask) >= 0)
+	if (*(slot = find_pol(t, &p->p_sel, p->p_dir, p->p_mark, p->p_mark_mask)))
 		goto out;
-	if ((r = grow((void **)&t->ut_pols, &t->ut_cappols, t->ut_npols, sizeof(*t->ut_pols))) < 0)
+	r = pol_is_out(up)
+		    ? grow((void **)&t->ut_out, &t->ut_capout, t->ut_nout, sizeof(*t->ut_out))
+		    : grow((void **)&t->ut_inp, &t->ut_capinp, t->ut_ninp, sizeof(*t->ut_inp));
+	if (r < 0)
 		goto out;
-	/* Lower priority value wins; equal ones keep their order (XFRM). */
-	for (at = t->ut_npols; at > 0 && t->ut_pols[at - 1]->up_pol.p_priority > p->p_priority;
-	     at--)
-		t->ut_pols[at] = t->ut_pols[at - 1];
-	t->ut_pols[at] = up;
-	t->ut_npols++;
-	if ((r = publish(t, &rt)) < 0) {
-		memmove(&t->ut_pols[at], &t->ut_pols[at + 1],
-			(--t->ut_npols - at) * sizeof(*t->ut_pols));
+	pol_link(t, up, slot);
+	if (!(sn = snap_build(t))) {
+		pol_unlink(t, up, slot);
+		r = GW_E_NOMEM;
 		goto out;
 	}
+	publish(t, sn);
 	up = NULL;
 out:
 	pthread_mutex_unlock(&t->ut_wlock);
@@ -508,51 +726,52 @@ out:
 int user_table_pol_del(struct user_table *t, const struct dp_selector *sel, enum dp_dir dir,
 		       uint32_t mark, uint32_t mark_mask)
 {
-	struct retire rt = { 0 };
-	struct user_pol *old;
-	ssize_t i;
+	struct user_pol *up = NULL, **slot;
+	struct user_snap *sn;
 	int r = GW_E_NOTFOUND;
 
 	pthread_mutex_lock(&t->ut_wlock);
-	if ((i = find_pol(t, sel, dir, mark, mark_mask)) < 0)
+	if (!(up = *(slot = find_pol(t, sel, dir, mark, mark_mask))))
 		goto out;
-	old = t->ut_pols[i];
-	memmove(&t->ut_pols[i], &t->ut_pols[i + 1],
-		(t->ut_npols - (size_t)i - 1) * sizeof(*t->ut_pols));
-	t->ut_npols--;
-	rt.rt_pol = old;
-	if ((r = publish(t, &rt)) < 0) {
-		memmove(&t->ut_pols[i + 1], &t->ut_pols[i],
-			(t->ut_npols - (size_t)i) * sizeof(*t->ut_pols));
-		t->ut_pols[i] = old;
-		t->ut_npols++;
+	pol_unlink(t, up, slot);
+	if (!(sn = snap_build(t))) {
+		pol_link(t, up, slot); /* its array still has the room */
+		up = NULL;
+		r = GW_E_NOMEM;
+		goto out;
 	}
+	publish(t, sn);
+	r = 0;
 out:
 	pthread_mutex_unlock(&t->ut_wlock);
+	free(up);
 	return r;
 }
 
 int user_table_expire(struct user_table *t, uint64_t now)
 {
 	const struct user_snap *sn;
+	struct user_sa *sa;
 	unsigned slot;
+	size_t pos = 0;
 	bool dead = false;
 	int n = 0;
 
 	/* Events go out from a reader section, never under the writer lock,
 	 * so a callback that queues a dp_sa_del() job cannot deadlock. */
 	sn = user_table_enter_any(t, &slot);
-	for (size_t i = 0; i < sn->sn_nall; i++)
-		dead |= esp_sa_tick(sn->sn_all[i]->us_esp, now);
+	while ((sa = user_snap_next(sn, &pos)))
+		dead |= esp_sa_tick(sa->us_esp, now);
 	user_table_leave(t, slot);
 	if (!dead)
 		return 0;
 	pthread_mutex_lock(&t->ut_wlock);
-	for (size_t i = 0; i < t->ut_nsas;) {
-		if (esp_sa_dead(t->ut_sas[i]->us_esp) && sa_del_locked(t, i) == 0)
+	for (size_t i = 0; i <= t->ut_mask; i++) {
+		sa = atomic_load(&t->ut_tab[i]);
+		if (live(sa) && esp_sa_dead(sa->us_esp)) {
+			sa_del_locked(t, i);
 			n++;
-		else
-			i++;
+		}
 	}
 	pthread_mutex_unlock(&t->ut_wlock);
 	return n;

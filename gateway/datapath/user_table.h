@@ -33,29 +33,29 @@ struct user_sa {
 	uint16_t us_encap_dport;
 	uint32_t us_reqid;
 	struct dp_selector us_sel;
-	uint64_t us_serial; /* add order: the newest SA of a policy wins */
+	uint64_t us_serial;       /* add order: the newest SA of a policy wins */
+	struct user_sa *us_rnext; /* writers: outbound SAs of one reqid bucket */
 };
 
 struct user_pol {
 	struct dp_policy up_pol;
 	_Atomic uint64_t up_acquire_at; /* last DP_EV_ACQUIRE, unix seconds */
-};
-
-/* An outbound policy and the SA it resolved to in this snapshot. */
-struct user_polent {
-	struct user_pol *pe_pol;
-	struct user_sa *pe_sa; /* NULL: no SA yet (trap: acquire) */
+	/* outbound: the SA it resolves to now, NULL: none yet (trap: acquire);
+	 * writers store it when an SA of its reqid comes or goes */
+	_Atomic(struct user_sa *) up_sa;
+	struct user_pol *up_hnext; /* writers: selector hash chain */
+	struct user_pol *up_rnext; /* writers: outbound policies of one reqid bucket */
 };
 
 struct user_snap {
-	struct user_sa **sn_in; /* inbound SAs: open addressing on the SPI */
-	size_t sn_in_mask;
-	struct user_polent *sn_out; /* by priority, then age */
+	/* every SA, open addressing on the SPI; shared by the snapshots of one
+	 * table size and changed in place (a deleted slot holds a tombstone) */
+	_Atomic(struct user_sa *) *sn_sas;
+	size_t sn_sas_mask;
+	struct user_pol **sn_out; /* by priority, then age */
 	size_t sn_nout;
 	struct user_pol **sn_inpol; /* IN and FWD policies */
 	size_t sn_ninpol;
-	struct user_sa **sn_all;
-	size_t sn_nall;
 };
 
 struct user_table;
@@ -73,7 +73,11 @@ void user_table_leave(struct user_table *t, unsigned slot);
 
 /* Snapshot lookups (inside a reader section). */
 struct user_sa *user_snap_in(const struct user_snap *sn, uint32_t spi, const struct dp_addr *dst);
-const struct user_polent *user_snap_out(const struct user_snap *sn, const struct pkt_flow *f);
+struct user_pol *user_snap_out(const struct user_snap *sn, const struct pkt_flow *f);
+/* The SA an outbound policy resolves to (NULL: none). */
+struct user_sa *user_pol_sa(const struct user_pol *up);
+/* Every SA in turn: start with *pos = 0; NULL at the end. */
+struct user_sa *user_snap_next(const struct user_snap *sn, size_t *pos);
 /* RFC 4301 section 5.2 step 4: the decapsulated packet must be one the
  * SA's selector and its inbound policies (same reqid) allow. */
 bool user_snap_in_allowed(const struct user_snap *sn, const struct user_sa *sa,

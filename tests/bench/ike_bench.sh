@@ -20,6 +20,9 @@
 #   CHARON_MEM=0 skips charon's memory run (it takes ~10 minutes)
 #   HOLD_MAX_S   limit of one memory run in seconds (default 2400)
 #   ONLY         a space-separated subset of: rate latency memory dpscale
+#   RESPONDERS   responders of the rate and latency runs (default "gw gw-null
+#                sw": palisade-gatewayd with the userspace data path, the
+#                same with the null data path, charon)
 #   KEEP=1       keep the work directory (configs, logs) after the run
 #
 # Namespaces ikbl$$ (load generator, 10.77.0.1) and ikbr$$ (responder,
@@ -48,6 +51,7 @@ HOLD_CONC=${HOLD_CONC:-20}
 GW_WORKERS=${GW_WORKERS:-16}
 HOLD_MAX_S=${HOLD_MAX_S:-2400}
 ONLY=${ONLY:-rate latency memory dpscale}
+RESPONDERS=${RESPONDERS:-gw gw-null sw}
 NS_L=ikbl$$
 NS_R=ikbr$$
 ADDR_L=10.77.0.1
@@ -350,7 +354,7 @@ start_resp() { # start_resp gw|gw-null|sw MODE
 bench_rate() { # bench_rate MODE
 	local mode=$1 r who res c0 c1 cpu
 	for r in $(seq "$ROUNDS"); do
-		for who in gw sw; do
+		for who in $RESPONDERS; do
 			start_resp "$who" "$mode"
 			ikeload "$mode" --count 200 --concurrency "$CONC" >/dev/null # warm-up
 			c0=$(cpu_ms)
@@ -367,7 +371,7 @@ bench_rate() { # bench_rate MODE
 # One setup at a time: the median of LAT_COUNT setups.
 bench_latency() { # bench_latency MODE
 	local mode=$1 who res
-	for who in gw sw; do
+	for who in $RESPONDERS; do
 		start_resp "$who" "$mode"
 		ikeload "$mode" --count 20 --concurrency 1 >/dev/null
 		res=$(ikeload "$mode" --count "$LAT_COUNT" --concurrency 1 --max-seconds 300)
@@ -434,53 +438,58 @@ lat_of() { [ -f "$W/lat-$1-$2" ] && field "$3" "$(cat "$W/lat-$1-$2")" || echo n
 mode_name() { [ "$1" = psk ] && echo "PSK + X25519" || echo "ECDSA P-256 + X25519"; }
 
 report() { # report HEADER COMMAND
-	local mode gw sw who n up d per r label
+	local mode gw gn sw who n up d per r label
 	echo
 	echo "## IKE setup rate and memory"
 	echo
 	echo "$1"
 	echo "- command: \`$2\`"
-	echo "- set-up: tests/bench/ikeload (one thread, 16 UDP sockets) in one network namespace, the responder in another, one veth between them; palisade-gatewayd (datapath userspace, $GW_WORKERS workers, log level warning, cookies off) then strongSwan charon (kernel-libipsec, openssl plugin first, 16 threads, no logging, DoS protection off, IKE_SA table 32768) on the same addresses with the same algorithms: IKE aes256gcm16-prfsha256-x25519, ESP aes256gcm16, one CHILD_SA (TSi a /32 per client out of 10.128.0.0/10, TSr 10.2.0.0/16) in IKE_AUTH. charon's kernel-libipsec fakes NAT-D, so against charon the load generator floats to UDP 4500 as RFC 7296 2.23 requires (against palisade it stays on 500). Both run on the same 2 CPUs as the load generator."
+	echo "- set-up: tests/bench/ikeload (one thread, 16 UDP sockets) in one network namespace, the responder in another, one veth between them; palisade-gatewayd (userspace data path; and tests/bench/gatewayd-nulldp, the same daemon with a data path that installs nothing: the IKE engine alone; $GW_WORKERS IKE workers, log level warning, cookies off) then strongSwan charon (kernel-libipsec, openssl plugin first, 16 threads, no logging, DoS protection off, IKE_SA table 32768) on the same addresses with the same algorithms: IKE aes256gcm16-prfsha256-x25519, ESP aes256gcm16, one CHILD_SA (TSi a /32 per client out of 10.128.0.0/10, TSr 10.2.0.0/16) in IKE_AUTH. charon's kernel-libipsec fakes NAT-D, so against charon the load generator floats to UDP 4500 as RFC 7296 2.23 requires (against palisade it stays on 500). Both run on the same 2 CPUs as the load generator."
 	echo
 	if want rate; then
 		echo "### IKE_SA + CHILD_SA setups per second"
 		echo
 		echo "Median of $ROUNDS runs of $RATE_COUNT setups, $CONC in flight, responders alternating; every SA is deleted as soon as it is up, so the tables stay small."
 		echo
-		echo "| auth | palisade-gatewayd | strongSwan charon | palisade / strongSwan | goal |"
-		echo "|---|---|---|---|---|"
+		echo "| auth | palisade-gatewayd, userspace data path | palisade-gatewayd, null data path (engine only) | strongSwan charon | userspace / strongSwan | null / strongSwan | goal |"
+		echo "|---|---|---|---|---|---|---|"
 		for mode in psk cert; do
 			gw=$(rate_of "$mode" gw)
+			gn=$(rate_of "$mode" gw-null)
 			sw=$(rate_of "$mode" sw)
-			printf '| %s | %.0f/s (runs: %s; %s failed) | %.0f/s (runs: %s; %s failed) | **%s** | >= 3 |\n' \
+			printf '| %s | %.0f/s (runs: %s; %s failed) | %.0f/s (runs: %s; %s failed) | %.0f/s (runs: %s; %s failed) | **%s** | **%s** | >= 3 |\n' \
 				"$(mode_name "$mode")" "$gw" "$(runs_of "$mode" gw)" "$(fails_of "$mode" gw)" \
-				"$sw" "$(runs_of "$mode" sw)" "$(fails_of "$mode" sw)" "$(ratio "$gw" "$sw")"
+				"$gn" "$(runs_of "$mode" gw-null)" "$(fails_of "$mode" gw-null)" \
+				"$sw" "$(runs_of "$mode" sw)" "$(fails_of "$mode" sw)" "$(ratio "$gw" "$sw")" "$(ratio "$gn" "$sw")"
 		done
 		echo
 		echo "The same runs, CPU time of the responder process per setup (all its threads, /proc/PID/stat, median): what a setup costs, whatever share of the CPUs the responder got on a shared machine. strongSwan / palisade = how many times more setups palisade makes of the same CPU time."
 		echo
-		echo "| auth | palisade-gatewayd | strongSwan charon | strongSwan / palisade |"
-		echo "|---|---|---|---|"
+		echo "| auth | palisade-gatewayd, userspace | palisade-gatewayd, null | strongSwan charon | strongSwan / userspace | strongSwan / null |"
+		echo "|---|---|---|---|---|---|"
 		for mode in psk cert; do
 			gw=$(cpu_of "$mode" gw)
+			gn=$(cpu_of "$mode" gw-null)
 			sw=$(cpu_of "$mode" sw)
-			printf '| %s | %s ms | %s ms | **%s** |\n' "$(mode_name "$mode")" "$gw" "$sw" "$(ratio "$sw" "$gw")"
+			printf '| %s | %s ms | %s ms | %s ms | **%s** | **%s** |\n' "$(mode_name "$mode")" "$gw" "$gn" "$sw" \
+				"$(ratio "$sw" "$gw")" "$(ratio "$sw" "$gn")"
 		done
 		echo
 	fi
 	if want latency; then
 		echo "### Latency of one setup"
 		echo
-		echo "One setup at a time (IKE_SA_INIT sent to IKE_AUTH answered, as the load generator sees it), $LAT_COUNT setups: median (p99) in ms."
+		echo "One setup at a time (IKE_SA_INIT sent to IKE_AUTH answered, as the load generator sees it), $LAT_COUNT setups: p50 / p99 in ms."
 		echo
-		echo "| auth | palisade-gatewayd | strongSwan charon | palisade / strongSwan |"
-		echo "|---|---|---|---|"
+		echo "| auth | palisade-gatewayd, userspace | palisade-gatewayd, null | strongSwan charon | userspace / strongSwan (p50) | null / strongSwan (p50) |"
+		echo "|---|---|---|---|---|---|"
 		for mode in psk cert; do
 			gw=$(lat_of "$mode" gw lat_p50_ms)
+			gn=$(lat_of "$mode" gw-null lat_p50_ms)
 			sw=$(lat_of "$mode" sw lat_p50_ms)
-			printf '| %s | %s (%s) | %s (%s) | %s |\n' "$(mode_name "$mode")" "$gw" \
-				"$(lat_of "$mode" gw lat_p99_ms)" "$sw" "$(lat_of "$mode" sw lat_p99_ms)" \
-				"$(ratio "$gw" "$sw")"
+			printf '| %s | %s / %s | %s / %s | %s / %s | %s | %s |\n' "$(mode_name "$mode")" \
+				"$gw" "$(lat_of "$mode" gw lat_p99_ms)" "$gn" "$(lat_of "$mode" gw-null lat_p99_ms)" \
+				"$sw" "$(lat_of "$mode" sw lat_p99_ms)" "$(ratio "$gw" "$sw")" "$(ratio "$gn" "$sw")"
 		done
 		echo
 	fi
@@ -521,9 +530,11 @@ if want memory; then
 fi
 want dpscale && hold_run gw psk "$DP_COUNT"
 
+HEADER="$HEADER
+- load average after the run: $(cut -d' ' -f1-3 /proc/loadavg) (other engineers' builds and tests share the 2 CPUs)"
 HOW="tests/bench/ike_bench.sh"
 [ -n "${MAKELEVEL:-}" ] && HOW="make bench-ike (tests/bench/ike_bench.sh)"
-report "$HEADER" "$HOW; GW_WORKERS=$GW_WORKERS ROUNDS=$ROUNDS RATE_COUNT=$RATE_COUNT CONC=$CONC LAT_COUNT=$LAT_COUNT MEM_COUNTS='$MEM_COUNTS' CHARON_MEM=$CHARON_MEM DP_COUNT=$DP_COUNT ONLY='$ONLY'" >"$W/report.md"
+report "$HEADER" "$HOW; GW_WORKERS=$GW_WORKERS ROUNDS=$ROUNDS RATE_COUNT=$RATE_COUNT CONC=$CONC LAT_COUNT=$LAT_COUNT MEM_COUNTS='$MEM_COUNTS' CHARON_MEM=$CHARON_MEM DP_COUNT=$DP_COUNT ONLY='$ONLY' RESPONDERS='$RESPONDERS'" >"$W/report.md"
 cat "$W/report.md"
 if [ "$RESULTS" != - ]; then
 	cat "$W/report.md" >>"$RESULTS"

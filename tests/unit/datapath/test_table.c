@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 
@@ -115,7 +116,7 @@ static void test_policy_resolution(void)
 {
 	struct user_table *t;
 	const struct user_snap *sn;
-	const struct user_polent *pe;
+	struct user_pol *pe;
 	struct dp_policy p;
 	struct pkt_flow f;
 	uint8_t pkt[128];
@@ -128,20 +129,20 @@ static void test_policy_resolution(void)
 	sn = user_table_enter(t, 0);
 	pe = user_snap_out(sn, &f);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(pe);
-	CU_ASSERT_PTR_NULL(pe->pe_sa); /* no SA yet */
+	CU_ASSERT_PTR_NULL(user_pol_sa(pe)); /* no SA yet */
 	user_table_leave(t, 0);
 	/* Two SAs for reqid 7: the newer wins (rekey). */
 	CU_ASSERT_EQUAL(user_table_sa_add(t, mk_sa(0x51, false, 7, 2, NULL)), 0);
 	CU_ASSERT_EQUAL(user_table_sa_add(t, mk_sa(0x52, false, 7, 2, NULL)), 0);
 	CU_ASSERT_EQUAL(user_table_sa_add(t, mk_sa(0x53, false, 8, 2, NULL)), 0);
 	sn = user_table_enter(t, 0);
-	CU_ASSERT_EQUAL(user_snap_out(sn, &f)->pe_sa->us_spi, 0x52);
+	CU_ASSERT_EQUAL(user_pol_sa(user_snap_out(sn, &f))->us_spi, 0x52);
 	user_table_leave(t, 0);
 	/* A more specific policy with a better priority takes over. */
 	pol(&p, DP_DIR_OUT, 50, 8, 2); /* 10.2/16, reqid 8 */
 	CU_ASSERT_EQUAL(user_table_pol_add(t, &p), 0);
 	sn = user_table_enter(t, 0);
-	CU_ASSERT_EQUAL(user_snap_out(sn, &f)->pe_sa->us_spi, 0x53);
+	CU_ASSERT_EQUAL(user_pol_sa(user_snap_out(sn, &f))->us_spi, 0x53);
 	user_table_leave(t, 0);
 	CU_ASSERT_EQUAL(user_table_pol_del(t, &p.p_sel, DP_DIR_OUT, 0, 0), 0);
 	CU_ASSERT_EQUAL(user_table_pol_del(t, &p.p_sel, DP_DIR_OUT, 0, 0), GW_E_NOTFOUND);
@@ -150,7 +151,7 @@ static void test_policy_resolution(void)
 	dst(&a, 2);
 	CU_ASSERT_EQUAL(user_table_sa_del(t, 0x52, &a), 0);
 	sn = user_table_enter(t, 0);
-	CU_ASSERT_EQUAL(user_snap_out(sn, &f)->pe_sa->us_spi, 0x51);
+	CU_ASSERT_EQUAL(user_pol_sa(user_snap_out(sn, &f))->us_spi, 0x51);
 	user_table_leave(t, 0);
 	/* A policy with a mark never matches our unmarked packets. */
 	pol(&p, DP_DIR_OUT, 1, 7, 2);
@@ -158,7 +159,7 @@ static void test_policy_resolution(void)
 	p.p_mark_mask = 0xff;
 	CU_ASSERT_EQUAL(user_table_pol_add(t, &p), 0);
 	sn = user_table_enter(t, 0);
-	CU_ASSERT_EQUAL(user_snap_out(sn, &f)->pe_pol->up_pol.p_priority, 100);
+	CU_ASSERT_EQUAL(user_snap_out(sn, &f)->up_pol.p_priority, 100);
 	user_table_leave(t, 0);
 	user_table_free(t);
 }
@@ -195,6 +196,8 @@ static void test_expire(void)
 	struct dp_lifetime lt = { .l_time_hard = 5 };
 	struct user_table *t;
 	const struct user_snap *sn;
+	struct user_sa *sa;
+	size_t pos;
 
 	CU_ASSERT_FATAL(user_table_new(&t) == 0);
 	CU_ASSERT_EQUAL(user_table_sa_add(t, mk_sa(0x71, false, 1, 2, &lt)), 0);
@@ -202,8 +205,11 @@ static void test_expire(void)
 	CU_ASSERT_EQUAL(user_table_expire(t, 1004), 0);
 	CU_ASSERT_EQUAL(user_table_expire(t, 1005), 1);
 	sn = user_table_enter(t, 0);
-	CU_ASSERT_EQUAL(sn->sn_nall, 1);
-	CU_ASSERT_EQUAL(sn->sn_all[0]->us_spi, 0x72);
+	pos = 0;
+	sa = user_snap_next(sn, &pos);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(sa);
+	CU_ASSERT_EQUAL(sa->us_spi, 0x72);
+	CU_ASSERT_PTR_NULL(user_snap_next(sn, &pos));
 	user_table_leave(t, 0);
 	user_table_free(t);
 }
@@ -235,8 +241,11 @@ static void *reader(void *arg)
 			if (sa && sa->us_spi == spi && esp_sa_spi(sa->us_esp) == spi)
 				ra->ra_found++;
 		}
-		for (size_t i = 0; i < sn->sn_nall; i++)
-			ra->ra_found += sn->sn_all[i]->us_inbound;
+		size_t pos = 0;
+		struct user_sa *all;
+
+		while ((all = user_snap_next(sn, &pos)))
+			ra->ra_found += all->us_inbound;
 		user_table_leave(ra->ra_t, slot);
 		ra->ra_passes++;
 	}
@@ -296,8 +305,84 @@ static void test_concurrent_readers(void)
 	 * on scheduling: a loaded machine may leave that at 0, so it is only
 	 * printed, not asserted. */
 	CU_ASSERT(readers_done(ra, 4, 200));
-	printf(" (readers met %lu SAs)", ra[0].ra_found + ra[1].ra_found + ra[2].ra_found +
-					       ra[3].ra_found);
+	printf(" (readers met %lu SAs)",
+	       ra[0].ra_found + ra[1].ra_found + ra[2].ra_found + ra[3].ra_found);
+	user_table_free(t);
+}
+
+#define SCALE_N       5000
+#define SCALE_LIMIT_S 60
+
+static void scale_pol(struct dp_policy *p, enum dp_dir dir, uint32_t i)
+{
+	pol(p, dir, 100, i + 1, 0);
+	p->p_sel.s_dst_plen = 32; /* 10.x.y.z/32: one per child */
+	p->p_sel.s_dst.a_addr[1] = (uint8_t)(i >> 16);
+	p->p_sel.s_dst.a_addr[2] = (uint8_t)(i >> 8);
+	p->p_sel.s_dst.a_addr[3] = (uint8_t)i;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Counts the outbound policies of the snapshot that resolve to the SA of
+ * their own reqid. */
+static size_t scale_resolved(struct user_table *t)
+{
+	const struct user_snap *sn = user_table_enter(t, 0);
+	size_t ok = 0;
+
+	for (size_t i = 0; i < sn->sn_nout; i++) {
+		const struct user_sa *sa = user_pol_sa(sn->sn_out[i]);
+
+		ok += sa && sa->us_reqid == sn->sn_out[i]->up_pol.p_reqid;
+	}
+	user_table_leave(t, 0);
+	return ok;
+}
+
+/* 5,000 CHILD SAs as sa/ installs them (two SAs, three policies each).
+ * Each change used to rebuild the tables and resolve every outbound
+ * policy against every SA: filling n SAs took O(n^3) steps (hours here);
+ * now it is linear in the policies at most, well under a second. The
+ * limit only stops a regression from running for hours. */
+static void test_many_children(void)
+{
+	struct user_table *t;
+	struct dp_policy p;
+	struct dp_addr a;
+	double t0 = now_s();
+	uint32_t i;
+
+	CU_ASSERT_FATAL(user_table_new(&t) == 0);
+	for (i = 0; i < SCALE_N && now_s() - t0 < SCALE_LIMIT_S; i++) {
+		CU_ASSERT_EQUAL(user_table_sa_add(t, mk_sa(0x10000 + i, true, i + 1, 1, NULL)), 0);
+		CU_ASSERT_EQUAL(user_table_sa_add(t, mk_sa(0x10000 + i, false, i + 1, 2, NULL)), 0);
+		for (int dir = DP_DIR_IN; dir <= DP_DIR_FWD; dir++) {
+			scale_pol(&p, (enum dp_dir)dir, i);
+			CU_ASSERT_EQUAL(user_table_pol_add(t, &p), 0);
+		}
+	}
+	CU_ASSERT_EQUAL(i, SCALE_N);
+	CU_ASSERT_EQUAL(scale_resolved(t), i);
+	dst(&a, 2);
+	/* every other child loses its outbound SA: its policy has none left */
+	for (uint32_t k = 0; k < i; k += 2)
+		CU_ASSERT_EQUAL(user_table_sa_del(t, 0x10000 + k, &a), 0);
+	CU_ASSERT_EQUAL(scale_resolved(t), i / 2);
+	for (uint32_t k = 0; k < i; k += 2) {
+		scale_pol(&p, DP_DIR_OUT, k);
+		CU_ASSERT_EQUAL(user_table_pol_del(t, &p.p_sel, DP_DIR_OUT, 0, 0), 0);
+	}
+	dst(&a, 1);
+	CU_ASSERT_TRUE(user_table_spi_used(t, 0x10000 + i - 1, &a));
+	CU_ASSERT_EQUAL(scale_resolved(t), i / 2);
+	printf(" (%u children in %.2f s)", i, now_s() - t0);
 	user_table_free(t);
 }
 
@@ -307,6 +392,7 @@ static const struct ut_case table_cases[] = {
 	{ "inbound selector check", test_inbound_allowed },
 	{ "hard-expired SAs removed", test_expire },
 	{ "readers during writes", test_concurrent_readers },
+	{ "5,000 CHILD SAs", test_many_children },
 	{ NULL, NULL },
 };
 
