@@ -23,7 +23,7 @@ check-api: mgmtd/palisade-mgmtd gateway/palisade-gatewayd gateway/palisadectl
 # `make bench-api`: mgmtd's figures (tests/bench/api_bench.sh): requests/s and
 # p99 with 1,000 live SAs, and IKE setup time with and without 10 dashboard
 # pollers. Written to tests/bench/API-RESULTS.md in the build tree.
-EXTRA_DIST += tests/bench/api_bench.sh tests/bench/API-RESULTS.md
+EXTRA_DIST += tests/bench/api_bench.sh
 .PHONY: bench-api
 bench-api: mgmtd/palisade-mgmtd gateway/palisade-gatewayd gateway/palisadectl
 	@mkdir -p tests/bench
