@@ -6,7 +6,9 @@
 # palisade-gatewayd and 2.0 for palisade-mgmtd; the sysusers.d snippet
 # creates both users in a scratch root (systemd-sysusers --root) with
 # palisade-mgmt in group palisade; the tmpfiles.d snippet is accepted by
-# systemd-tmpfiles (--root, creates the directories with their modes).
+# systemd-tmpfiles (--root, creates the directories with their modes);
+# palisade-gatewayd sends READY=1, WATCHDOG=1 from its worker pool,
+# RELOADING=1/READY=1 on SIGHUP and STOPPING=1 (notify.py).
 # The files keep the build's prefix (make DESTDIR=... install); to verify
 # them, a copy of each unit names the binaries under DESTDIR.
 # Usage: sbindir=... sysconfdir=... pkgdatadir=... unitdir=... sysusersdir=...
@@ -84,6 +86,17 @@ if systemd-tmpfiles --root="$R" --create "$D$tmpfilesdir/palisade.conf" \
 	ok "tmpfiles.d: the configuration directory, set-group-ID, keys/ 0700"
 else
 	ko "tmpfiles.d: $(cat "$T/tmpfiles.err")"
+fi
+# the daemon's side of Type=notify, WatchdogSec and ExecReload (root:
+# a network namespace of its own)
+if [ "$(id -u)" = 0 ]; then
+	mkdir -p "$T/notify"
+	while read -r line; do
+		echo "$line"
+		case $line in ok:*) pass=$((pass + 1)) ;; FAIL:*) fail=$((fail + 1)) ;; esac
+	done < <(python3 "$(dirname "$0")/notify.py" "$BUILD/gateway/palisade-gatewayd" "$T/notify" 2>&1)
+else
+	echo "skip: sd_notify checks need root"
 fi
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
