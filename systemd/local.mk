@@ -66,7 +66,7 @@ AM_DISTCHECK_CONFIGURE_FLAGS = \
 # `make check-systemd`: the units as installed (into a scratch prefix) pass
 # systemd-analyze verify; their exposure scores (systemd-analyze security)
 # are printed and held to at most 4.0 (gateway) and 2.0 (mgmtd)
-EXTRA_DIST += tests/systemd/check_units.sh tests/systemd/notify.py
+EXTRA_DIST += tests/systemd/check_units.sh tests/systemd/notify.py tests/systemd/privsep.sh
 .PHONY: check-systemd
 check-systemd: all
 	sbindir='$(sbindir)' sysconfdir='$(sysconfdir)' pkgdatadir='$(pkgdatadir)' \

@@ -8,7 +8,9 @@
 # palisade-mgmt in group palisade; the tmpfiles.d snippet is accepted by
 # systemd-tmpfiles (--root, creates the directories with their modes);
 # palisade-gatewayd sends READY=1, WATCHDOG=1 from its worker pool,
-# RELOADING=1/READY=1 on SIGHUP and STOPPING=1 (notify.py).
+# RELOADING=1/READY=1 on SIGHUP and STOPPING=1 (notify.py); the two
+# daemons run as two users with the units' capabilities and share the
+# configuration directory as the tmpfiles snippet lays it out (privsep.sh).
 # The files keep the build's prefix (make DESTDIR=... install); to verify
 # them, a copy of each unit names the binaries under DESTDIR.
 # Usage: sbindir=... sysconfdir=... pkgdatadir=... unitdir=... sysusersdir=...
@@ -94,9 +96,10 @@ if [ "$(id -u)" = 0 ]; then
 	while read -r line; do
 		echo "$line"
 		case $line in ok:*) pass=$((pass + 1)) ;; FAIL:*) fail=$((fail + 1)) ;; esac
-	done < <(python3 "$(dirname "$0")/notify.py" "$BUILD/gateway/palisade-gatewayd" "$T/notify" 2>&1)
+	done < <(python3 "$(dirname "$0")/notify.py" "$BUILD/gateway/palisade-gatewayd" "$T/notify" 2>&1
+		"$(dirname "$0")/privsep.sh" "$BUILD" 2>&1)
 else
-	echo "skip: sd_notify checks need root"
+	echo "skip: sd_notify and privilege checks need root"
 fi
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
