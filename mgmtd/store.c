@@ -31,6 +31,7 @@ struct store {
 	char *st_dir;
 	pthread_mutex_t st_lock;
 	int st_lockfd;
+	bool st_group_shared; /* the directory is set-group-ID: see share_mode() */
 	uint8_t st_key[ETAG_KEY_LEN];
 };
 
@@ -79,6 +80,19 @@ static int write_all(int fd, const uint8_t *p, size_t len)
 	return 0;
 }
 
+/* A set-group-ID directory is shared with the gateway's group (the
+ * installed layout, systemd/palisade.tmpfiles.conf: palisade-gatewayd runs
+ * as another user and only reads): the secrets it must read (connections
+ * with a PSK, eap-users.json) are 0640 there, group-owned through the
+ * directory. mgmtd's own state in mgmt/ stays 0600. */
+static mode_t share_mode(const struct store *st, const char *rel, mode_t mode)
+{
+	if (st->st_group_shared && mode == 0600 &&
+	    strncmp(rel, STORE_MGMT "/", strlen(STORE_MGMT) + 1))
+		return 0640;
+	return mode;
+}
+
 int store_write(struct store *st, const char *rel, const void *buf, size_t len, mode_t mode)
 {
 	char path[4096], tmp[4096 + 16];
@@ -94,7 +108,7 @@ int store_write(struct store *st, const char *rel, const void *buf, size_t len, 
 	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0)
 		return GW_E_IO;
 	r = GW_E_IO;
-	if (fchmod(fd, mode) < 0 || write_all(fd, buf, len) || fsync(fd) < 0)
+	if (fchmod(fd, share_mode(st, rel, mode)) < 0 || write_all(fd, buf, len) || fsync(fd) < 0)
 		goto fail;
 	if (close(fd) < 0) {
 		fd = -1;
@@ -320,6 +334,7 @@ static int open_dirs(struct store *st, char *why, size_t why_len)
 		snprintf(why, why_len, "%s: not a directory", st->st_dir);
 		return GW_E_IO;
 	}
+	st->st_group_shared = (sb.st_mode & S_ISGID) != 0;
 	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
 		path_of(st, subs[i], path, sizeof(path));
 		if (mkdir(path, 0755) < 0 && errno != EEXIST) {

@@ -3,7 +3,7 @@
 # node_modules is not committed), lints api/openapi.yaml with Redocly,
 # runs check_api.sh (two gateways, mgmtd, every endpoint, every response
 # validated against the spec) and crash.py (SIGKILL during 500 writes).
-EXTRA_DIST += systemd/palisade-mgmtd.service systemd/palisade-mgmtd.sysusers.conf
+
 EXTRA_DIST += tests/api/check_api.sh tests/api/api_test.mjs tests/api/contract.mjs \
 	tests/api/crash.py tests/api/package.json tests/api/package-lock.json \
 	tests/api/npm_setup.sh api/openapi.yaml

@@ -221,6 +221,30 @@ static void test_store(void)
 	free(d);
 }
 
+/* A set-group-ID directory (the installed layout) is shared with the
+ * gateway's group: secrets become 0640 there, mgmtd's own state stays 0600. */
+static void test_store_shared(void)
+{
+	char *d = tmpdir(), why[256], path[600];
+	struct store *st;
+	struct stat sb;
+
+	CU_ASSERT_EQUAL_FATAL(chmod(d, 02770), 0);
+	CU_ASSERT_EQUAL_FATAL(store_open(d, &st, why, sizeof(why)), 0);
+	CU_ASSERT_EQUAL(store_write(st, "eap-users.json", "[]", 2, 0600), 0);
+	CU_ASSERT_EQUAL(store_write(st, "conns/a.json", "{}", 2, 0644), 0);
+	CU_ASSERT_EQUAL(store_write(st, "mgmt/tokens.json", "[]", 2, 0600), 0);
+	snprintf(path, sizeof(path), "%s/eap-users.json", d);
+	CU_ASSERT(stat(path, &sb) == 0 && (sb.st_mode & 0777) == 0640);
+	snprintf(path, sizeof(path), "%s/conns/a.json", d);
+	CU_ASSERT(stat(path, &sb) == 0 && (sb.st_mode & 0777) == 0644);
+	snprintf(path, sizeof(path), "%s/mgmt/tokens.json", d);
+	CU_ASSERT(stat(path, &sb) == 0 && (sb.st_mode & 0777) == 0600);
+	store_free(st);
+	rmtree(d);
+	free(d);
+}
+
 /* ---- tokens, users, sessions ---- */
 
 static void test_tokens(void)
@@ -434,6 +458,7 @@ static const struct ut_case cases[] = {
 	{ "names", test_names },
 	{ "routes", test_router },
 	{ "atomic store, check, ETags", test_store },
+	{ "store shared with the gateway's group (set-group-ID directory)", test_store_shared },
 	{ "tokens", test_tokens },
 	{ "users, sessions, login limiter", test_users },
 	{ "PEM bundles, CA and certificate checks", test_x509 },
