@@ -117,10 +117,34 @@ try {
   check('app.js is served as JavaScript', /^text\/javascript/.test(js.headers()['content-type']));
   const trav = await page.request.get(`${E.BASE}/js/%2e%2e/%2e%2e/tests/web/check_web.sh`);
   check('no path traversal out of web/', trav.status() === 404);
-  await step('admin logs in (session cookie, HttpOnly)', async () => {
-    await login(page, 'admin', E.ADMIN_PW);
+  await step('admin logs in by keyboard alone (session cookie, HttpOnly, SameSite=Strict)', async () => {
+    await page.goto(`${E.BASE}/`);
+    await page.getByLabel('Name').waitFor();
+    await page.keyboard.type('admin'); // the name field has the focus
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(E.ADMIN_PW);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
     const c = (await ctx.cookies()).find((x) => x.name === 'palisade_session');
     return !!c && c.httpOnly && c.sameSite === 'Strict';
+  });
+  await step('keyboard: the first Tab stop skips to the content, the menu follows', async () => {
+    await page.locator('body').focus();
+    await page.evaluate(() => document.activeElement?.blur());
+    await page.keyboard.press('Tab');
+    const first = await page.evaluate(() => document.activeElement?.textContent);
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab');
+    const nav = await page.evaluate(() => document.activeElement?.closest('nav') !== null && document.activeElement?.textContent);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 1, name: 'Live SAs' }).waitFor();
+    return first === 'Skip to content' && nav === 'Live SAs';
+  });
+  await step('admin session holds across a reload', async () => {
+    await page.goto(`${E.BASE}/#/overview`);
+    await page.reload();
+    await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+    return (await page.locator('#who').textContent()) === 'admin (admin)';
   });
   await axe(page, 'overview (empty)');
 
@@ -242,10 +266,20 @@ try {
     await page.getByText('No SA matches the search.').waitFor();
     await page.getByLabel('Search').fill('alice');
     await page.locator('#sa-table tr[data-name="rw"]').waitFor();
+    await page.getByLabel('Search').fill('');
+    await page.getByLabel('Search').blur();
   });
   await axe(page, 'live SAs');
   await shot(page, 'sas');
-  const uid = await page.locator('#sa-table tr[data-name="rw"]').getAttribute('data-uid');
+  let uid = await page.locator('#sa-table tr[data-name="rw"]').getAttribute('data-uid');
+  await step('rekey: the gateway answers and the SA stays up', async () => {
+    await page.getByRole('button', { name: `Rekey IKE SA ${uid}` }).click();
+    await page.getByText(`Rekey: IKE SA #${uid} done`).waitFor({ timeout: 20000 });
+    await page.locator('#sa-table tr[data-name="rw"]').waitFor();
+    uid = await page.locator('#sa-table tr[data-name="rw"]').getAttribute('data-uid');
+    const row = await page.locator('#sa-table tr[data-name="rw"]').textContent();
+    return row.includes('alice') && row.includes('10.3.0.'); // identity and virtual IP go along
+  });
   await visit(page, `sas/${uid}`, `IKE SA #${uid}`, 'sa-detail');
   await page.waitForTimeout(5500); // a few more samples for the charts
   await visit(page, 'overview', 'Overview', 'overview');
@@ -256,6 +290,21 @@ try {
   await visit(page, 'overview', 'Overview', 'overview-phone');
   await visit(page, 'sas', 'Live SAs', 'sas-phone');
   await page.setViewportSize({ width: 1280, height: 800 });
+
+  // ---- dark theme (prefers-color-scheme) ----
+  const dctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: 'dark' });
+  const dp = await dctx.newPage();
+  watch(dp, 'dark');
+  dp.setDefaultTimeout(15000);
+  await step('dark theme follows the browser', async () => {
+    await login(dp, 'admin', E.ADMIN_PW);
+    const bg = await dp.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    return bg === 'rgb(18, 20, 23)';
+  });
+  await visit(dp, 'overview', 'Overview', 'overview-dark');
+  await visit(dp, 'sas', 'Live SAs', 'sas-dark');
+  await visit(dp, 'connections/rw', 'Connection rw', 'connection-edit-dark');
+  await dctx.close();
 
   // ---- terminate ----
   await step('terminate: the SA goes from the table', async () => {
