@@ -220,7 +220,35 @@ try {
     await page.getByRole('heading', { level: 1, name: 'Connections' }).waitFor();
     await page.getByRole('link', { name: 'rw', exact: true }).waitFor();
   });
+  await step('connection site created in the JSON view; the CA shows it uses it', async () => {
+    await page.goto(`${E.BASE}/#/connections/new`);
+    await page.getByRole('button', { name: 'Edit as JSON' }).click();
+    await page.locator('#conn-json').fill(JSON.stringify({
+      name: 'site',
+      local: { id: 'a.test', auth: 'pubkey', cert: 'a256', key: 'a256' },
+      remote: { addrs: ['192.0.2.10'], id: 'site.test', auth: 'pubkey', ca: 'p256ca' },
+      ike: { proposals: ['aes256gcm16-prfsha384-x25519'] },
+      children: [{ name: 'lan', local_ts: ['10.1.0.0/24'], remote_ts: ['10.50.0.0/24'], esp_proposals: ['aes256gcm16'] }],
+    }));
+    await page.getByRole('button', { name: 'Create' }).click();
+    await page.getByRole('link', { name: 'site', exact: true }).waitFor();
+    await page.goto(`${E.BASE}/#/cas`);
+    await page.locator('section[data-ca="p256ca"]').getByRole('link', { name: 'site' }).waitFor();
+  });
+  await step('connection site edited with the form (PUT with If-Match)', async () => {
+    await page.goto(`${E.BASE}/#/connections/site`);
+    await page.getByLabel('Remote traffic selectors').fill('10.50.0.0/24, 10.51.0.0/24');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Connections' }).waitFor();
+    const r = await page.request.get(`${E.BASE}/api/v1/connections/site`);
+    return (await r.json()).children[0].remote_ts.length === 2;
+  });
   await visit(page, 'connections', 'Connections', 'connections');
+  await step('connection site deleted after a confirmation', async () => {
+    await page.getByRole('button', { name: 'Delete site' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('link', { name: 'site', exact: true }).waitFor({ state: 'detached' });
+  });
 
   // ---- EAP user ----
   await step('EAP user alice added; her password appears nowhere', async () => {
@@ -241,6 +269,17 @@ try {
     await dlg.getByText('2 users ready to import.').waitFor();
     await dlg.getByRole('button', { name: 'Import' }).click();
     await page.getByRole('cell', { name: 'carol', exact: true }).waitFor();
+  });
+  await step('bob\'s password reset, carol deleted', async () => {
+    await page.getByRole('button', { name: 'Reset password of bob' }).click();
+    const dlg = page.getByRole('dialog');
+    await dlg.getByLabel('New password').fill('b0b-New-secret');
+    await dlg.getByRole('button', { name: 'Reset password' }).click();
+    await page.getByText('Password of bob reset').waitFor();
+    await page.getByRole('button', { name: 'Delete carol' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('cell', { name: 'carol', exact: true }).waitFor({ state: 'detached' });
+    return !(await page.content()).includes('b0b-New-secret');
   });
   await visit(page, 'eap-users', 'EAP users', 'eap-users');
 
