@@ -92,6 +92,45 @@ async function waitFor(what, fn, ms = 30000) {
   }
 }
 
+// The forms' validators (web/js/validate.js) against the API: for each
+// bad document both must find a problem, and the path the API names must
+// be among the validator's; a good one passes both.
+async function sameRules(request) {
+  const { validateConnection } = await import(`${E.WEB_ROOT}/js/validate.js`);
+  const csrf = (await (await request.get(`${E.BASE}/api/v1/session`)).json()).csrf_token;
+  const good = {
+    name: 'vt', local: { id: 'vt.a.test', auth: 'psk' }, remote: { addrs: ['192.0.2.9'], id: 'vt.peer.test', auth: 'psk' },
+    ike: { proposals: ['aes256gcm16-prfsha384-x25519'] }, psk: 'a-long-enough-psk-0123456789',
+    children: [{ name: 'c', local_ts: ['10.9.0.0/24'], remote_ts: ['10.8.0.0/24'], esp_proposals: ['aes256gcm16'] }],
+  };
+  const bad = [
+    ['a /33 selector', (d) => { d.children[0].local_ts = ['10.9.0.0/33']; }],
+    ['AEAD with integrity', (d) => { d.ike.proposals = ['aes256gcm16-sha256-x25519']; }],
+    ['CBC without integrity (ESP)', (d) => { d.children[0].esp_proposals = ['aes128']; }],
+    ['an unknown key', (d) => { d.local.colour = 'blue'; }],
+    ['a name with ../', (d) => { d.name = '../x'; }],
+    ['psk with remote id %any', (d) => { d.remote.id = '%any'; }],
+    ['psk auth without a psk', (d) => { delete d.psk; }],
+    ['dpd_delay out of range', (d) => { d.ike.dpd_delay = 100000; }],
+    ['a bad remote address', (d) => { d.remote.addrs = ['10.0.0.300']; }],
+    ['an unknown mode', (d) => { d.children[0].mode = 'tunnels'; }],
+  ];
+  const post = (d) => request.post(`${E.BASE}/api/v1/connections`, { data: d, headers: { 'x-csrf-token': csrf } });
+  for (const [what, spoil] of bad) {
+    const d = structuredClone(good);
+    spoil(d);
+    const mine = validateConnection(d).map((x) => x.path);
+    const r = await post(d);
+    const api = r.status() === 422 || r.status() === 400 ? ((await r.json()).errors || []).map((x) => x.path) : [];
+    console.log(`  ${what}: form ${mine.join(', ')}; API ${r.status()} ${api.join(', ')}`);
+    check(`form rules = API rules: ${what}`, mine.length > 0 && r.status() >= 400 && r.status() < 500 && (r.status() !== 422 || api.some((p) => mine.includes(p))),
+      `form: ${mine.join(', ') || 'none'}; API ${r.status()}: ${api.join(', ')}`);
+  }
+  const r = await post(good);
+  check('form rules = API rules: a good document passes both', validateConnection(good).length === 0 && r.status() === 201, `API ${r.status()}`);
+  await request.delete(`${E.BASE}/api/v1/connections/vt`, { headers: { 'x-csrf-token': csrf } });
+}
+
 const browser = await chromium.launch({
   executablePath: E.CHROMIUM || '/usr/bin/chromium',
   headless: true,
@@ -147,6 +186,7 @@ try {
     return (await page.locator('#who').textContent()) === 'admin (admin)';
   });
   await axe(page, 'overview (empty)');
+  await sameRules(page.request).catch((e) => check('form rules = API rules', false, e.message));
 
   // ---- CA upload by drag and drop ----
   await page.goto(`${E.BASE}/#/cas`);

@@ -11,19 +11,22 @@ const HOUR = 3600 * 1000;
 // series: [{label, points: [{t, v}]}]; fmt: value -> axis text
 export function lineChart(title, series, fmt = String) {
   const now = Date.now();
-  const from = now - HOUR;
+  // the last hour, or less while the history is younger (at least 5 min)
+  const first = Math.min(...series.flatMap((x) => x.points.map((p) => p.t)), now);
+  const from = Math.max(now - HOUR, Math.min(first, now - 5 * 60000));
+  const span = now - from;
   const all = series.flatMap((s) => s.points.filter((p) => p.t >= from).map((p) => p.v));
   const max = Math.max(1, ...all);
-  const x = (t) => PAD.l + ((t - from) / HOUR) * (W - PAD.l - PAD.r);
+  const x = (t) => PAD.l + ((t - from) / span) * (W - PAD.l - PAD.r);
   const y = (v) => H - PAD.b - (v / max) * (H - PAD.t - PAD.b);
   const last = series.map((s) => `${s.label} ${fmt(s.points.at(-1)?.v ?? 0)}`).join(', ');
-  const g = svg('svg', { class: 'chart', viewBox: `0 0 ${W} ${H}`, preserveAspectRatio: 'none', role: 'img', 'aria-label': `${title}, last hour; now: ${last}` });
+  const g = svg('svg', { class: 'chart', viewBox: `0 0 ${W} ${H}`, preserveAspectRatio: 'none', role: 'img', 'aria-label': `${title} since ${fmtClock(from)}; now: ${last}` });
   g.append(svg('line', { class: 'axis', x1: PAD.l, y1: H - PAD.b, x2: W - PAD.r, y2: H - PAD.b }));
   g.append(svg('line', { class: 'axis', x1: PAD.l, y1: PAD.t, x2: PAD.l, y2: H - PAD.b }));
   g.append(svg('text', { x: PAD.l - 4, y: PAD.t + 8, 'text-anchor': 'end' }, fmt(max)));
   g.append(svg('text', { x: PAD.l - 4, y: H - PAD.b, 'text-anchor': 'end' }, fmt(0)));
   for (let i = 0; i <= 4; i++) {
-    const t = from + (i * HOUR) / 4;
+    const t = from + (i * span) / 4;
     g.append(svg('text', { x: x(t), y: H - 4, 'text-anchor': i === 0 ? 'start' : i === 4 ? 'end' : 'middle' }, fmtClock(t)));
   }
   series.forEach((s, i) => {

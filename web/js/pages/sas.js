@@ -60,15 +60,15 @@ function cells(sa) {
 
 function childRow(c, n) {
   return h('tr', { class: 'child', dataset: { child: c.uid } },
-    h('td', {}, '↳ ', c.name, ' #', String(c.uid)),
-    h('td', { colspan: 3 }, h('span', { class: 'mono' }, `${c.local_ts.join(', ')} ⇄ ${c.remote_ts.join(', ')}`)),
-    h('td', {}, h('span', { class: 'mono' }, c.esp?.proposal || '–')),
-    h('td', {}, badge(c.state, stateKind(c.state))),
-    h('td', { class: 'num' }, fmtDuration(c.age)),
-    h('td', { class: 'num' }, fmtBytes(c.bytes_in)),
-    h('td', { class: 'num' }, fmtBytes(c.bytes_out)),
-    h('td', { class: 'num' }, fmtRate(c.rates.bytes_in)),
-    h('td', { class: 'num' }, fmtRate(c.rates.bytes_out)),
+    h('td', { dataset: { label: 'CHILD SA' } }, '↳ ', c.name, ' #', String(c.uid)),
+    h('td', { colspan: 3, dataset: { label: 'Selectors' } }, h('span', { class: 'mono' }, `${c.local_ts.join(', ')} ⇄ ${c.remote_ts.join(', ')}`)),
+    h('td', { dataset: { label: 'Algorithms' } }, h('span', { class: 'mono' }, c.esp?.proposal || '–')),
+    h('td', { dataset: { label: 'State' } }, badge(c.state, stateKind(c.state))),
+    h('td', { class: 'num', dataset: { label: 'Age' } }, fmtDuration(c.age)),
+    h('td', { class: 'num', dataset: { label: 'Bytes in' } }, fmtBytes(c.bytes_in)),
+    h('td', { class: 'num', dataset: { label: 'Bytes out' } }, fmtBytes(c.bytes_out)),
+    h('td', { class: 'num', dataset: { label: 'Rate in' } }, fmtRate(c.rates.bytes_in)),
+    h('td', { class: 'num', dataset: { label: 'Rate out' } }, fmtRate(c.rates.bytes_out)),
     n > COLS.length ? h('td') : null);
 }
 
@@ -90,8 +90,8 @@ function table(sas, st, redraw) {
   const body = [];
   for (const sa of rows) {
     const c = cells(sa);
-    body.push(h('tr', { dataset: { uid: sa.uid, name: sa.name } }, COLS.map(([key, , fn, num]) => h('td', { class: num ? 'num' : '', dataset: { col: key, raw: num ? fn(sa) : undefined } }, c[key] ?? (fn(sa) || '–'))),
-      ops ? h('td', {}, actions(sa)) : null));
+    body.push(h('tr', { dataset: { uid: sa.uid, name: sa.name } }, COLS.map(([key, label, fn, num]) => h('td', { class: num ? 'num' : '', dataset: { col: key, label, raw: num ? fn(sa) : undefined } }, c[key] ?? (fn(sa) || '–'))),
+      ops ? h('td', { dataset: { label: 'Actions' } }, actions(sa)) : null));
     for (const ch of sa.children) body.push(childRow(ch, n));
   }
   if (!rows.length) body.push(h('tr', {}, h('td', { colspan: n, class: 'empty' }, sas.length ? 'No SA matches the search.' : 'No IKE SA is up.')));
