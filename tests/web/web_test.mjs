@@ -365,6 +365,18 @@ try {
   await step('overview counts the SA', async () => (await page.locator('[data-card="ike-up"] .value').textContent()) === '1');
   await visit(page, 'pools', 'Pools and leases', 'pools');
   await step('pool rw shows alice\'s lease', async () => (await page.locator('section[data-pool="rw"]').textContent()).includes('alice'));
+  await step('CAs page: the gateway\'s certificate a256 and the connection that uses it', async () => {
+    await page.goto(`${E.BASE}/#/cas`);
+    const t = await page.locator('[data-cert="a256"]').textContent();
+    return t.includes('DNS:a.test') && t.includes('rw');
+  });
+  await step('live SAs sort by a column head and by the select (phone width)', async () => {
+    await page.goto(`${E.BASE}/#/sas`);
+    await page.locator('#sa-table button[data-sort="bytes-in"]').click();
+    const a = await page.locator('#sa-table th[aria-sort]').textContent();
+    const sel = await page.locator('#sa-sort').inputValue();
+    return a.startsWith('Bytes in') && sel === 'bytes-in:desc';
+  });
   await page.setViewportSize({ width: 390, height: 844 });
   await visit(page, 'overview', 'Overview', 'overview-phone');
   await visit(page, 'sas', 'Live SAs', 'sas-phone');

@@ -121,16 +121,30 @@ function uploadForm(reload) {
   return form;
 }
 
+// The gateway's own certificates (read-only here: their keys stay in
+// keys/ or the HSM, which the API never carries).
+function certsPanel(certs) {
+  return h('section', { class: 'panel', 'aria-labelledby': 'h-certs' }, h('h2', { id: 'h-certs' }, 'Gateway certificates'),
+    certs.length ? certs.map((c) => h('div', { dataset: { cert: c.name } }, h('h3', {}, c.name), certNode(c.certificate), kv([
+      ['Names', c.certificate.subject_alt_names.join(', ') || '–'],
+      ['Intermediates', c.intermediates.map((x) => x.subject).join('; ') || 'none'],
+      ['Key', c.key ? h('span', { class: 'mono' }, c.key) : 'in keys/'],
+      ['Used by', c.used_by.map((u) => u.connection).join(', ') || 'no connection'],
+    ]))) : h('p', { class: 'muted' }, 'None: the gateway has no certificate of its own yet.'));
+}
+
 export function render(main) {
   const area = h('div');
+  const own = h('div');
   const reload = async () => {
     try {
-      const cas = await getAll('/api/v1/cas');
+      const [cas, certs] = await Promise.all([getAll('/api/v1/cas'), getAll('/api/v1/certs')]);
       clear(area).append(...(cas.length ? cas.map((c) => caPanel(c, reload)) : [h('p', { class: 'empty' }, 'No CA yet.')]));
+      clear(own).append(certsPanel(certs));
     } catch (e) {
       failToast(e, 'CAs');
     }
   };
-  main.append(pageHead('CA trust chains'), can('admin') ? uploadForm(reload) : null, area);
+  main.append(pageHead('CA trust chains'), can('admin') ? uploadForm(reload) : null, area, own);
   reload();
 }

@@ -6,7 +6,7 @@ import { api, get, seg } from '../api.js';
 import { badge, clear, fmtBytes, fmtCount, fmtDuration, fmtRate, fmtTime, h, stateKind } from '../dom.js';
 import { live } from '../live.js';
 import { can } from '../session.js';
-import { button, confirmDialog, failToast, field, input, kv, pageHead, toast } from '../ui.js';
+import { button, confirmDialog, failToast, field, input, kv, pageHead, select, toast } from '../ui.js';
 
 const peer = (sa) => `${sa.remote.addr}${sa.remote.port && sa.remote.port !== 500 ? `:${sa.remote.port}` : ''}`;
 const ident = (sa) => sa.remote.eap_id || sa.remote.id || '';
@@ -113,6 +113,8 @@ function listPage(main) {
       return;
     }
     area.append(table(live.sas, st, redraw));
+    const sortSel = document.getElementById('sa-sort');
+    if (sortSel) sortSel.value = `${st.key}:${st.desc ? 'desc' : 'asc'}`;
     const up = live.sas.length;
     status.textContent = `${up} IKE SA${up === 1 ? '' : 's'}, ${live.sas.reduce((a, s) => a + s.children.length, 0)} CHILD SAs; updated ${fmtTime(Date.now()).slice(11)}`;
     if (keep) area.querySelector(`[data-act="${keep}"], [data-sort="${keep}"]`)?.focus();
@@ -121,7 +123,15 @@ function listPage(main) {
     st.q = search.value;
     redraw();
   });
-  main.append(pageHead('Live SAs'), h('div', { class: 'toolbar' }, field('Search', search)), status, area);
+  // the column heads sort too; this is for phone width, where they hide
+  const sortBy = select(COLS.flatMap(([key, label, , num]) => [[`${key}:${num ? 'desc' : 'asc'}`, `${label}${num ? ', highest first' : ''}`],
+    [`${key}:${num ? 'asc' : 'desc'}`, `${label}${num ? ', lowest first' : ', reversed'}`]]), 'name:asc', { id: 'sa-sort' });
+  sortBy.addEventListener('change', () => {
+    [st.key] = sortBy.value.split(':');
+    st.desc = sortBy.value.endsWith(':desc');
+    redraw();
+  });
+  main.append(pageHead('Live SAs'), h('div', { class: 'toolbar' }, field('Search', search), field('Sort by', sortBy)), status, area);
   redraw();
   return live.on('sas', redraw);
 }
