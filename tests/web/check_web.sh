@@ -53,7 +53,7 @@ cleanup() {
 	kill_pidfile "$WORK/mgmtd.pid"
 	kill_pidfile "$WORK/gwa.pid"
 	net_down
-	cp "$WORK"/*.log "$ART/" 2>/dev/null
+	cp "$WORK"/*.log "$WORK"/logs/*.log "$ART/" 2>/dev/null
 	if [ "${KEEP:-0}" = 1 ]; then echo "work dir: $WORK"; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
