@@ -123,6 +123,12 @@ setup() {
 	# (the API never carries a key; the dashboard has no page for them)
 	cred a a256
 	ca b p256ca
+	# B also answers a site-to-site connection (PSK) that the dashboard
+	# creates on A and initiates
+	$HELPER conn "$WORK/b/conns/ba.json" local.id=b.test local.auth=psk remote.addrs="$A_IP" \
+		remote.id=s2s.a.test remote.auth=psk ike.proposals=aes256gcm16-prfsha384-x25519 \
+		ike.dpd_delay=0 child.name=net child.mode=tunnel child.local_ts=10.2.0.1/32 \
+		child.remote_ts=10.1.0.1/32 child.esp_proposals=aes256gcm16 psk=$PSK
 	scripts
 	gw_start b "$NSB" && "$WORK/gw_start.sh" && "$WORK/peer_conn.sh" "$ALICE_PW"
 }
@@ -170,7 +176,7 @@ fi
 
 nsa env BASE="$BASE" ART="$ART" PKI="$WORK/pki" WEB_ROOT="$TOP/web" \
 	ADMIN_PW="$ADMIN_PW" OPERATOR_PW="$OPERATOR_PW" VIEWER_PW="$VIEWER_PW" \
-	ALICE_PW="$ALICE_PW" \
+	ALICE_PW="$ALICE_PW" B_IP="$B_IP" S2S_PSK="$PSK" \
 	PEER_CONN="$WORK/peer_conn.sh" PEER_INITIATE="$WORK/peer_initiate.sh" \
 	PING_START="$WORK/ping_start.sh" PING_STOP="$WORK/ping_stop.sh" \
 	GW_STOP="$WORK/gw_stop.sh" GW_START="$WORK/gw_start.sh" \

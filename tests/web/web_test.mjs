@@ -354,6 +354,7 @@ try {
   await step('rekey: the gateway answers and the SA stays up', async () => {
     await page.getByRole('button', { name: `Rekey IKE SA ${uid}` }).click();
     await page.getByText(`Rekey: IKE SA #${uid} done`).waitFor({ timeout: 20000 });
+    await page.locator(`#sa-table tr[data-uid="${uid}"]`).waitFor({ state: 'detached', timeout: 20000 }); // the old SA goes
     await page.locator('#sa-table tr[data-name="rw"]').waitFor();
     uid = await page.locator('#sa-table tr[data-name="rw"]').getAttribute('data-uid');
     const row = await page.locator('#sa-table tr[data-name="rw"]').textContent();
@@ -404,6 +405,31 @@ try {
     await page.getByRole('dialog').getByRole('button', { name: 'Terminate' }).click();
     await page.locator(`#sa-table tr[data-uid="${uid}"]`).waitFor({ state: 'detached', timeout: 20000 });
     await run(E.PING_STOP, []);
+  });
+
+  // ---- a site-to-site connection, initiated from the list ----
+  await step('site-to-site connection s2s created, initiated from the list, up in the live table', async () => {
+    await page.goto(`${E.BASE}/#/connections/new`);
+    await page.getByRole('button', { name: 'Edit as JSON' }).click();
+    await page.locator('#conn-json').fill(JSON.stringify({
+      name: 's2s',
+      local: { id: 's2s.a.test', auth: 'psk' },
+      remote: { addrs: [E.B_IP], id: 'b.test', auth: 'psk' },
+      ike: { proposals: ['aes256gcm16-prfsha384-x25519'], dpd_delay: 0 },
+      children: [{ name: 'net', local_ts: ['10.1.0.1/32'], remote_ts: ['10.2.0.1/32'], esp_proposals: ['aes256gcm16'] }],
+      psk: E.S2S_PSK,
+    }));
+    await page.getByRole('button', { name: 'Create' }).click();
+    await page.getByRole('button', { name: 'Initiate s2s' }).click();
+    await page.getByText(/^s2s: IKE SA #\d+ ESTABLISHED/).waitFor({ timeout: 30000 });
+    await page.goto(`${E.BASE}/#/sas`);
+    await page.locator('#sa-table tr[data-name="s2s"]').waitFor({ timeout: 20000 });
+    const row = await page.locator('#sa-table tr[data-name="s2s"]').textContent();
+    const s2sUid = await page.locator('#sa-table tr[data-name="s2s"]').getAttribute('data-uid');
+    await page.getByRole('button', { name: `Terminate IKE SA ${s2sUid}` }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Terminate' }).click();
+    await page.locator('#sa-table tr[data-name="s2s"]').waitFor({ state: 'detached', timeout: 20000 });
+    return row.includes('b.test') && row.includes(E.B_IP) && !(await page.content()).includes(E.S2S_PSK);
   });
 
   // ---- a wrong password in the event log ----

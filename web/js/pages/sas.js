@@ -2,7 +2,7 @@
 // virtual IP, algorithms, age, bytes and rates), searchable and sortable,
 // refreshed every 2 s and at once on an SA event; terminate and rekey for
 // operators; #/sas/UID shows one SA in full.
-import { api, get, seg } from '../api.js';
+import { api } from '../api.js';
 import { badge, clear, fmtBytes, fmtCount, fmtDuration, fmtRate, fmtTime, h, stateKind } from '../dom.js';
 import { live } from '../live.js';
 import { can } from '../session.js';
@@ -139,16 +139,20 @@ function listPage(main) {
 function detailPage(main, uid) {
   const area = h('div');
   main.append(pageHead(`IKE SA #${uid}`, h('a', { href: '#/sas', class: 'btn' }, 'Back to the list')), area);
-  let gone = false;
-  const load = async () => {
-    if (gone) return;
-    let sa;
-    try {
-      sa = await get(`/api/v1/sas/${seg(uid)}`);
-    } catch (e) {
-      clear(area).append(h('p', { class: 'empty' }, e.status === 404 ? 'This IKE SA is gone.' : `Cannot load it: ${e.message}`));
+  // from the live list (polled anyway): an SA that goes while shown
+  // costs no failing request
+  const load = () => {
+    if (!live.sas) {
+      clear(area).append(h('p', { class: 'empty' }, live.sasError ? `Live SAs are unavailable: ${live.sasError.message}` : 'Loading…'));
       return;
     }
+    const sa = live.sas.find((x) => String(x.uid) === String(uid));
+    if (!sa) {
+      clear(area).append(h('p', { class: 'empty' }, 'This IKE SA is gone (terminated, or replaced by a rekey).'));
+      return;
+    }
+    const focus = document.activeElement;
+    const keep = area.contains(focus) ? focus.dataset.act : null;
     clear(area).append(
       h('div', { class: 'toolbar' }, actions(sa)),
       h('div', { class: 'grid' },
@@ -175,13 +179,10 @@ function detailPage(main, uid) {
         ['Bytes in / out', `${fmtBytes(c.bytes_in)} / ${fmtBytes(c.bytes_out)}`], ['Packets in / out', `${fmtCount(c.packets_in)} / ${fmtCount(c.packets_out)}`],
         ['Rate in / out', `${fmtRate(c.rates.bytes_in)} / ${fmtRate(c.rates.bytes_out)}`],
       ]))));
+    if (keep) area.querySelector(`[data-act="${keep}"]`)?.focus();
   };
   load();
-  const off = live.on('sas', load);
-  return () => {
-    gone = true;
-    off();
-  };
+  return live.on('sas', load);
 }
 
 export function render(main, params) {
