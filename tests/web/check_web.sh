@@ -1,15 +1,18 @@
 #!/bin/bash
 # check_web.sh: the admin dashboard (web/) in a real browser. Gateway A
 # runs palisade-gatewayd with palisade-mgmtd in front of it (--web-root
-# web/), gateway B is the peer, a road warrior that logs in with
-# EAP-MSCHAPv2 and asks for a virtual IP; each in its own network
-# namespace (the helpers of tests/integration). web_test.mjs drives
-# Debian's Chromium through playwright-core inside A's namespace: log in,
-# upload a CA and the gateway's certificate, create a pool, a connection
-# and an EAP user with the forms, watch B's SA appear with growing
-# counters, terminate it, a wrong password in the event log, the viewer's
-# read-only UI, the gateway going away; screenshots of every page, axe-core
-# on every page, no console error.
+# web/), gateway B is the peer: a road warrior that logs in with
+# EAP-MSCHAPv2 and asks for a virtual IP, and the far end of a PSK
+# site-to-site connection; each in its own network namespace (the helpers
+# of tests/integration). web_test.mjs drives Debian's Chromium through
+# playwright-core inside A's namespace: log in (by keyboard), upload a CA
+# by drag and drop, create a pool, connections (form and JSON view) and
+# EAP users (form and CSV), watch B's SA appear with growing counters,
+# rekey and terminate it, initiate the site-to-site connection from the
+# list, a wrong password in the event log, the viewer's and the
+# operator's UI, dark theme and phone width, the gateway going away; the
+# forms' validators held against the API; screenshots of every page,
+# axe-core on every page, no console error.
 # Usage: GATEWAYD=... PALISADECTL=... MGMTD=... check_web.sh ARTIFACT_DIR
 #   KEEP=1 keeps the work dir; WEB_DEV=1 sets everything up, prints the
 #   URL and credentials and waits (for working on the dashboard).

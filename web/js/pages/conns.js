@@ -283,7 +283,7 @@ async function formPage(main, name) {
       try {
         const r = isNew ? await api('POST', '/api/v1/connections', { body: d })
           : await api('PUT', `/api/v1/connections/${seg(name)}`, { body: d, etag });
-        toast(`Connection ${d.name} ${isNew ? 'created' : 'saved'}${r.applied ? ` (${r.applied})` : ''}`);
+        toast(`Connection ${d.name} ${isNew ? 'created' : 'saved'}${r.applied === 'pending' ? ': the gateway is down, it applies the change when it returns' : r.applied === 'true' ? ' and applied' : ''}`);
         location.hash = '#/connections';
       } catch (e) {
         clear(problems).append(problemsBox(e.errors.length ? e.errors : [{ path: '$', detail: e.status === 412 ? 'someone else changed it meanwhile: reload the page' : e.message }]));

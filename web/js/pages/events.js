@@ -28,19 +28,28 @@ function peerOf(e) {
   if (!r) return '';
   return [r.eap_id || r.id, r.addr].filter(Boolean).join(' @ ');
 }
+// A reload result (api/control.md 5.8) in words.
+function reloadText(d) {
+  const part = (k, label) => (Array.isArray(d[k]) && d[k].length ? `${label} ${d[k].map((x) => (typeof x === 'string' ? x : x.file || JSON.stringify(x))).join(', ')}` : null);
+  const errs = Array.isArray(d.errors) ? d.errors.map((x) => (typeof x === 'string' ? x : `${x.file || ''} ${x.message || ''}`.trim())) : [];
+  const words = [part('added', 'added'), part('changed', 'changed'), part('removed', 'removed'),
+    Number.isInteger(d.unchanged) ? `${d.unchanged} unchanged` : null, errs.length ? `errors: ${errs.join('; ')}` : null].filter(Boolean);
+  return `${d.what || 'all'}: ${words.join('; ') || 'nothing changed'}${d.by ? ` (by pid ${d.by.pid})` : ' (SIGHUP)'}`;
+}
+
 function detail(e) {
   const d = e.data || {};
   switch (e.event) {
     case 'auth-failed': return `${d.reason} (${d.direction === 'local' ? 'the peer refused us' : 'the peer failed'}${d.method ? `, ${d.method}` : ''})`;
     case 'ike-failed': return `${d.reason}${d.message ? `: ${d.message}` : ''}`;
     case 'ike-down': return `${d.reason}, after ${fmtDuration(d.age)}`;
-    case 'child-down': return `${d.name} ${d.reason}: ${fmtBytes(d.bytes_in)} in, ${fmtBytes(d.bytes_out)} out`;
+    case 'child-down': return `${d.name} ${d.reason === 'ike-down' ? 'went with its IKE SA' : d.reason}: ${fmtBytes(d.bytes_in)} in, ${fmtBytes(d.bytes_out)} out`;
     case 'child-up': return `${d.child?.name} ${(d.child?.local_ts || []).join(', ')} ⇄ ${(d.child?.remote_ts || []).join(', ')}`;
     case 'child-rekeyed': return `${d.child?.name} #${d.old_uid} → #${d.child?.uid}`;
     case 'ike-rekeyed': return `#${d.old_uid} → #${d.uid}`;
     case 'ike-up': return `#${d.uid} ${d.ike?.proposal || ''}`;
     case 'dropped': return `${d.count} events lost`;
-    case 'reload': return JSON.stringify(d).slice(0, 160);
+    case 'reload': return reloadText(d);
     default: return '';
   }
 }
