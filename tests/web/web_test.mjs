@@ -41,11 +41,13 @@ async function step(name, fn) {
 const consoleErrors = [];
 let expect503 = false;
 let expect422 = false; // while a step sends bad input on purpose
+let expect401 = false; // while a step logs in with a wrong password on purpose
 function watch(page, who) {
   page.on('console', (m) => {
     if (m.type() !== 'error') return;
     const t = m.text();
     if (expect422 && /status of 422/.test(t)) return;
+    if (expect401 && /status of 401/.test(t)) return;
     if (expect503 && /status of 503|EventSource|ERR_CONNECTION|ERR_INCOMPLETE_CHUNKED/.test(t)) return;
     consoleErrors.push(`${who}: ${t}`);
   });
@@ -156,6 +158,15 @@ try {
   check('app.js is served as JavaScript', /^text\/javascript/.test(js.headers()['content-type']));
   const trav = await page.request.get(`${E.BASE}/js/%2e%2e/%2e%2e/tests/web/check_web.sh`);
   check('no path traversal out of web/', trav.status() === 404);
+  expect401 = true;
+  await step('a wrong dashboard password: a clear message, no session', async () => {
+    await page.getByLabel('Name').fill('admin');
+    await page.getByLabel('Password').fill('not-the-password');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByText('Wrong name or password.').waitFor();
+    return !(await ctx.cookies()).some((x) => x.name === 'palisade_session');
+  });
+  expect401 = false;
   await step('admin logs in by keyboard alone (session cookie, HttpOnly, SameSite=Strict)', async () => {
     await page.goto(`${E.BASE}/`);
     await page.getByLabel('Name').waitFor();
@@ -380,7 +391,18 @@ try {
   });
   await page.setViewportSize({ width: 390, height: 844 });
   await visit(page, 'overview', 'Overview', 'overview-phone');
+  const fits = () => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1);
+  check('phone width: the overview fits without scrolling sideways', await fits());
+  await step('phone width: the menu opens and leads to a page', async () => {
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    if (await nav.isVisible()) return false; // folded away at first
+    await page.getByRole('button', { name: 'Menu' }).click();
+    await nav.getByRole('link', { name: 'Live SAs' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Live SAs' }).waitFor();
+    return !(await nav.isVisible());
+  });
   await visit(page, 'sas', 'Live SAs', 'sas-phone');
+  check('phone width: the live SAs fit without scrolling sideways', await fits());
   await page.setViewportSize({ width: 1280, height: 800 });
 
   // ---- dark theme (prefers-color-scheme) ----
