@@ -224,6 +224,16 @@ try {
     return (await page.locator('section[data-ca="junk"]').count()) === 0;
   });
   expect422 = false;
+  await step('an RSA root with its intermediate, pasted: drawn as a two-level tree', async () => {
+    await page.getByLabel('Name').fill('rsa');
+    await page.getByLabel('PEM bundle (root and intermediates)').fill(readFileSync(`${E.PKI}/rsaint.pem`, 'utf8') + readFileSync(`${E.PKI}/rsaca.pem`, 'utf8'));
+    await page.getByRole('button', { name: 'Upload' }).click();
+    const sec = page.locator('section[data-ca="rsa"]');
+    await sec.waitFor();
+    const inner = sec.locator('ul.tree ul.tree li strong');
+    return (await sec.locator('ul.tree > li > div > strong').first().textContent()).includes('RSA Root') &&
+      (await inner.textContent()).includes('RSA Intermediate');
+  });
   await visit(page, 'cas', 'CA trust chains', 'cas');
 
   // ---- pool ----
