@@ -100,7 +100,8 @@ function table(sas, st, redraw) {
 
 function listPage(main) {
   const st = { q: '', key: 'name', desc: false };
-  const status = h('p', { class: 'muted', 'aria-live': 'polite' });
+  // not a live region: it changes every 2 s and would drown a screen reader
+  const status = h('p', { class: 'muted' });
   const area = h('div');
   const search = input({ type: 'search', placeholder: 'connection, peer, identity, virtual IP…', id: 'sa-search' });
   const redraw = () => {
