@@ -473,7 +473,12 @@ try {
     await page.locator('#event-table tr[data-event="auth-failed"]').first().waitFor({ timeout: 20000 });
     return (await page.locator('#event-table tr[data-event="auth-failed"]').first().textContent()).includes('eap-failure');
   });
-  await page.getByLabel('Show').selectOption('all');
+  await step('the overview counts the failure by its reason', async () => {
+    await page.goto(`${E.BASE}/#/overview`);
+    await page.getByRole('cell', { name: 'authentication-failed' }).waitFor({ timeout: 15000 });
+    return /auth failures \(events\)/.test(await page.locator('figure').nth(1).textContent());
+  });
+  await page.goto(`${E.BASE}/#/events`);
   await axe(page, 'event log');
   await shot(page, 'events');
 

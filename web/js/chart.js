@@ -52,3 +52,16 @@ export function perMinute(samples) {
   }
   return out;
 }
+
+// Events (with a time) counted in the same one-minute buckets, from the
+// first sample on (minutes without one count 0).
+export function eventsPerMinute(events, from) {
+  const out = new Map();
+  const start = Math.floor(from / 60000) * 60000 + 30000;
+  for (let m = start; m <= Date.now() + 30000; m += 60000) out.set(m, 0);
+  for (const e of events) {
+    const m = Math.floor(new Date(e.time).getTime() / 60000) * 60000 + 30000;
+    if (out.has(m)) out.set(m, out.get(m) + 1);
+  }
+  return [...out].map(([t, v]) => ({ t, v }));
+}

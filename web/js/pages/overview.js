@@ -4,7 +4,7 @@
 // and SA sample (live.js), which an SA event triggers at once.
 import { getAll } from '../api.js';
 import { badge, clear, daysUntil, fmtBytes, fmtCount, fmtDuration, fmtRate, fmtTime, h } from '../dom.js';
-import { lineChart, perMinute } from '../chart.js';
+import { eventsPerMinute, lineChart, perMinute } from '../chart.js';
 import { live } from '../live.js';
 import { kv, pageHead } from '../ui.js';
 
@@ -104,6 +104,7 @@ export function render(main) {
         lineChart('Setups and failures per minute', [
           { label: 'setups', points: perMinute(st.map((p) => ({ t: p.t, v: p.ok }))) },
           { label: 'failures', points: perMinute(st.map((p) => ({ t: p.t, v: p.failed }))) },
+          { label: 'auth failures (events)', points: st.length ? eventsPerMinute(live.events.filter((e) => e.event === 'auth-failed'), st[0].t) : [] },
         ], fmtCount),
         lineChart('Throughput', [
           { label: 'in', points: live.rateSamples.map((p) => ({ t: p.t, v: p.rin })) },
@@ -122,6 +123,7 @@ export function render(main) {
   }).catch(() => {
     certs = [];
   });
-  const offs = [live.on('stats', soon), live.on('sas', soon), live.on('gateway', draw), live.on('stream', draw)];
+  const offs = [live.on('stats', soon), live.on('sas', soon), live.on('gateway', draw), live.on('stream', draw),
+    live.on('event', (e) => { if (e.event === 'auth-failed') soon(); })];
   return () => offs.forEach((f) => f());
 }
