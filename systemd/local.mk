@@ -38,23 +38,7 @@ dist_examplesconns_DATA = examples/conns/rw.json examples/conns/site.json
 TESTS += tests/examples.sh
 EXTRA_DIST += tests/examples.sh
 
-# the dashboard: every file of web/ (the directory grows with the
-# dashboard; no list to keep up to date)
-webdir = $(pkgdatadir)/web
-EXTRA_DIST += web
-install-data-local: install-web
-uninstall-local: uninstall-web
-.PHONY: install-web uninstall-web
-install-web:
-	@cd $(srcdir)/web && find . -type f ! -name '.*' | while read -r f; do \
-		d=$$(dirname "$$f"); \
-		$(MKDIR_P) "$(DESTDIR)$(webdir)/$$d" && \
-		echo " $(INSTALL_DATA) web/$$f $(DESTDIR)$(webdir)/$$f" && \
-		$(INSTALL_DATA) "$$f" "$(DESTDIR)$(webdir)/$$f" || exit 1; \
-	done
-uninstall-web:
-	rm -rf "$(DESTDIR)$(webdir)"
-	-rmdir "$(DESTDIR)$(pkgdatadir)" 2>/dev/null
+# the dashboard: web/local.mk installs it to $(datadir)/palisade/web
 
 # distcheck installs under its own prefix, as a user: the unit directories
 # follow the prefix there

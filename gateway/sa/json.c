@@ -83,7 +83,9 @@ static json_t *vips_json(const struct ike_sa *sa, bool local)
 {
 	json_t *a = json_array();
 	struct sa_ep v[2];
-	size_t n = local == sa->s_initiator ? cp_vips(sa, v, 2) : 0;
+	/* the client of virtual IPs is the original initiator (a rekey's
+	 * initiator may be either side, RFC 7296 2.18) */
+	size_t n = local == sa->s_orig_initiator ? cp_vips(sa, v, 2) : 0;
 
 	for (size_t i = 0; i < n; i++)
 		json_array_append_new(a, sa_json_addr(&v[i]));

@@ -1,15 +1,18 @@
 #!/bin/bash
 # check_web.sh: the admin dashboard (web/) in a real browser. Gateway A
 # runs palisade-gatewayd with palisade-mgmtd in front of it (--web-root
-# web/), gateway B is the peer, a road warrior that logs in with
-# EAP-MSCHAPv2 and asks for a virtual IP; each in its own network
-# namespace (the helpers of tests/integration). web_test.mjs drives
-# Debian's Chromium through playwright-core inside A's namespace: log in,
-# upload a CA and the gateway's certificate, create a pool, a connection
-# and an EAP user with the forms, watch B's SA appear with growing
-# counters, terminate it, a wrong password in the event log, the viewer's
-# read-only UI, the gateway going away; screenshots of every page, axe-core
-# on every page, no console error.
+# web/), gateway B is the peer: a road warrior that logs in with
+# EAP-MSCHAPv2 and asks for a virtual IP, and the far end of a PSK
+# site-to-site connection; each in its own network namespace (the helpers
+# of tests/integration). web_test.mjs drives Debian's Chromium through
+# playwright-core inside A's namespace: log in (by keyboard), upload a CA
+# by drag and drop, create a pool, connections (form and JSON view) and
+# EAP users (form and CSV), watch B's SA appear with growing counters,
+# rekey and terminate it, initiate the site-to-site connection from the
+# list, a wrong password in the event log, the viewer's and the
+# operator's UI, dark theme and phone width, the gateway going away; the
+# forms' validators held against the API; screenshots of every page,
+# axe-core on every page, no console error.
 # Usage: GATEWAYD=... PALISADECTL=... MGMTD=... check_web.sh ARTIFACT_DIR
 #   KEEP=1 keeps the work dir; WEB_DEV=1 sets everything up, prints the
 #   URL and credentials and waits (for working on the dashboard).
@@ -53,7 +56,7 @@ cleanup() {
 	kill_pidfile "$WORK/mgmtd.pid"
 	kill_pidfile "$WORK/gwa.pid"
 	net_down
-	cp "$WORK"/*.log "$ART/" 2>/dev/null
+	cp "$WORK"/*.log "$WORK"/logs/*.log "$ART/" 2>/dev/null
 	if [ "${KEEP:-0}" = 1 ]; then echo "work dir: $WORK"; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
@@ -88,9 +91,8 @@ cat >"$WORK/peer_conn.sh" <<EOF
 $HELPER conn "$WORK/b/conns/rw.json" local.id=alice@b.test local.auth=eap local.eap_id=alice \
 	remote.addrs=$A_IP remote.id=a.test remote.auth=pubkey remote.ca=p256ca \
 	ike.proposals=aes256gcm16-prfsha384-x25519 ike.dpd_delay=0 child.name=net \
-	child.mode=tunnel child.local_ts=dynamic child.remote_ts=10.1.0.0/16 \
-	child.esp_proposals=aes256gcm16 psk="\$1" &&
-python3 -c 'import json,sys; p=sys.argv[1]; d=json.load(open(p)); d["local"]["vips"]=["0.0.0.0"]; json.dump(d, open(p,"w"))' "$WORK/b/conns/rw.json" &&
+	child.mode=tunnel child.local_ts=dynamic child.remote_ts=10.1.0.1/32 \
+	child.esp_proposals=aes256gcm16 local.vips=0.0.0.0 psk="\$1" &&
 "$PALISADECTL" --socket "$WORK/b/run/control.sock" reload >/dev/null
 EOF
 cat >"$WORK/peer_initiate.sh" <<EOF
@@ -120,10 +122,16 @@ setup() {
 	cfg_new b
 	settings a "$A_IP"
 	settings b "$B_IP"
-	# A's key is put in keys/ by the operator; the API never carries a key
-	cp "$WORK/pki/a256.key" "$WORK/a/keys/a256.pem"
-	chmod 600 "$WORK/a/keys/a256.pem"
+	# A's certificate and key are put in certs/ and keys/ by the operator
+	# (the API never carries a key; the dashboard has no page for them)
+	cred a a256
 	ca b p256ca
+	# B also answers a site-to-site connection (PSK) that the dashboard
+	# creates on A and initiates
+	$HELPER conn "$WORK/b/conns/ba.json" local.id=b.test local.auth=psk remote.addrs="$A_IP" \
+		remote.id=s2s.a.test remote.auth=psk ike.proposals=aes256gcm16-prfsha384-x25519 \
+		ike.dpd_delay=0 child.name=net child.mode=tunnel child.local_ts=10.2.0.1/32 \
+		child.remote_ts=10.1.0.1/32 child.esp_proposals=aes256gcm16 psk=$PSK
 	scripts
 	gw_start b "$NSB" && "$WORK/gw_start.sh" && "$WORK/peer_conn.sh" "$ALICE_PW"
 }
@@ -171,7 +179,7 @@ fi
 
 nsa env BASE="$BASE" ART="$ART" PKI="$WORK/pki" WEB_ROOT="$TOP/web" \
 	ADMIN_PW="$ADMIN_PW" OPERATOR_PW="$OPERATOR_PW" VIEWER_PW="$VIEWER_PW" \
-	ALICE_PW="$ALICE_PW" \
+	ALICE_PW="$ALICE_PW" B_IP="$B_IP" S2S_PSK="$PSK" \
 	PEER_CONN="$WORK/peer_conn.sh" PEER_INITIATE="$WORK/peer_initiate.sh" \
 	PING_START="$WORK/ping_start.sh" PING_STOP="$WORK/ping_stop.sh" \
 	GW_STOP="$WORK/gw_stop.sh" GW_START="$WORK/gw_start.sh" \
