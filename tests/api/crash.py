@@ -136,7 +136,9 @@ def main():
     try:
         while attempted < WRITES:
             p = start(cfg, log)
-            w = Writer(token, seq, WRITES - attempted)
+            # a share of the writes per round, so that there are several
+            # rounds however fast mgmtd writes
+            w = Writer(token, seq, min(WRITES - attempted, WRITES // 8))
             w.start()
             time.sleep(random.uniform(0.02, 0.4))
             os.kill(p.pid, signal.SIGKILL)
