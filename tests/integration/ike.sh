@@ -223,6 +223,15 @@ t_nat() {
 		log_has a "established with '"'"'b.test'"'"' ($IKE_DEF), NAT-T" &&
 		log_has b "established with '"'"'a.test'"'"' ($IKE_DEF), NAT-T"'
 	sleep 4.5 # two keepalive intervals at least
+	# on a loaded machine tcpdump lags behind: let it write out what the
+	# kernel has queued for it (the file stops growing) before it stops
+	last=-1
+	for _ in $(seq 20); do
+		size=$(stat -c %s "$WORK/nat.pcap" 2>/dev/null || echo 0)
+		[ "$size" = "$last" ] && break
+		last=$size
+		sleep 0.5
+	done
 	kill -TERM $tp # (background jobs ignore SIGINT)
 	wait $tp 2>/dev/null
 	unset "PID[tcpdump]"
