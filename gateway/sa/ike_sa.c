@@ -66,6 +66,17 @@ struct sa_id *sa_id_new(const struct auth_id *id)
 	return s;
 }
 
+/* struct sa_id has a flexible array: a struct copy would leave si_data
+ * behind (a rekeyed SA keeps the identity, 2.18). */
+struct sa_id *sa_id_dup(const struct sa_id *id)
+{
+	struct sa_id *s = malloc(sizeof(*s) + id->si_len);
+
+	if (s)
+		memcpy(s, id, sizeof(*s) + id->si_len);
+	return s;
+}
+
 bool sa_peer_id(const struct ike_sa *sa, struct auth_id *out)
 {
 	if (!sa->s_peer_id)

@@ -110,7 +110,7 @@ static struct ike_sa *rekeyed_sa(struct sa_engine *e, const struct ike_sa *old,
 	n->s_suite = k->k_suite;
 	n->s_state = IKE_ST_ESTABLISHED;
 	n->s_established = (uint64_t)time(NULL);
-	if ((old->s_peer_id && !(n->s_peer_id = malloc(sizeof(*n->s_peer_id)))) ||
+	if ((old->s_peer_id && !(n->s_peer_id = sa_id_dup(old->s_peer_id))) ||
 	    keymat_ike_rekey(old->s_suite.s_prf, old->s_keys.k_d, &n->s_suite, k->k_shared, k->k_ni,
 			     k->k_ni_len, k->k_nr, k->k_nr_len, k->k_spi_i, k->k_spi_r, &n->s_keys,
 			     NULL) ||
@@ -118,8 +118,6 @@ static struct ike_sa *rekeyed_sa(struct sa_engine *e, const struct ike_sa *old,
 		ike_sa_free(e, n);
 		return NULL;
 	}
-	if (old->s_peer_id)
-		*n->s_peer_id = *old->s_peer_id;
 	return n;
 }
 

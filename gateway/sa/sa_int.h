@@ -285,6 +285,7 @@ void sa_ep_to_sockaddr(const struct sa_ep *ep, struct sockaddr_storage *ss);
 const char *sa_ep_str(const struct sa_ep *ep, char *buf, size_t len);
 /* A heap copy of id at its length (NULL when out of memory). */
 struct sa_id *sa_id_new(const struct auth_id *id);
+struct sa_id *sa_id_dup(const struct sa_id *id);
 /* The peer's identity once authenticated; false before. */
 bool sa_peer_id(const struct ike_sa *sa, struct auth_id *out);
 bool sa_ep_equal(const struct sa_ep *a, const struct sa_ep *b);
