@@ -168,6 +168,9 @@ void ike_sa_free(struct sa_engine *e, struct ike_sa *sa)
 		return;
 	if (sa->s_half_open)
 		atomic_fetch_sub(&e->e_half_open, 1);
+	if (sa->s_bbm_waiter.w_fn) /* a break-before-make reauth that never ran */
+		sa->s_bbm_waiter.w_fn(sa->s_bbm_waiter.w_arg, "ike-failed", "the IKE SA went away",
+				      NULL);
 	ike_keys_clear(&sa->s_keys);
 	sk_cipher_free(sa->s_c_out);
 	sk_cipher_free(sa->s_c_in);

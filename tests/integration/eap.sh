@@ -12,10 +12,11 @@
 # the lease given back when the IKE SA is terminated and when DPD finds
 # the client gone; 5 wrong passwords block the identity (logged), other
 # identities still get in; IKE rekeys from either side and from both at
-# once keep the virtual IP, the lease and the EAP identity (bob's
+# once keep the virtual IP, the lease and the EAP identity; reauthentication
+# break-before-make (same address again) and make-before-break (bob's
 # credential is stored as an NT hash).
 # Usage: GATEWAYD=... PALISADECTL=... eap.sh [TEST...]   (KEEP=1 keeps the
-# work dir; TEST: mschapv2 md5 leases full dpd ratelimit rekey)
+# work dir; TEST: mschapv2 md5 leases full dpd ratelimit rekey reauth)
 # Prints "N passed, N failed"; exits non-zero on failure.
 set -u
 
@@ -515,6 +516,46 @@ t_rekey() {
 	stop_all
 }
 
+# Reauthentication of EAP clients (2.8.3), asked for with `rekey --reauth`
+# on A: break-before-make (bob) gives the lease back first and gets the
+# same address again; make-before-break (alice) holds two leases while
+# both IKE SAs exist and keeps the new address, the old one released.
+t_reauth() {
+	local vb=10.3.0.1 va=10.3.0.2 va2=10.3.0.3
+	net_direct
+	gw_setup eap-mschapv2 10.3.0.0/24
+	client_setup
+	client rw-bob bob "$PW_BOB" ike.reauth_mode=break-before-make
+	client rw-alice alice "$PW_ALICE"
+	up || return
+	connect "reauth/bbm" rw-bob bob eap-mschapv2 $vb
+	check "reauth/bbm: rekey --reauth on A answers with the new SA" q ctl a rekey rw-bob --reauth
+	check "reauth/bbm: A: the old SA down (reauthenticated), B: deleted by the peer" eval \
+		'event a ike-down reason=reauthenticated remote.eap_id=null &&
+		event b ike-down reason=peer-deleted remote.eap_id=bob'
+	check "reauth/bbm: B gave the lease back before the new SA leased it again" eval \
+		'log_has b "virtual IP $vb released" &&
+		[ "$($HELPER events "$WORK/b.events" lease-assigned addr=$vb identity=bob)" = 2 ]'
+	check "reauth/bbm: A: one SA, the same virtual IP $vb" eval 'one_sa a && client_sa_ok rw-bob $vb'
+	check "reauth/bbm: B: one SA of bob with $vb" eval 'one_sa b && gw_has eap-mschapv2 bob $vb'
+	check "reauth/bbm: $vb on A's lo, one lease" eval 'vip_on_lo $vb && leases_are "$vb=bob"'
+	check "reauth/bbm: traffic from the virtual IP" vip_traffic $vb 2 10 200
+	connect "reauth/mbb" rw-alice alice eap-mschapv2 $va
+	check "reauth/mbb: rekey --reauth on A answers with the new SA" q ctl a rekey rw-alice --reauth
+	check "reauth/mbb: A: the old SA down (reauthenticated)" \
+		event a ike-down reason=reauthenticated name=rw-alice
+	check "reauth/mbb: a second lease while both SAs exist, the first released" eval \
+		'event b lease-assigned addr=$va2 identity=alice && log_has b "virtual IP $va released"'
+	check "reauth/mbb: A: the new SA has $va2" eval \
+		'sas_for a rw-alice && expect a sas ike_sas.#=1 && client_sa_ok rw-alice $va2'
+	check "reauth/mbb: B: alice's SA with $va2, bob's untouched" eval \
+		'expect b sas ike_sas.#=2 && gw_has eap-mschapv2 alice $va2 && gw_has eap-mschapv2 bob $vb'
+	check "reauth/mbb: A's lo: $va2, not $va; leases: bob's and alice's new one" eval \
+		'vip_on_lo $va2 && vip_on_lo ! $va && leases_are "$vb=bob" "$va2=alice"'
+	check "reauth/mbb: traffic from the new virtual IP" vip_traffic $va2 2 10 200 -I
+	stop_all
+}
+
 # 5 wrong passwords within a minute block an identity for a minute
 # (gateway/auth/eap/rl.c defaults); the right password is refused then,
 # another identity is not.
@@ -546,7 +587,7 @@ t_ratelimit() {
 	stop_all
 }
 
-tests=${*:-mschapv2 md5 leases full dpd ratelimit rekey}
+tests=${*:-mschapv2 md5 leases full dpd ratelimit rekey reauth}
 t0=$(date +%s)
 echo "== making the test PKI"
 mkdir -p "$WORK/pki"
