@@ -186,6 +186,7 @@ void ike_sa_free(struct sa_engine *e, struct ike_sa *sa)
 	ccs_req_free(e, sa);
 	ike_coll_free(e, sa);
 	ike_reasm_free(sa->s_reasm);
+	sa_ra_free(e, sa); /* an SA freed before it got anywhere (checkin freed it else) */
 	free(sa->s_peer_id);
 	free(sa->s_pending);
 	sa_config_unref(sa->s_cfg);

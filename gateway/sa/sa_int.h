@@ -144,6 +144,8 @@ struct sa_ra {
 	uint8_t r_eap_id[EAP_IDENTITY_MAX];
 	size_t r_n_vips;
 	struct model_addr r_vips[2]; /* leased to the peer, or given to us */
+	size_t r_n_want;
+	struct model_addr r_want[2]; /* initiator: to ask for (a reauth: what we have) */
 	size_t r_lease_id_len;
 	uint8_t r_lease_id[VIP_ID_MAX];
 };

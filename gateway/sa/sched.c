@@ -177,12 +177,19 @@ struct init_prep {
 	uint32_t ip_more;
 	bool ip_restart;
 	unsigned ip_restarts;
+	const struct sa_ra *ip_vips; /* reauth: the virtual IPs we have */
 };
 
 static void prep(struct ike_sa *sa, void *arg)
 {
 	const struct init_prep *p = arg;
+	const struct sa_ra *old = p->ip_vips;
+	struct sa_ra *ra;
 
+	if (old && old->r_n_vips && (ra = sa_ra_get(sa))) {
+		ra->r_n_want = old->r_n_vips < 2 ? old->r_n_vips : 2;
+		memcpy(ra->r_want, old->r_vips, ra->r_n_want * sizeof(ra->r_want[0]));
+	}
 	sa->s_reauth_of = p->ip_reauth_of;
 	sa->s_more_children = p->ip_more;
 	sa->s_restart = p->ip_restart;
@@ -231,6 +238,8 @@ int sa_reauth_start(struct sa_engine *e, struct ike_sa *sa, const struct sa_wait
 		return reauth_bbm(e, sa, mask, w);
 	first = first_child(mc, &mask);
 	p.ip_more = mask;
+	if (sa->s_orig_initiator) /* our virtual IPs, to keep */
+		p.ip_vips = sa->s_ra;
 	log_info(LOG_SUB_IKE, "%s: reauthenticating (make-before-break)",
 		 ike_sa_prefix(sa, pfx, sizeof(pfx)));
 	if ((r = exch_init_start_prep(e, sa->s_conn, sa->s_cfg, first, w, NULL, prep, &p))) {

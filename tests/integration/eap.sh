@@ -13,7 +13,7 @@
 # the client gone; 5 wrong passwords block the identity (logged), other
 # identities still get in; IKE rekeys from either side and from both at
 # once keep the virtual IP, the lease and the EAP identity; reauthentication
-# break-before-make (same address again) and make-before-break (bob's
+# break-before-make and make-before-break keep the address (bob's
 # credential is stored as an NT hash).
 # Usage: GATEWAYD=... PALISADECTL=... eap.sh [TEST...]   (KEEP=1 keeps the
 # work dir; TEST: mschapv2 md5 leases full dpd ratelimit rekey reauth)
@@ -528,10 +528,11 @@ t_rekey() {
 
 # Reauthentication of EAP clients (2.8.3), asked for with `rekey --reauth`
 # on A: break-before-make (bob) gives the lease back first and gets the
-# same address again; make-before-break (alice) holds two leases while
-# both IKE SAs exist and keeps the new address, the old one released.
+# same address again; make-before-break (alice) asks for the address it
+# has: the lease is held by both IKE SAs, the old SA's end leaves it (and
+# A's lo) alone, traffic keeps its source.
 t_reauth() {
-	local vb=10.3.0.1 va=10.3.0.2 va2=10.3.0.3
+	local vb=10.3.0.1 va=10.3.0.2
 	net_direct
 	gw_setup eap-mschapv2 10.3.0.0/24
 	client_setup
@@ -554,15 +555,21 @@ t_reauth() {
 	check "reauth/mbb: rekey --reauth on A answers with the new SA" q ctl a rekey rw-alice --reauth
 	check "reauth/mbb: A: the old SA down (reauthenticated)" \
 		event a ike-down reason=reauthenticated name=rw-alice
-	check "reauth/mbb: a second lease while both SAs exist, the first released" eval \
-		'event b lease-assigned addr=$va2 identity=alice && log_has b "virtual IP $va released"'
-	check "reauth/mbb: A: the new SA has $va2" eval \
-		'sas_for a rw-alice && expect a sas ike_sas.#=1 && client_sa_ok rw-alice $va2'
-	check "reauth/mbb: B: alice's SA with $va2, bob's untouched" eval \
-		'expect b sas ike_sas.#=2 && gw_has eap-mschapv2 alice $va2 && gw_has eap-mschapv2 bob $vb'
-	check "reauth/mbb: A's lo: $va2, not $va; leases: bob's and alice's new one" eval \
-		'vip_on_lo $va2 && vip_on_lo ! $va && leases_are "$vb=bob" "$va2=alice"'
-	check "reauth/mbb: traffic from the new virtual IP" vip_traffic $va2 2 10 200 -I
+	check "reauth/mbb: the new SA asked for $va and got it; the old one's end kept it" eval \
+		'[ "$($HELPER events "$WORK/b.events" lease-assigned addr=$va identity=alice)" = 2 ] &&
+		log_has b "virtual IP $va kept (a newer IKE SA of the client holds it)" &&
+		! grep -qF "virtual IP $va released" "$WORK/b.log"'
+	check "reauth/mbb: A: one SA of alice, with $va" eval \
+		'sas_for a rw-alice && expect a sas ike_sas.#=1 && client_sa_ok rw-alice $va'
+	check "reauth/mbb: B: alice's SA with $va, bob's untouched" eval \
+		'ctl b --json list-sas >"$WORK/b.sas" && expect b sas ike_sas.#=2 &&
+		gw_has eap-mschapv2 alice $va && gw_has eap-mschapv2 bob $vb'
+	check "reauth/mbb: $va still on A's lo; leases: bob's and alice's, once each" eval \
+		'vip_on_lo $va && leases_are "$vb=bob" "$va=alice"'
+	check "reauth/mbb: traffic from the virtual IP" vip_traffic $va 2 10 200 -I
+	check "reauth/mbb: terminate: the lease given back now, $va off A's lo" eval \
+		'q ctl a terminate rw-alice && log_has b "virtual IP $va released" && vip_on_lo ! $va &&
+		leases_are "$vb=bob"'
 	stop_all
 }
 

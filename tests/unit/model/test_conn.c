@@ -446,7 +446,9 @@ static void test_to_json(void)
 	CU_ASSERT_EQUAL(json_object_size(json_object_get(root, "local")), 7);
 	CU_ASSERT_EQUAL(json_object_size(json_object_get(root, "remote")), 6);
 	ike = json_object_get(root, "ike");
-	CU_ASSERT_EQUAL(json_object_size(ike), 11);
+	CU_ASSERT_EQUAL(json_object_size(ike), 12);
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(ike, "reauth_mode")),
+			       "make-before-break");
 	CU_ASSERT_DOUBLE_EQUAL(json_real_value(json_object_get(ike, "retransmit_timeout")), 4.0,
 			       1e-9);
 	CU_ASSERT_EQUAL(json_integer_value(json_object_get(ike, "over_time")), 1440);
