@@ -19,11 +19,11 @@
 /* How many IKE SAs use each address: a reauthentication's new IKE SA gets
  * the address the old one has, and the old one's end must not take it
  * off lo under the new one. */
-struct held {
-	struct held *h_next;
-	int h_family;
-	uint8_t h_addr[16];
-	unsigned h_refs;
+struct held { /* hd_: netdb.h has a macro h_addr */
+	struct held *hd_next;
+	int hd_family;
+	uint8_t hd_addr[16];
+	unsigned hd_refs;
 };
 
 static pthread_mutex_t held_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -37,22 +37,22 @@ static bool held_count(int family, const uint8_t *addr, bool add)
 	bool change = true;
 
 	pthread_mutex_lock(&held_lock);
-	for (pp = &held_list; (h = *pp); pp = &h->h_next)
-		if (h->h_family == family && !memcmp(h->h_addr, addr, n))
+	for (pp = &held_list; (h = *pp); pp = &h->hd_next)
+		if (h->hd_family == family && !memcmp(h->hd_addr, addr, n))
 			break;
 	if (add && h) {
-		h->h_refs++;
+		h->hd_refs++;
 		change = false;
 	} else if (add && (h = calloc(1, sizeof(*h)))) {
-		h->h_family = family;
-		memcpy(h->h_addr, addr, n);
-		h->h_refs = 1;
-		h->h_next = held_list;
+		h->hd_family = family;
+		memcpy(h->hd_addr, addr, n);
+		h->hd_refs = 1;
+		h->hd_next = held_list;
 		held_list = h;
-	} else if (!add && h && --h->h_refs > 0) {
+	} else if (!add && h && --h->hd_refs > 0) {
 		change = false;
 	} else if (!add && h) {
-		*pp = h->h_next;
+		*pp = h->hd_next;
 		free(h);
 	}
 	pthread_mutex_unlock(&held_lock);
