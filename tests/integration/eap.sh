@@ -410,6 +410,17 @@ one_sa() {
 	return 1
 }
 
+# one_child SIDE: SIDE's only IKE SA lists one CHILD SA (up to 10 s)
+one_child() {
+	for _ in $(seq 100); do
+		[ "$(ctl "$1" --json list-sas | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["ike_sas"][0]["children"]))')" = 1 ] &&
+			return 0
+		sleep 0.1
+	done
+	echo "  $1 still lists more than one CHILD SA"
+	return 1
+}
+
 # leases_are SPEC: B's list-leases (pool rw) holds exactly SPEC, a list of
 # ADDR=IDENTITY ("" for none); checked in the human output too
 leases_are() {
@@ -512,9 +523,11 @@ t_rekey() {
 		! grep -qF "virtual IP $v released" "$WORK/b.log"'
 	check "rekey/both: traffic from the virtual IP" vip_traffic $v 2 20 200
 	check "rekey/child: palisadectl rekey --child net on B" q ctl b rekey --child net
-	check "rekey/child: child-rekeyed on both sides, the vip kept" eval \
-		'event a child-rekeyed && event b child-rekeyed && client_sa_ok rw $v "$ra" &&
-		gw_has eap-mschapv2 alice $v "$rb"'
+	# the replaced CHILD SA's inbound half lingers 2 s (make-before-break)
+	check "rekey/child: child-rekeyed on both sides, the old CHILD SA gone" eval \
+		'event a child-rekeyed && event b child-rekeyed && one_child a && one_child b'
+	check "rekey/child: the vip kept on both sides" eval \
+		'client_sa_ok rw $v "$ra" && gw_has eap-mschapv2 alice $v "$rb"'
 	check "rekey/child: traffic from the virtual IP" vip_traffic $v 2 20 200
 	check "rekey: terminate on A removes both sides' SAs" \
 		eval 'q ctl a terminate rw && sleep 0.3 && no_state a b'
