@@ -9,9 +9,17 @@
 #include "gateway/util/log.h"
 
 static const char *const ike_keys[] = {
-	"proposals",         "rekey_time", "reauth_time",   "over_time",   "dpd_delay",
-	"dpd_timeout",       "encap",      "fragmentation", "keyingtries", "retransmit_tries",
-	"retransmit_timeout"
+	"proposals",          "rekey_time", "reauth_time",   "over_time",   "dpd_delay",
+	"dpd_timeout",        "encap",      "fragmentation", "keyingtries", "retransmit_tries",
+	"retransmit_timeout", "reauth_mode"
+};
+
+/* How a reauthentication replaces the IKE SA (RFC 7296 2.8.3): the new
+ * one first (no gap), or the old one deleted first, for peers that do not
+ * accept two IKE SAs of one identity (or one virtual IP) at a time. */
+static const struct mc_word reauth_modes[] = {
+	{ "make-before-break", 0 },
+	{ "break-before-make", 1 },
 };
 
 #define N_IKE_KEYS (sizeof(ike_keys) / sizeof(ike_keys[0]))
@@ -208,6 +216,15 @@ static int ike_field(const char *key, json_t *v, const char *path, struct model_
 		return mc_bool(v, path, &c->c_fragmentation, err);
 	if (!strcmp(key, "retransmit_timeout"))
 		return ike_retransmit_timeout(v, path, c, err);
+	if (!strcmp(key, "reauth_mode")) {
+		int m;
+
+		if (mc_enum(v, path, reauth_modes, 2, "make-before-break or break-before-make", &m,
+			    err))
+			return GW_E_INVAL;
+		c->c_reauth_bbm = m == 1;
+		return 0;
+	}
 	return ike_uint(key, v, path, c, err);
 }
 

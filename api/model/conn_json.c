@@ -112,6 +112,8 @@ static json_t *ike_json(struct jb *b, const struct model_conn *c)
 	put(b, o, "proposals", props_json(b, c->c_props, c->c_n_props));
 	put(b, o, "rekey_time", uint_json(c->c_rekey_time));
 	put(b, o, "reauth_time", uint_json(c->c_reauth_time));
+	put(b, o, "reauth_mode",
+	    json_string(c->c_reauth_bbm ? "break-before-make" : "make-before-break"));
 	put(b, o, "over_time", uint_json(c->c_over_time));
 	put(b, o, "dpd_delay", uint_json(c->c_dpd_delay));
 	put(b, o, "dpd_timeout", uint_json(c->c_dpd_timeout));

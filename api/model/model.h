@@ -142,7 +142,7 @@ struct model_end {
 	size_t e_n_vips;
 	int e_vip_family[2];
 	uint8_t e_vip_addr[2][16];
-	uint16_t e_port;             /* remote UDP port to initiate to (500); local: 0 */
+	uint16_t e_port; /* remote UDP port to initiate to (500); local: 0 */
 };
 
 /*
@@ -194,8 +194,9 @@ struct model_conn {
 	struct model_proposal c_props[MODEL_MAX_PROPS]; /* IKE */
 	uint32_t c_rekey_time;                          /* IKE SA rekey, seconds (0 = never) */
 	uint32_t c_reauth_time;                         /* 0 = never */
-	uint32_t c_over_time;                           /* hard limit after rekey/reauth time */
-	uint32_t c_dpd_delay;                           /* 0 = off */
+	bool c_reauth_bbm;    /* reauth_mode break-before-make (default: make-before-break) */
+	uint32_t c_over_time; /* hard limit after rekey/reauth time */
+	uint32_t c_dpd_delay; /* 0 = off */
 	uint32_t c_dpd_timeout;
 	bool c_encap;           /* force UDP encapsulation (fake NAT-D) */
 	bool c_fragmentation;   /* RFC 7383 */

@@ -58,6 +58,8 @@ static void show_conn(FILE *f, json_t *c)
 	fprintf(f, "%s: IKEv2", js(c, "name"));
 	every(f, ike, "rekey_time", "rekeying", "no rekeying");
 	every(f, ike, "reauth_time", "reauth", "no reauthentication");
+	if (ji(ike, "reauth_time", 0) > 0 && json_is_string(jo(ike, "reauth_mode")))
+		fprintf(f, " (%s)", js(ike, "reauth_mode"));
 	if (ji(ike, "dpd_delay", 0) > 0)
 		fprintf(f, ", dpd %llds", ji(ike, "dpd_delay", 0));
 	if (jb(ike, "encap"))

@@ -73,7 +73,8 @@ int net_socket_fd(const struct net *net, int family, uint16_t port);
 void net_get_stats(const struct net *net, struct net_stats *st);
 /* Add (or remove) a host address of ours on the loopback device: a virtual
  * IP (RFC 7296 3.15) as our inner source. Already there / already gone
- * count as done. */
+ * count as done. Counted: added twice (two IKE SAs of a reauthentication),
+ * it goes with the second remove. */
 int net_local_addr(int family, const uint8_t *addr, bool add);
 /* "192.0.2.1[500]" / "[2001:db8::1][4500]" into buf. */
 const char *net_addr_str(const struct sockaddr_storage *ss, char *buf, size_t len);

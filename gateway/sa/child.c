@@ -470,6 +470,28 @@ uint16_t child_pick_cfg(const struct ike_sa *sa, const struct model_child *cfg,
 	return why;
 }
 
+void child_log_refusal(const struct ike_sa *sa, const char *what, uint16_t why,
+		       const struct ike_pld_sa *offer)
+{
+	char pfx[96], offered[400], allowed[400];
+
+	if (why != IKE_N_NO_PROPOSAL_CHOSEN || !offer) {
+		log_info(LOG_SUB_CHILD, "%s: %s: %s%s", ike_sa_prefix(sa, pfx, sizeof(pfx)), what,
+			 ike_notify_name(why),
+			 why == IKE_N_TS_UNACCEPTABLE
+				 ? " (the proposed traffic selectors fit no child)"
+				 : "");
+		return;
+	}
+	/* what a "policy match error" on the client needs: both sides' lists */
+	sa_offer_str(offer, offered, sizeof(offered));
+	sa_child_allowed_str(sa->s_conn->sc_conn, allowed, sizeof(allowed));
+	log_info(
+		LOG_SUB_CHILD,
+		"%s: %s: NO_PROPOSAL_CHOSEN (no common ESP proposal: offered %s; allowed here: %s)",
+		ike_sa_prefix(sa, pfx, sizeof(pfx)), what, offered, allowed);
+}
+
 static uint16_t pick_child(const struct ike_sa *sa, const struct ike_pld_sa *offer,
 			   const struct ike_pld_ts *tsi, const struct ike_pld_ts *tsr,
 			   struct child_pick *pk)
@@ -487,7 +509,6 @@ void child_respond(struct sa_engine *e, struct ike_sa *sa, const struct ike_msg 
 	bool transport = false;
 	uint32_t spi = 0;
 	uint16_t why;
-	char pfx[96];
 
 	if (!offer || !ike_msg_find(msg, IKE_PLD_SA))
 		goto out; /* childless (RFC 6023) or out of memory */
@@ -502,11 +523,7 @@ void child_respond(struct sa_engine *e, struct ike_sa *sa, const struct ike_msg 
 	}
 	if (why) {
 		atomic_fetch_add(&e->e_k.k_child_fail, 1);
-		log_info(LOG_SUB_CHILD, "%s: no CHILD_SA: %s (%s)",
-			 ike_sa_prefix(sa, pfx, sizeof(pfx)), ike_notify_name(why),
-			 why == IKE_N_TS_UNACCEPTABLE
-				 ? "the proposed traffic selectors fit no child"
-				 : "no common ESP proposal");
+		child_log_refusal(sa, "no CHILD_SA", why, offer);
 		notify(b, why);
 		goto out;
 	}

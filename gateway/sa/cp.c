@@ -188,6 +188,17 @@ out:
 	return why;
 }
 
+/* The address to ask for: the one a reauthentication keeps (2.8.3: the
+ * new IKE SA asks for what the old one has, so traffic keeps its source),
+ * else the configured one (0.0.0.0 / :: for any). */
+static const uint8_t *want_of(const struct ike_sa *sa, int family, const uint8_t *configured)
+{
+	for (size_t i = 0; sa->s_ra && i < sa->s_ra->r_n_want && i < 2; i++)
+		if (sa->s_ra->r_want[i].a_family == family)
+			return sa->s_ra->r_want[i].a_addr;
+	return configured;
+}
+
 void cp_request(const struct ike_sa *sa, struct ike_builder *b)
 {
 	const struct model_end *l = &sa->s_conn->sc_conn->c_local;
@@ -198,14 +209,14 @@ void cp_request(const struct ike_sa *sa, struct ike_builder *b)
 	if (!l->e_n_vips)
 		return;
 	for (size_t i = 0; i < l->e_n_vips && i < 2; i++) {
-		bool any = !memcmp(l->e_vip_addr[i], zero, 16);
+		const uint8_t *want = want_of(sa, l->e_vip_family[i], l->e_vip_addr[i]);
+		bool any = !memcmp(want, zero, 16);
 
 		if (l->e_vip_family[i] == AF_INET) {
-			addr_attr(&cp, IKE_CA_INTERNAL_IP4_ADDRESS, any ? NULL : l->e_vip_addr[i],
-				  any ? 0 : 4);
+			addr_attr(&cp, IKE_CA_INTERNAL_IP4_ADDRESS, any ? NULL : want, any ? 0 : 4);
 			addr_attr(&cp, IKE_CA_INTERNAL_IP4_DNS, NULL, 0);
 		} else {
-			memcpy(v6, l->e_vip_addr[i], 16);
+			memcpy(v6, want, 16);
 			v6[16] = 128;
 			addr_attr(&cp, IKE_CA_INTERNAL_IP6_ADDRESS, any ? NULL : v6, any ? 0 : 17);
 			addr_attr(&cp, IKE_CA_INTERNAL_IP6_DNS, NULL, 0);
@@ -285,13 +296,17 @@ void cp_release(struct sa_engine *e, struct ike_sa *sa)
 
 	for (size_t i = 0; ra && i < ra->r_n_vips; i++) {
 		const struct model_addr *v = &ra->r_vips[i];
+		bool gone;
 
+		inet_ntop(v->a_family, v->a_addr, abuf, sizeof(abuf));
 		if (sa->s_orig_initiator)
 			net_local_addr(v->a_family, v->a_addr, false);
-		else if (e->e_vip && !vip_release(e->e_vip, v, ra->r_lease_id, ra->r_lease_id_len))
-			log_info(LOG_SUB_IKE, "%s: virtual IP %s released",
-				 ike_sa_prefix(sa, pfx, sizeof(pfx)),
-				 inet_ntop(v->a_family, v->a_addr, abuf, sizeof(abuf)));
+		else if (e->e_vip &&
+			 !vip_release_hold(e->e_vip, v, ra->r_lease_id, ra->r_lease_id_len, &gone))
+			log_info(LOG_SUB_IKE, "%s: virtual IP %s %s",
+				 ike_sa_prefix(sa, pfx, sizeof(pfx)), abuf,
+				 gone ? "released"
+				      : "kept (a newer IKE SA of the client holds it)");
 	}
 	if (ra)
 		ra->r_n_vips = 0;

@@ -338,12 +338,13 @@ static uint16_t child_request_blocked(struct ike_sa *sa, const struct ccs_msg *m
 	return 0;
 }
 
-static void log_refused(struct ike_sa *sa, const char *what, uint16_t why)
+static void log_refused(struct ike_sa *sa, const char *what, uint16_t why,
+			const struct ike_pld_sa *offer)
 {
-	char pfx[96];
+	char buf[64];
 
-	log_info(LOG_SUB_CHILD, "%s: CREATE_CHILD_SA (%s) refused: %s",
-		 ike_sa_prefix(sa, pfx, sizeof(pfx)), what, ike_notify_name(why));
+	snprintf(buf, sizeof(buf), "CREATE_CHILD_SA (%s) refused", what);
+	child_log_refusal(sa, buf, why, offer);
 }
 
 /* Choose, key and install; 0 or the notify to refuse with. */
@@ -423,13 +424,16 @@ static void child_request_in(struct sa_engine *e, struct ike_sa *sa, struct ike_
 	uint16_t why;
 	uint8_t g[2];
 
-	if (!a || !m || read_ccs(msg, m, true)) {
+	bool read_failed = !a || !m || read_ccs(msg, m, true);
+
+	if (read_failed) {
 		why = !a || !m ? IKE_N_TEMPORARY_FAILURE : IKE_N_INVALID_SYNTAX;
 	} else if (!(why = child_request_blocked(sa, m, &old))) {
 		why = child_accept(e, sa, m, old, a, &uid);
 	}
 	if (why) {
-		log_refused(sa, m && m->m_rekey ? "CHILD rekey" : "new CHILD", why);
+		log_refused(sa, m && m->m_rekey ? "CHILD rekey" : "new CHILD", why,
+			    m && !read_failed ? &m->m_sa : NULL);
 		g[0] = (uint8_t)(a ? a->a_group >> 8 : 0);
 		g[1] = (uint8_t)(a ? a->a_group : 0);
 		sa_refuse_notify(e, sa, msg, why, why == IKE_N_INVALID_KE_PAYLOAD ? g : NULL,
@@ -680,8 +684,8 @@ void exch_child_response_in(struct sa_engine *e, struct ike_sa *sa, struct ike_m
 					  old->c_coll_n + old->c_coll_ni_len, old->c_coll_nr_len);
 	/* a child that goes again at once (we lost, or the peer deleted the
 	 * old one meanwhile, 2.25.1) never carries our traffic */
-	if (!(c = answer_install(e, sa, m, &chosen, lost || (q->q_old && !old),
-				 lost ? 0 : q->q_old, &why))) {
+	if (!(c = answer_install(e, sa, m, &chosen, lost || (q->q_old && !old), lost ? 0 : q->q_old,
+				 &why))) {
 		log_info(LOG_SUB_CHILD, "%s: CHILD_SA %s failed: %s",
 			 ike_sa_prefix(sa, pfx, sizeof(pfx)), q->q_cfg->c_name, why);
 		child_refused(e, sa, 0);
@@ -692,7 +696,7 @@ void exch_child_response_in(struct sa_engine *e, struct ike_sa *sa, struct ike_m
 		if (!c->c_rekey_of && !lost &&
 		    !(sa->s_task && sa->s_task->t_type == SA_TASK_CHILD_REKEY)) {
 			c->c_announced = true;
-		sa_event_child(e, sa, c, true, NULL);
+			sa_event_child(e, sa, c, true, NULL);
 			sa_task_done(e, sa, NULL, NULL, created_json(sa, c));
 			goto out;
 		}

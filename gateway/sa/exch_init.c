@@ -93,28 +93,6 @@ static void log_refusal(const struct sa_job *j, const char *what)
 		 sa_ep_str(&j->j_src, from, sizeof(from)), what);
 }
 
-/* Offered IKE proposals as text, for the admin reading why nothing matched. */
-static void offer_str(const struct ike_pld_sa *o, char *buf, size_t len)
-{
-	size_t n = 0;
-
-	buf[0] = '\0';
-	for (uint8_t i = 0; i < o->sa_n && n + 2 < len; i++) {
-		char one[512];
-		int w;
-
-		/* whole, with what we do not implement as type#ID (select.c) */
-		sa_proposal_str(&o->sa_prop[i], one, sizeof(one));
-		w = snprintf(buf + n, len - n, "%s%s", n ? "," : "", one);
-		if (w < 0 || (size_t)w >= len - n) {
-			if (len >= 4)
-				memcpy(buf + len - 4, "...", 4);
-			break;
-		}
-		n += (size_t)w;
-	}
-}
-
 /* The IKE proposals of the connections this peer could have used, for
  * the admin reading why nothing matched ("none" if no address fits). */
 static void allowed_str(const struct sa_config *cf, const struct sa_job *j, char *buf, size_t len)
@@ -129,7 +107,8 @@ static void allowed_str(const struct sa_config *cf, const struct sa_job *j, char
 		    !sa_end_addrs_match(&c->c_remote, &j->j_src))
 			continue;
 		for (size_t k = 0; k < c->c_n_props && n + 2 < len; k++) {
-			int w = snprintf(buf + n, len - n, "%s%s", n ? "," : "", c->c_props[k].mp_str);
+			int w = snprintf(buf + n, len - n, "%s%s", n ? "," : "",
+					 c->c_props[k].mp_str);
 
 			if (w < 0 || (size_t)w >= len - n)
 				break;
@@ -361,11 +340,11 @@ void exch_init_request_in(struct sa_engine *e, struct sa_job *j, struct ike_msg 
 	}
 	cf = sa_engine_config(e);
 	if (!(sc = choose_conn(cf, j, &o.io_sa, o.io_ke.ke_group, &chosen))) {
-		offer_str(&o.io_sa, offered, sizeof(offered));
+		sa_offer_str(&o.io_sa, offered, sizeof(offered));
 		allowed_str(cf, j, allowed, sizeof(allowed));
 		snprintf(why, sizeof(why),
-			 "no connection accepts the offered proposals (%s); allowed here: %s", offered,
-			 allowed);
+			 "no connection accepts the offered proposals (%s); allowed here: %s",
+			 offered, allowed);
 		refuse(e, j, msg, SA_END_NO_PROPOSAL, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0, why);
 	} else if (suite_from(&chosen, &s), o.io_ke.ke_group != s.s_ke) {
 		/* 1.2: tell the initiator which group we want; no state kept */
@@ -425,6 +404,13 @@ static int resolve_remote(const struct model_end *end, struct sa_ep *ep)
 		return 0;
 	}
 	return GW_E_NOTFOUND;
+}
+
+bool exch_init_can_reach(const struct model_conn *c)
+{
+	struct sa_ep ep;
+
+	return resolve_remote(&c->c_remote, &ep) == 0;
 }
 
 static int init_request_send(struct sa_engine *e, struct ike_sa *sa)

@@ -66,6 +66,9 @@ struct sa_id *sa_id_new(const struct auth_id *id)
 	return s;
 }
 
+
+/* struct sa_id has a flexible array: a struct copy would leave si_data
+ * behind (a rekeyed SA keeps the identity, 2.18). */
 struct sa_id *sa_id_dup(const struct sa_id *id)
 {
 	struct sa_id *s = malloc(sizeof(*s) + id->si_len);
@@ -166,6 +169,9 @@ void ike_sa_free(struct sa_engine *e, struct ike_sa *sa)
 		return;
 	if (sa->s_half_open)
 		atomic_fetch_sub(&e->e_half_open, 1);
+	if (sa->s_bbm_waiter.w_fn) /* a break-before-make reauth that never ran */
+		sa->s_bbm_waiter.w_fn(sa->s_bbm_waiter.w_arg, "ike-failed", "the IKE SA went away",
+				      NULL);
 	ike_keys_clear(&sa->s_keys);
 	sk_cipher_free(sa->s_c_out);
 	sk_cipher_free(sa->s_c_in);
@@ -181,6 +187,7 @@ void ike_sa_free(struct sa_engine *e, struct ike_sa *sa)
 	ccs_req_free(e, sa);
 	ike_coll_free(e, sa);
 	ike_reasm_free(sa->s_reasm);
+	sa_ra_free(e, sa); /* an SA freed before it got anywhere (checkin freed it else) */
 	free(sa->s_peer_id);
 	free(sa->s_pending);
 	sa_config_unref(sa->s_cfg);

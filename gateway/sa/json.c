@@ -85,6 +85,7 @@ static json_t *vips_json(const struct ike_sa *sa, bool local)
 	struct sa_ep v[2];
 	/* the client of virtual IPs is the original initiator (a rekey's
 	 * initiator may be either side, RFC 7296 2.18) */
+
 	size_t n = local == sa->s_orig_initiator ? cp_vips(sa, v, 2) : 0;
 
 	for (size_t i = 0; i < n; i++)
@@ -262,25 +263,24 @@ json_t *sa_json_child(struct sa_engine *e, const struct ike_sa *sa, const struct
 	json_t *j;
 
 	sa_child_counters(e, sa, c, &in, &out);
-	j = json_pack("{s:I, s:s, s:s, s:s, s:s, s:I, s:o, s:o, s:b, s:o, s:o, s:o, s:I, s:I, s:I,"
-		      " s:I, s:o, s:o, s:o, s:I, s:o, s:o}",
-		      "uid", (json_int_t)c->c_uid, "name", c->c_cfg->c_name, "state",
-		      child_state_name(c), "mode",
-		      c->c_mode == DP_MODE_TRANSPORT ? "transport" : "tunnel", "protocol", "esp",
-		      "reqid", (json_int_t)c->c_reqid, "spi_in", json_hex(c->c_spi_in, 8),
-		      "spi_out", json_hex(c->c_spi_out, 8), "encap", c->c_encap, "esp", esp_algs(c),
-		      "local_ts", ts_json(c->c_ts_l, c->c_n_ts_l), "remote_ts",
-		      ts_json(c->c_ts_r, c->c_n_ts_r), "bytes_in", (json_int_t)in.st_bytes,
-		      "packets_in", (json_int_t)in.st_packets, "bytes_out",
-		      (json_int_t)out.st_bytes, "packets_out", (json_int_t)out.st_packets,
-		      "last_in", since(now, in.st_last_use), "last_out",
-		      since(now, out.st_last_use), "installed_at", sa_json_time(c->c_installed),
-		      "age", (json_int_t)(now - c->c_installed), "rekey_in",
-		      secs_or_null(child_rekey_in(c)), "expires_in",
-		      life ? json_integer((json_int_t)(c->c_installed + life > now
-							       ? c->c_installed + life - now
-							       : 0))
-			   : json_null());
+	j = json_pack(
+		"{s:I, s:s, s:s, s:s, s:s, s:I, s:o, s:o, s:b, s:o, s:o, s:o, s:I, s:I, s:I,"
+		" s:I, s:o, s:o, s:o, s:I, s:o, s:o}",
+		"uid", (json_int_t)c->c_uid, "name", c->c_cfg->c_name, "state", child_state_name(c),
+		"mode", c->c_mode == DP_MODE_TRANSPORT ? "transport" : "tunnel", "protocol", "esp",
+		"reqid", (json_int_t)c->c_reqid, "spi_in", json_hex(c->c_spi_in, 8), "spi_out",
+		json_hex(c->c_spi_out, 8), "encap", c->c_encap, "esp", esp_algs(c), "local_ts",
+		ts_json(c->c_ts_l, c->c_n_ts_l), "remote_ts", ts_json(c->c_ts_r, c->c_n_ts_r),
+		"bytes_in", (json_int_t)in.st_bytes, "packets_in", (json_int_t)in.st_packets,
+		"bytes_out", (json_int_t)out.st_bytes, "packets_out", (json_int_t)out.st_packets,
+		"last_in", since(now, in.st_last_use), "last_out", since(now, out.st_last_use),
+		"installed_at", sa_json_time(c->c_installed), "age",
+		(json_int_t)(now - c->c_installed), "rekey_in", secs_or_null(child_rekey_in(c)),
+		"expires_in",
+		life ? json_integer((json_int_t)(c->c_installed + life > now
+							 ? c->c_installed + life - now
+							 : 0))
+		     : json_null());
 	return j;
 }
 
@@ -289,20 +289,19 @@ json_t *sa_json_ike(struct sa_engine *e, const struct ike_sa *sa, bool children)
 	uint64_t now = (uint64_t)time(NULL);
 	json_t *j, *a;
 
-	j = json_pack(
-		"{s:I, s:s, s:s, s:s, s:i, s:o, s:o, s:o, s:o, s:{s:b, s:b, s:b}, s:o, s:o,"
-		" s:o, s:I, s:o, s:o}",
-		"uid", (json_int_t)sa->s_uid, "name", sa->s_conn ? sa->s_conn->sc_conn->c_name : "",
-		"state", ike_state_name(sa), "role",
-		sa->s_initiator ? "initiator" : "responder", "version", 2, "spi_i",
-		json_hex(sa->s_spi_i, 16), "spi_r", json_hex(sa->s_spi_r, 16), "local",
-		end_json(sa, true), "remote", end_json(sa, false), "nat", "local", sa->s_nat_local,
-		"remote", sa->s_nat_remote, "encap_forced",
-		sa->s_conn && sa->s_conn->sc_conn->c_encap, "ike", ike_algs(sa), "created_at",
-		sa_json_time(sa->s_created), "established_at", sa_json_time(sa->s_established),
-		"age", (json_int_t)(now - sa->s_created), "rekey_in",
-		secs_or_null(sa_ike_rekey_in(sa, false)), "reauth_in",
-		secs_or_null(sa_ike_rekey_in(sa, true)));
+	j = json_pack("{s:I, s:s, s:s, s:s, s:i, s:o, s:o, s:o, s:o, s:{s:b, s:b, s:b}, s:o, s:o,"
+		      " s:o, s:I, s:o, s:o}",
+		      "uid", (json_int_t)sa->s_uid, "name",
+		      sa->s_conn ? sa->s_conn->sc_conn->c_name : "", "state", ike_state_name(sa),
+		      "role", sa->s_initiator ? "initiator" : "responder", "version", 2, "spi_i",
+		      json_hex(sa->s_spi_i, 16), "spi_r", json_hex(sa->s_spi_r, 16), "local",
+		      end_json(sa, true), "remote", end_json(sa, false), "nat", "local",
+		      sa->s_nat_local, "remote", sa->s_nat_remote, "encap_forced",
+		      sa->s_conn && sa->s_conn->sc_conn->c_encap, "ike", ike_algs(sa), "created_at",
+		      sa_json_time(sa->s_created), "established_at",
+		      sa_json_time(sa->s_established), "age", (json_int_t)(now - sa->s_created),
+		      "rekey_in", secs_or_null(sa_ike_rekey_in(sa, false)), "reauth_in",
+		      secs_or_null(sa_ike_rekey_in(sa, true)));
 	if (!j || !children)
 		return j;
 	a = json_array();

@@ -111,6 +111,7 @@ static struct ike_sa *rekeyed_sa(struct sa_engine *e, const struct ike_sa *old,
 	n->s_state = IKE_ST_ESTABLISHED;
 	n->s_established = (uint64_t)time(NULL);
 	/* struct sa_id ends in a flexible array: copy it with its data */
+
 	if ((old->s_peer_id && !(n->s_peer_id = sa_id_dup(old->s_peer_id))) ||
 	    keymat_ike_rekey(old->s_suite.s_prf, old->s_keys.k_d, &n->s_suite, k->k_shared, k->k_ni,
 			     k->k_ni_len, k->k_nr, k->k_nr_len, k->k_spi_i, k->k_spi_r, &n->s_keys,
@@ -471,6 +472,30 @@ static void coll_keep(struct ike_sa *sa, struct ike_sa *n, const struct rk_offer
 	sa->s_coll = c;
 }
 
+/* What the peer offered and what the connection allows, for the admin. */
+static void log_no_proposal(const struct ike_sa *sa, const struct ike_pld_sa *offer)
+{
+	const struct model_conn *c = sa->s_conn->sc_conn;
+	char pfx[96], offered[400], allowed[400];
+	size_t n = 0;
+
+	sa_offer_str(offer, offered, sizeof(offered));
+	allowed[0] = '\0';
+	for (size_t k = 0; k < c->c_n_props && n + 2 < sizeof(allowed); k++) {
+		int w = snprintf(allowed + n, sizeof(allowed) - n, "%s%s", n ? "," : "",
+				 c->c_props[k].mp_str);
+
+		if (w < 0 || (size_t)w >= sizeof(allowed) - n) {
+			allowed[n] = '\0';
+			break;
+		}
+		n += (size_t)w;
+	}
+	log_info(LOG_SUB_IKE,
+		 "%s: IKE_SA rekey refused: NO_PROPOSAL_CHOSEN (offered %s; allowed here: %s)",
+		 ike_sa_prefix(sa, pfx, sizeof(pfx)), offered, allowed);
+}
+
 void ike_rekey_request_in(struct sa_engine *e, struct ike_sa *sa, const struct ike_msg *msg)
 {
 	struct rk_offer *o = calloc(1, sizeof(*o));
@@ -483,8 +508,11 @@ void ike_rekey_request_in(struct sa_engine *e, struct ike_sa *sa, const struct i
 
 	if (!o || (why = ike_request_blocked(sa)) || (why = ike_choose(sa, msg, o, g))) {
 		why = o ? why : IKE_N_TEMPORARY_FAILURE;
-		log_info(LOG_SUB_IKE, "%s: IKE_SA rekey refused: %s",
-			 ike_sa_prefix(sa, pfx, sizeof(pfx)), ike_notify_name(why));
+		if (why == IKE_N_NO_PROPOSAL_CHOSEN)
+			log_no_proposal(sa, &o->o_sa);
+		else
+			log_info(LOG_SUB_IKE, "%s: IKE_SA rekey refused: %s",
+				 ike_sa_prefix(sa, pfx, sizeof(pfx)), ike_notify_name(why));
 		sa_refuse_notify(e, sa, msg, why, why == IKE_N_INVALID_KE_PAYLOAD ? g : NULL,
 				 why == IKE_N_INVALID_KE_PAYLOAD ? 2 : 0);
 		goto out;

@@ -45,7 +45,7 @@ enum sa_end {
 	SA_END_DPD,
 	SA_END_EXPIRED,
 	SA_END_SHUTDOWN,
-	SA_END_ERROR, /* a local failure took an established SA down */
+	SA_END_ERROR,  /* a local failure took an established SA down */
 	SA_END_REAUTH, /* replaced by a reauthentication */
 	SA_END_MAX
 };
@@ -118,17 +118,17 @@ struct child_sa {
 	uint64_t c_installed;           /* unix seconds */
 	struct secret *c_km;            /* KEYMAT (2.17), to reinstall when the peer moves */
 	/* rekeying (exch_child.c, rekey.c) */
-	uint32_t c_rekey_of;    /* the child this one replaces (0: none) */
-	uint32_t c_collision;   /* REKEYING: the child the peer's colliding rekey made */
-	uint8_t *c_coll_n;      /* that exchange's Ni | Nr (2.8.1) */
+	uint32_t c_rekey_of;  /* the child this one replaces (0: none) */
+	uint32_t c_collision; /* REKEYING: the child the peer's colliding rekey made */
+	uint8_t *c_coll_n;    /* that exchange's Ni | Nr (2.8.1) */
 	size_t c_coll_ni_len, c_coll_nr_len;
-	bool c_out_pending;     /* outbound SA held back until the old one is deleted */
-	bool c_out_removed;     /* replaced: outbound gone, inbound lingers */
-	uint64_t c_rekey_ms;    /* monotonic: when to rekey (0 = never) */
-	uint64_t c_linger_ms;   /* monotonic: when the lingering inbound SA goes */
-	const char *c_end_why;  /* child-down reason of our pending Delete */
-	bool c_initiator;       /* we initiated the exchange that made it (2.17 key order) */
-	bool c_announced;       /* child-up or child-rekeyed told of it (6.1) */
+	bool c_out_pending;    /* outbound SA held back until the old one is deleted */
+	bool c_out_removed;    /* replaced: outbound gone, inbound lingers */
+	uint64_t c_rekey_ms;   /* monotonic: when to rekey (0 = never) */
+	uint64_t c_linger_ms;  /* monotonic: when the lingering inbound SA goes */
+	const char *c_end_why; /* child-down reason of our pending Delete */
+	bool c_initiator;      /* we initiated the exchange that made it (2.17 key order) */
+	bool c_announced;      /* child-up or child-rekeyed told of it (6.1) */
 };
 
 /* Remote access: EAP (RFC 7296 2.16) and virtual IPs (3.15) of one IKE
@@ -144,6 +144,8 @@ struct sa_ra {
 	uint8_t r_eap_id[EAP_IDENTITY_MAX];
 	size_t r_n_vips;
 	struct model_addr r_vips[2]; /* leased to the peer, or given to us */
+	size_t r_n_want;
+	struct model_addr r_want[2]; /* initiator: to ask for (a reauth: what we have) */
 	size_t r_lease_id_len;
 	uint8_t r_lease_id[VIP_ID_MAX];
 };
@@ -200,19 +202,22 @@ struct ike_sa {
 	uint64_t s_created_ms, s_established; /* monotonic ms; unix seconds */
 	uint64_t s_last_rx_ms;
 	/* the task queue and rekeying (task.c, rekey.c, exch_child.c) */
-	struct sa_task *s_tasks;   /* queued, run in order */
-	struct sa_task *s_task;    /* the one whose request is out */
-	struct sa_task *s_delayed; /* waiting for a retry */
-	struct ccs_req *s_ccs;     /* our CREATE_CHILD_SA request */
-	struct ike_coll *s_coll;   /* IKE rekey collision (2.8.2) */
+	struct sa_task *s_tasks;                     /* queued, run in order */
+	struct sa_task *s_task;                      /* the one whose request is out */
+	struct sa_task *s_delayed;                   /* waiting for a retry */
+	struct ccs_req *s_ccs;                       /* our CREATE_CHILD_SA request */
+	struct ike_coll *s_coll;                     /* IKE rekey collision (2.8.2) */
 	uint64_t s_rekey_ms, s_reauth_ms, s_hard_ms; /* monotonic, 0 = none */
-	uint64_t s_req_first_ms;   /* our outstanding request first went out */
-	uint64_t s_reauth_of;      /* reauth: our SPI of the SA this one replaces */
-	uint32_t s_more_children;  /* conn's children (bits) to create once up */
-	unsigned s_restarts;       /* dpd_action restart: attempts so far */
-	bool s_restart;            /* set up by dpd_action restart */
-	bool s_replaced;           /* rekeyed: goes quietly */
-	bool s_reauthed;           /* a reauthentication replaced it */
+	uint64_t s_req_first_ms;                     /* our outstanding request first went out */
+	uint64_t s_reauth_of;          /* reauth: our SPI of the SA this one replaces */
+	uint32_t s_more_children;      /* conn's children (bits) to create once up */
+	unsigned s_restarts;           /* dpd_action restart: attempts so far */
+	bool s_restart;                /* set up by dpd_action restart */
+	bool s_replaced;               /* rekeyed: goes quietly */
+	bool s_reauthed;               /* a reauthentication replaced it */
+	bool s_reauth_bbm;             /* break-before-make: set up again once deleted */
+	uint32_t s_bbm_mask;           /* ... with these children (bits of the conn's) */
+	struct sa_waiter s_bbm_waiter; /* ... and tell this control request */
 	/* we initiated the IKE_SA_INIT this SA descends from: rekeys keep it
 	 * (s_initiator is the rekey's initiator, 2.18); who is the client of
 	 * virtual IPs follows it */
@@ -347,6 +352,10 @@ uint16_t sa_proposal_get(const struct ike_proposal *p, uint8_t type, uint16_t *k
 void sa_offer_from_config(const struct model_proposal *ours, size_t n, const uint8_t *spi,
 			  uint8_t spi_len, bool strip_ke, struct ike_pld_sa *sa);
 const char *sa_proposal_str(const struct ike_proposal *p, char *buf, size_t len);
+/* The proposals of an SA payload, comma-separated, as sa_proposal_str. */
+void sa_offer_str(const struct ike_pld_sa *o, char *buf, size_t len);
+/* The ESP proposals of c's children, comma-separated ("none"). */
+void sa_child_allowed_str(const struct model_conn *c, char *buf, size_t len);
 void sa_suite_proposal(const struct ike_suite *s, struct ike_proposal *p);
 bool sa_addr_match(const char *spec, const struct sa_ep *ep);
 bool sa_end_addrs_match(const struct model_end *end, const struct sa_ep *ep);
@@ -475,6 +484,8 @@ void exch_init_response_in(struct sa_engine *e, struct ike_sa *sa, struct ike_ms
 int exch_init_start(struct sa_engine *e, const struct sa_conn *sc, struct sa_config *cf,
 		    const struct model_child *child, const struct sa_waiter *w, uint32_t *uid);
 /* The same; prep (optional) sets up the new SA before it goes out. */
+/* The conn names one remote address to initiate to. */
+bool exch_init_can_reach(const struct model_conn *c);
 int exch_init_start_prep(struct sa_engine *e, const struct sa_conn *sc, struct sa_config *cf,
 			 const struct model_child *child, const struct sa_waiter *w, uint32_t *uid,
 			 void (*prep)(struct ike_sa *sa, void *arg), void *prep_arg);
@@ -506,8 +517,8 @@ struct sa_task {
 	const struct model_child *t_cfg; /* create */
 	const char *t_why;               /* delete: child-down reason */
 	struct sa_waiter t_waiter;
-	unsigned t_tries;     /* retries after TEMPORARY_FAILURE and the like */
-	uint64_t t_due_ms;    /* delayed: monotonic time to run again */
+	unsigned t_tries;  /* retries after TEMPORARY_FAILURE and the like */
+	uint64_t t_due_ms; /* delayed: monotonic time to run again */
 };
 
 /* Pure queue operations (unit-tested). */
@@ -593,10 +604,10 @@ struct child_params {
 	uint32_t cp_spi_in;
 	bool cp_transport;
 	const struct ike_pld_ts *cp_ts_l, *cp_ts_r;
-	uint32_t cp_reqid;     /* 0: a new one */
-	struct secret *cp_km;  /* KEYMAT (taken), NULL: from IKE_SA_INIT's nonces */
+	uint32_t cp_reqid;    /* 0: a new one */
+	struct secret *cp_km; /* KEYMAT (taken), NULL: from IKE_SA_INIT's nonces */
 	uint16_t cp_pfs;
-	bool cp_defer_out;     /* install the outbound SA later */
+	bool cp_defer_out; /* install the outbound SA later */
 	uint32_t cp_rekey_of;
 	bool cp_initiator; /* we sent the request that made it */
 };
@@ -621,11 +632,15 @@ void child_sa_remove(struct sa_engine *e, struct ike_sa *sa, struct child_sa *c,
 void child_sa_promote(struct sa_engine *e, struct ike_sa *sa, uint32_t old_uid);
 /* 2.9 for CREATE_CHILD_SA: cfg (or, NULL, the first child config that
  * fits) against the offer; 0 or the notify to answer with. */
+/* Log why a CHILD SA request was refused; NO_PROPOSAL_CHOSEN names what
+ * the peer offered (offer) and what the connection allows. */
+void child_log_refusal(const struct ike_sa *sa, const char *what, uint16_t why,
+		       const struct ike_pld_sa *offer);
 uint16_t child_pick_cfg(const struct ike_sa *sa, const struct model_child *cfg,
 			const struct ike_pld_sa *offer, const struct ike_pld_ts *tsi,
-			const struct ike_pld_ts *tsr, bool strip_ke,
-			const struct model_child **out, struct ike_proposal *chosen,
-			struct ike_pld_ts *ts_l, struct ike_pld_ts *ts_r);
+			const struct ike_pld_ts *tsr, bool strip_ke, const struct model_child **out,
+			struct ike_proposal *chosen, struct ike_pld_ts *ts_l,
+			struct ike_pld_ts *ts_r);
 void sa_event_child_rekeyed(struct sa_engine *e, struct ike_sa *sa, uint32_t old_uid,
 			    const struct child_sa *c);
 void sa_event_ike_rekeyed(struct sa_engine *e, struct ike_sa *old, struct ike_sa *sa);
@@ -638,8 +653,9 @@ int ctl_initiate_existing(struct sa_engine *e, const struct sa_conn *sc,
 			  const struct model_child *cc, const struct sa_waiter *w, uint32_t *uid);
 /* exch_init_start_prep's prep: the conn's other children after IKE_AUTH. */
 void ctl_more_children(struct ike_sa *sa, void *arg);
-/* sched.c: reauthenticate now (make-before-break); w hears when the new
- * IKE SA is up. */
+/* sched.c: reauthenticate now: make-before-break, or with the conn's
+ * reauth_mode break-before-make the SA is deleted first and set up again
+ * when gone; w hears when the new IKE SA is up (or that it failed). */
 int sa_reauth_start(struct sa_engine *e, struct ike_sa *sa, const struct sa_waiter *w);
 
 /* ---- reqid index (dpev.c): data path events find their IKE SA ---- */

@@ -177,16 +177,49 @@ struct init_prep {
 	uint32_t ip_more;
 	bool ip_restart;
 	unsigned ip_restarts;
+	const struct sa_ra *ip_vips; /* reauth: the virtual IPs we have */
 };
 
 static void prep(struct ike_sa *sa, void *arg)
 {
 	const struct init_prep *p = arg;
+	const struct sa_ra *old = p->ip_vips;
+	struct sa_ra *ra;
 
+	if (old && old->r_n_vips && (ra = sa_ra_get(sa))) {
+		ra->r_n_want = old->r_n_vips < 2 ? old->r_n_vips : 2;
+		memcpy(ra->r_want, old->r_vips, ra->r_n_want * sizeof(ra->r_want[0]));
+	}
 	sa->s_reauth_of = p->ip_reauth_of;
 	sa->s_more_children = p->ip_more;
 	sa->s_restart = p->ip_restart;
 	sa->s_restarts = p->ip_restarts;
+}
+
+/* Break-before-make (2.8.3): delete the SA first; sa_restart_maybe()
+ * sets it up again, with the same children, once it is gone. Only when
+ * we can initiate, else the peer would be left without either SA. */
+static int reauth_bbm(struct sa_engine *e, struct ike_sa *sa, uint32_t mask,
+		      const struct sa_waiter *w)
+{
+	char pfx[96];
+
+	if (!exch_init_can_reach(sa->s_conn->sc_conn)) {
+		log_info(LOG_SUB_IKE, "%s: cannot reauthenticate (no single remote address)",
+			 ike_sa_prefix(sa, pfx, sizeof(pfx)));
+		sa->s_reauth_ms = pool_now_ms() + REAUTH_RETRY_MS;
+		sa_timer(e, sa, REAUTH_RETRY_MS, ike_timer, T_REAUTH);
+		return GW_E_NOTFOUND;
+	}
+	log_info(LOG_SUB_IKE, "%s: reauthenticating (break-before-make): deleting the IKE SA first",
+		 ike_sa_prefix(sa, pfx, sizeof(pfx)));
+	sa->s_reauthed = true;
+	sa->s_reauth_bbm = true;
+	sa->s_bbm_mask = mask;
+	if (w)
+		sa->s_bbm_waiter = *w;
+	sa_task_add(e, sa, SA_TASK_IKE_DELETE, 0, NULL, NULL);
+	return 0;
 }
 
 int sa_reauth_start(struct sa_engine *e, struct ike_sa *sa, const struct sa_waiter *w)
@@ -201,8 +234,12 @@ int sa_reauth_start(struct sa_engine *e, struct ike_sa *sa, const struct sa_wait
 	for (const struct child_sa *c = sa->s_children; c; c = c->c_next)
 		if (c->c_state == CHILD_ST_INSTALLED || c->c_state == CHILD_ST_REKEYING)
 			mask |= child_bit(mc, c->c_cfg);
+	if (mc->c_reauth_bbm)
+		return reauth_bbm(e, sa, mask, w);
 	first = first_child(mc, &mask);
 	p.ip_more = mask;
+	if (sa->s_orig_initiator) /* our virtual IPs, to keep */
+		p.ip_vips = sa->s_ra;
 	log_info(LOG_SUB_IKE, "%s: reauthenticating (make-before-break)",
 		 ike_sa_prefix(sa, pfx, sizeof(pfx)));
 	if ((r = exch_init_start_prep(e, sa->s_conn, sa->s_cfg, first, w, NULL, prep, &p))) {
@@ -277,12 +314,22 @@ struct restart_job {
 	const struct sa_conn *rs_conn;
 	uint32_t rs_mask;
 	unsigned rs_attempt;
+	struct sa_waiter rs_waiter; /* break-before-make reauth: its control request */
 };
+
+static void waiter_fail(struct sa_waiter *w, const char *why)
+{
+	if (w && w->w_fn)
+		w->w_fn(w->w_arg, "ike-failed", why, NULL);
+	if (w)
+		memset(w, 0, sizeof(*w));
+}
 
 static void restart_free(void *arg)
 {
 	struct restart_job *j = arg;
 
+	waiter_fail(&j->rs_waiter, "cannot set the IKE SA up again");
 	sa_config_unref(j->rs_cfg);
 	free(j);
 }
@@ -292,15 +339,21 @@ static void restart_run(void *arg);
 /* Initiate again after a delay growing with the attempts; keyingtries
  * (0 = forever) bounds them. */
 static void restart_schedule(struct sa_engine *e, struct sa_config *cf, const struct sa_conn *sc,
-			     uint32_t mask, unsigned attempt, uint64_t key)
+			     uint32_t mask, unsigned attempt, uint64_t key, struct sa_waiter *w)
 {
 	struct restart_job *j;
 	uint32_t ms = RESTART_DELAY_MS * (attempt < 8 ? attempt : 8);
 	unsigned tries = sc->sc_conn->c_keyingtries;
 
-	if ((tries && attempt > tries) || !(j = malloc(sizeof(*j))))
+	if ((tries && attempt > tries) || !(j = malloc(sizeof(*j)))) {
+		waiter_fail(w, "cannot set the IKE SA up again");
 		return;
-	*j = (struct restart_job){ e, sa_config_ref(cf), sc, mask, attempt };
+	}
+	*j = (struct restart_job){ e, sa_config_ref(cf), sc, mask, attempt, { NULL, NULL } };
+	if (w) { /* the job owns it now */
+		j->rs_waiter = *w;
+		memset(w, 0, sizeof(*w));
+	}
 	if (pool_timer(e->e_pool, key, ms, restart_run, restart_free, j))
 		restart_free(j);
 }
@@ -313,17 +366,35 @@ static void restart_run(void *arg)
 	const struct model_child *first = first_child(j->rs_conn->sc_conn, &mask);
 
 	p.ip_more = mask;
-	log_info(LOG_SUB_IKE, "%s: restarting (attempt %u)", j->rs_conn->sc_conn->c_name,
+	log_info(LOG_SUB_IKE, "%s: %s (attempt %u)", j->rs_conn->sc_conn->c_name,
+		 j->rs_waiter.w_fn || !j->rs_attempt ? "setting up again" : "restarting",
 		 j->rs_attempt);
-	if (exch_init_start_prep(j->rs_e, j->rs_conn, j->rs_cfg, first, NULL, NULL, prep, &p))
+	if (exch_init_start_prep(j->rs_e, j->rs_conn, j->rs_cfg, first,
+				 j->rs_waiter.w_fn ? &j->rs_waiter : NULL, NULL, prep, &p))
 		restart_schedule(j->rs_e, j->rs_cfg, j->rs_conn, j->rs_mask, j->rs_attempt + 1,
-				 j->rs_attempt);
+				 j->rs_attempt, &j->rs_waiter);
+	else
+		memset(&j->rs_waiter, 0, sizeof(j->rs_waiter)); /* the new SA has it */
 	restart_free(j);
 }
 
 static void restart_later(struct sa_engine *e, struct ike_sa *sa, uint32_t mask, unsigned attempt)
 {
-	restart_schedule(e, sa->s_cfg, sa->s_conn, mask, attempt, ike_sa_our_spi(sa));
+	restart_schedule(e, sa->s_cfg, sa->s_conn, mask, attempt, ike_sa_our_spi(sa), NULL);
+}
+
+/* A break-before-make reauthentication: the old SA is gone (deleted, or
+ * its Delete unanswered); set it up again at once, retried like a restart
+ * (keyingtries). Not after a terminate or at shutdown. */
+static void reauth_bbm_again(struct sa_engine *e, struct ike_sa *sa, enum sa_end why)
+{
+	sa->s_reauth_bbm = false;
+	if (!e->e_pool || why == SA_END_TERMINATED || why == SA_END_SHUTDOWN) {
+		waiter_fail(&sa->s_bbm_waiter, "the IKE SA was terminated");
+		return;
+	}
+	restart_schedule(e, sa->s_cfg, sa->s_conn, sa->s_bbm_mask, 0, ike_sa_our_spi(sa),
+			 &sa->s_bbm_waiter);
 }
 
 void sa_restart_maybe(struct sa_engine *e, struct ike_sa *sa, enum sa_end why)
@@ -331,6 +402,10 @@ void sa_restart_maybe(struct sa_engine *e, struct ike_sa *sa, enum sa_end why)
 	const struct model_conn *mc = sa->s_conn ? sa->s_conn->sc_conn : NULL;
 	uint32_t mask = 0;
 
+	if (sa->s_reauth_bbm && mc) {
+		reauth_bbm_again(e, sa, why);
+		return;
+	}
 	if (!mc || !e->e_pool || sa->s_reauthed || sa->s_replaced || why == SA_END_TERMINATED ||
 	    why == SA_END_SHUTDOWN || why == SA_END_PEER_DELETED)
 		return;

@@ -230,6 +230,62 @@ const char *sa_proposal_str(const struct ike_proposal *p, char *buf, size_t len)
 	return buf;
 }
 
+/* Offered proposals as text, for the admin reading why nothing matched
+ * (a NO_PROPOSAL_CHOSEN log line names the offer and what we allow). */
+void sa_offer_str(const struct ike_pld_sa *o, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (uint8_t i = 0; i < o->sa_n && n + 2 < len; i++) {
+		char one[512];
+		int w;
+
+		/* whole, with what we do not implement as type#ID */
+		sa_proposal_str(&o->sa_prop[i], one, sizeof(one));
+		w = snprintf(buf + n, len - n, "%s%s", n ? "," : "", one);
+		if (w < 0 || (size_t)w >= len - n) {
+			if (len >= 4)
+				memcpy(buf + len - 4, "...", 4);
+			break;
+		}
+		n += (size_t)w;
+	}
+}
+
+/* The ESP proposals a connection's children allow, comma-separated
+ * without repeats ("none" if it has none). */
+void sa_child_allowed_str(const struct model_conn *c, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < c->c_n_children; i++) {
+		const struct model_child *cc = &c->c_children[i];
+
+		for (size_t k = 0; k < cc->c_n_props && n + 2 < len; k++) {
+			const char *p = cc->c_props[k].mp_str;
+			size_t pl = strlen(p);
+			const char *at = strstr(buf, p);
+			int w;
+
+			/* already listed (a whole item of the list)? */
+			while (at && !((at == buf || at[-1] == ',') && (at[pl] == ',' || !at[pl])))
+				at = strstr(at + 1, p);
+			if (at)
+				continue;
+			w = snprintf(buf + n, len - n, "%s%s", n ? "," : "", p);
+			if (w < 0 || (size_t)w >= len - n) {
+				buf[n] = '\0';
+				break;
+			}
+			n += (size_t)w;
+		}
+	}
+	if (!n)
+		snprintf(buf, len, "none");
+}
+
 /* The negotiated IKE suite as a one-proposal list of transforms. */
 void sa_suite_proposal(const struct ike_suite *s, struct ike_proposal *p)
 {

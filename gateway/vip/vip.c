@@ -167,6 +167,7 @@ static int set_holder(struct lease *l, const struct who *w)
 static void go_live(struct vip *v, struct vpool *p, struct lease *l)
 {
 	l->l_live = true;
+	l->l_refs = 1;
 	l->l_since = (uint64_t)time(NULL);
 	l->l_seq = ++v->v_seq;
 	p->vp_live++;
@@ -226,9 +227,15 @@ static int grant_requested(struct vip *v, struct vpool *p, const struct model_ad
 			p->vp_above++;
 		return rc;
 	}
-	if (l->l_live || l->l_pool != p || !holder_is(l, w->w_id, w->w_len))
+	if (l->l_pool != p || !holder_is(l, w->w_id, w->w_len))
 		return GW_E_NOTFOUND;
 	*out = l;
+	if (l->l_live) { /* its holder asks again (make-before-break reauth) */
+		if (l->l_refs == UINT32_MAX)
+			return GW_E_RANGE;
+		l->l_refs++;
+		return 0;
+	}
 	return take_free(v, p, l, w);
 }
 
@@ -368,13 +375,26 @@ int vip_acquire(struct vip *v, const char *const *pools, size_t n_pools, int fam
 
 int vip_release(struct vip *v, const struct model_addr *addr, const uint8_t *id, size_t id_len)
 {
+	bool gone;
+
+	return vip_release_hold(v, addr, id, id_len, &gone);
+}
+
+int vip_release_hold(struct vip *v, const struct model_addr *addr, const uint8_t *id, size_t id_len,
+		     bool *gone)
+{
 	struct lease *l;
 	int rc = GW_E_NOTFOUND;
 
+	*gone = false;
 	pthread_mutex_lock(&v->v_lock);
 	l = vtab_addr_find(&v->v_by_addr, addr);
-	if (l && l->l_live && holder_is(l, id, id_len)) {
+	if (l && l->l_live && holder_is(l, id, id_len) && l->l_refs > 1) {
+		l->l_refs--; /* another IKE SA of the holder still has it */
+		rc = 0;
+	} else if (l && l->l_live && holder_is(l, id, id_len)) {
 		l->l_live = false;
+		l->l_refs = 0;
 		l->l_seq = ++v->v_seq;
 		if (!l->l_pool) {
 			vtab_addr_del(&v->v_by_addr, l);
@@ -384,6 +404,7 @@ int vip_release(struct vip *v, const struct model_addr *addr, const uint8_t *id,
 			free_push(l->l_pool, l);
 			remember(l->l_pool, l);
 		}
+		*gone = true;
 		rc = 0;
 	}
 	pthread_mutex_unlock(&v->v_lock);

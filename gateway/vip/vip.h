@@ -36,7 +36,10 @@ int vip_set_pools(struct vip *v, const struct model_pools *pools);
  * A lease for identity from the first of the named pools (a connection's
  * "pools", in order) that has the family (AF_INET or AF_INET6) and a free
  * address. Preference: requested (the address the client asked for in its
- * CFG_REQUEST, if free and not remembered for someone else), then the
+ * CFG_REQUEST, if free and not remembered for someone else, or leased to
+ * this identity already: a client reauthenticating make-before-break asks
+ * for the address it has, and the lease is then held twice, until both
+ * IKE SAs released it), then the
  * address this identity held last in the pool, then one never handed out,
  * then the one released longest ago. GW_E_RANGE when every pool is full,
  * GW_E_NOTFOUND when no named pool exists with that family; why (may be
@@ -46,8 +49,13 @@ int vip_acquire(struct vip *v, const char *const *pools, size_t n_pools, int fam
 		const uint8_t *id, size_t id_len, const struct model_addr *requested,
 		struct model_addr *out, char *why, size_t why_len);
 
-/* Give a lease back. GW_E_NOTFOUND unless addr is leased to id. */
+/* Give a lease back (one hold of it). GW_E_NOTFOUND unless addr is leased
+ * to id. */
 int vip_release(struct vip *v, const struct model_addr *addr, const uint8_t *id, size_t id_len);
+/* The same; *gone tells whether that was the last hold (the address is
+ * free now) or another IKE SA of id still holds it. */
+int vip_release_hold(struct vip *v, const struct model_addr *addr, const uint8_t *id, size_t id_len,
+		     bool *gone);
 
 struct vip_lease_info {
 	char vl_pool[MODEL_NAME_LEN]; /* "" when retired */

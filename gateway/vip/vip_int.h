@@ -22,8 +22,9 @@ struct lease {
 	uint64_t l_since;   /* unix time the lease began */
 	uint64_t l_seq;     /* when it was last acquired or released (recency) */
 	bool l_live;
-	struct lease *l_next_addr;               /* address table chain */
-	struct lease *l_next_id;                 /* identity table chain (free ones) */
+	uint32_t l_refs;           /* live: IKE SAs holding it (a reauthentication's new one too) */
+	struct lease *l_next_addr; /* address table chain */
+	struct lease *l_next_id;   /* identity table chain (free ones) */
 	struct lease *l_free_prev, *l_free_next; /* the pool's free list */
 };
 

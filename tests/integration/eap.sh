@@ -11,9 +11,12 @@
 # after reconnecting; a full pool (INTERNAL_ADDRESS_FAILURE, log line);
 # the lease given back when the IKE SA is terminated and when DPD finds
 # the client gone; 5 wrong passwords block the identity (logged), other
-# identities still get in.
+# identities still get in; IKE rekeys from either side and from both at
+# once keep the virtual IP, the lease and the EAP identity; reauthentication
+# break-before-make and make-before-break keep the address (bob's
+# credential is stored as an NT hash).
 # Usage: GATEWAYD=... PALISADECTL=... eap.sh [TEST...]   (KEEP=1 keeps the
-# work dir; TEST: mschapv2 md5 leases full dpd ratelimit)
+# work dir; TEST: mschapv2 md5 leases full dpd ratelimit rekey reauth)
 # Prints "N passed, N failed"; exits non-zero on failure.
 set -u
 
@@ -41,6 +44,13 @@ PW_ALICE=alice-Passw0rd PW_BOB='b0b-secret pass' PW_MAL=mallory-Passw0rd
 
 # ---- configuration ----
 
+# nt_hash PASSWORD: MD4 of its UTF-16LE form (RFC 2759 NtPasswordHash), the
+# credential eap-users.json may store instead of the password (bob's)
+nt_hash() {
+	printf '%s' "$1" | iconv -f UTF-8 -t UTF-16LE |
+		openssl dgst -md4 -provider legacy -provider default -r | cut -d' ' -f1
+}
+
 # gw_setup METHOD RANGE [KEY=VALUE...]: B with the gateway's certificate,
 # the users, a pool "rw" of RANGE and conns/rw.json asking for METHOD
 gw_setup() {
@@ -51,7 +61,7 @@ gw_setup() {
 	cred b b256
 	cat >"$WORK/b/eap-users.json" <<-EOF
 		[{"identity": "alice", "password": "$PW_ALICE"},
-		 {"identity": "bob", "password": "$PW_BOB"},
+		 {"identity": "bob", "method": "eap-mschapv2", "nt_hash": "$(nt_hash "$PW_BOB")"},
 		 {"identity": "mallory", "password": "$PW_MAL"}]
 	EOF
 	chmod 600 "$WORK/b/eap-users.json"
@@ -103,21 +113,22 @@ vip_on_lo() {
 	fi
 }
 
-# client_sa_ok CONN VIP: A's SA of CONN: established, the vip ours, EAP
-# out, the gateway's certificate in, selectors from the vip
+# client_sa_ok CONN VIP [ROLE]: A's SA of CONN: established, the vip ours,
+# EAP out, the gateway's certificate in, selectors from the vip; ROLE
+# (default initiator) is A's in the exchange that made the SA (a rekey's)
 client_sa_ok() {
 	local s=ike_sas.0 c=ike_sas.0.children.0
-	sas_for a "$1" && expect a sas ike_sas.#=1 $s.state=ESTABLISHED $s.role=initiator \
+	sas_for a "$1" && expect a sas ike_sas.#=1 $s.state=ESTABLISHED $s.role="${3:-initiator}" \
 		$s.local.auth=eap $s.remote.auth=pubkey $s.remote.id=b.test \
 		$s.local.vips="[\"$2\"]" $s.remote.vips="[]" $s.remote.eap_id=null \
 		$c.state=INSTALLED $c.mode=tunnel $c.local_ts="[\"$2/32\"]" \
 		$c.remote_ts='["10.2.0.1/32"]'
 }
 
-# gw_sa_ok IDX METHOD EAP_ID VIP: B's SA number IDX (list-sas order)
+# gw_sa_ok IDX METHOD EAP_ID VIP [ROLE]: B's SA number IDX (list-sas order)
 gw_sa_ok() {
 	local s=ike_sas.$1 c=ike_sas.$1.children.0
-	expect b sas $s.state=ESTABLISHED $s.role=responder $s.local.auth=pubkey \
+	expect b sas $s.state=ESTABLISHED $s.role="${5:-responder}" $s.local.auth=pubkey \
 		$s.local.id=b.test $s.remote.auth="$2" $s.remote.eap_id="$3" \
 		$s.remote.vips="[\"$4\"]" $s.local.vips="[]" $s.remote.id="$A_IP" \
 		$c.state=INSTALLED $c.local_ts='["10.2.0.1/32"]' $c.remote_ts="[\"$4/32\"]"
@@ -132,7 +143,7 @@ print(next((i for i, s in enumerate(sas) if s["remote"]["eap_id"] == sys.argv[2]
 ' "$WORK/b.sas" "$1"
 }
 
-# gw_has METHOD EAP_ID VIP: B has an SA of EAP_ID with VIP
+# gw_has METHOD EAP_ID VIP [ROLE]: B has an SA of EAP_ID with VIP
 gw_has() {
 	local i
 	ctl b --json list-sas >"$WORK/b.sas" || return 1
@@ -141,7 +152,7 @@ gw_has() {
 		echo "  B has no IKE SA of '$2'"
 		return 1
 	}
-	gw_sa_ok "$i" "$1" "$2" "$3"
+	gw_sa_ok "$i" "$1" "$2" "$3" "${4:-responder}"
 }
 
 # crosswise: SPIs and selectors of A's SA of CONN and B's of EAP_ID agree
@@ -335,7 +346,7 @@ t_full() {
 # DPD: B probes every second, gives up after 2 retransmits; A is cut off
 # (nft drops its IKE and ESP), B drops the SA and gives the lease back.
 t_dpd() {
-	local v=10.3.0.10 tx0 tx1 rx0 rx1
+	local v=10.3.0.10 tx0 tx1 rx0 rx1 cut gone
 	net_direct
 	gw_setup eap-mschapv2 $v-$v ike.dpd_delay=1 ike.retransmit_timeout=0.5 \
 		ike.retransmit_tries=2
@@ -352,6 +363,7 @@ t_dpd() {
 	check "dpd: B probes the idle client, which answers ($tx0 -> $tx1 sent, $rx0 -> $rx1 received)" \
 		eval '[ $((tx1 - tx0)) -ge 2 ] && [ $((rx1 - rx0)) -ge 2 ] &&
 		expect b sas ike_sas.#=1 ike_sas.0.state=ESTABLISHED'
+	cut=$(date -u +%s.%N | awk '{print $1 % 86400}')
 	nsa nft -f - <<-EOF
 		table inet cut {
 			chain in { type filter hook input priority -10; udp sport { 500, 4500 } drop; meta l4proto esp drop; }
@@ -364,9 +376,18 @@ t_dpd() {
 			sleep 0.1
 		done
 		event b ike-down reason=dpd-timeout remote.eap_id=bob'
+	# from B's log time stamps (the polls are slow on a busy machine, the
+	# daemon's timers are not): dpd_delay 1, then the probe and 2
+	# retransmits after 0.5 and 0.9 s, and 1.62 s for the last answer:
+	# at most 4.1 s, and 1.5 s slack
+	gone=$(grep -m1 -F "IKE SA down (dpd-timeout)" "$WORK/b.log" |
+		awk '{split($1, t, ":"); print t[1] * 3600 + t[2] * 60 + t[3]}')
+	check "dpd: B cleared the SA within the configured time ($cut -> ${gone:-never})" \
+		awk -v a="$cut" -v b="${gone:-}" \
+		'BEGIN {d = b - a; if (d < 0) d += 86400; exit !(b != "" && d <= 5.6)}'
 	check "dpd: B logs it, and the lease given back" eval \
 		'log_has b "IKE SA down (dpd-timeout)" && log_has b "virtual IP $v released"'
-	check "dpd: nothing left on B" no_state b
+	check "dpd: nothing left on B, the pool has no lease" eval 'no_state b && leases_are ""'
 	nsa nft delete table inet cut
 	# A still holds bob's stale SA and address; a clean restart of A
 	stop_all
@@ -374,6 +395,194 @@ t_dpd() {
 	gw_pair && subscribe a && subscribe b || return
 	connect "dpd/alice after bob was cut off (lease released on DPD)" rw-alice alice \
 		eap-mschapv2 $v
+	stop_all
+}
+
+# one_sa SIDE: SIDE lists exactly one IKE SA (a rekey's old one is gone);
+# up to 10 s, the Delete of the old SA may be retransmitted on a busy host
+one_sa() {
+	for _ in $(seq 100); do
+		[ "$(ctl "$1" --json list-sas | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["ike_sas"]))')" = 1 ] &&
+			return 0
+		sleep 0.1
+	done
+	echo "  $1 still lists more than one IKE SA"
+	return 1
+}
+
+# one_child SIDE: SIDE's only IKE SA lists one CHILD SA (up to 10 s)
+one_child() {
+	for _ in $(seq 100); do
+		[ "$(ctl "$1" --json list-sas | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["ike_sas"][0]["children"]))')" = 1 ] &&
+			return 0
+		sleep 0.1
+	done
+	echo "  $1 still lists more than one CHILD SA"
+	return 1
+}
+
+# leases_are SPEC: B's list-leases (pool rw) holds exactly SPEC, a list of
+# ADDR=IDENTITY ("" for none); checked in the human output too
+leases_are() {
+	ctl b --json list-leases >"$WORK/b.leases" || return 1
+	python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+pool = next(p for p in d["pools"] if p["name"] == "rw")
+got = sorted("%s=%s" % (l["addr"], l["identity"]) for l in pool["leases"])
+want = sorted(a for a in sys.argv[2:] if a)
+if got != want or pool["leased"] != len(want):
+    print("  leases %s (leased %d), expected %s" % (got, pool["leased"], want))
+    sys.exit(1)
+' "$WORK/b.leases" "$@" || return 1
+	local a
+	for a in "$@"; do
+		[ -n "$a" ] || continue
+		ctl b list-leases | grep -q "${a%%=*}.*${a#*=}" || {
+			echo "  palisadectl list-leases does not show $a"
+			ctl b list-leases | sed 's/^/    /'
+			return 1
+		}
+	done
+}
+
+# kept LABEL VIP N ROLE: after the N-th IKE rekey (A's ROLE in it), both sides still have one
+# IKE SA with the virtual IP, the EAP identity and the peer's identity;
+# one lease, no new lease-assigned event, nothing released; traffic flows
+kept() {
+	local l=$1 vip=$2 n=$3 ra=$4 rb
+	rb=$([ "$ra" = initiator ] && echo responder || echo initiator)
+	check "$l: the old IKE SA is gone on both sides" eval 'one_sa a && one_sa b'
+	check "$l: ike-rekeyed events on both sides ($n)" eval \
+		'[ "$($HELPER events "$WORK/a.events" ike-rekeyed)" = $n ] &&
+		[ "$($HELPER events "$WORK/b.events" ike-rekeyed)" = $n ]'
+	check "$l: A: the new SA has the virtual IP $vip, selectors from it" client_sa_ok rw "$vip" "$ra"
+	check "$l: B: the new SA has eap_id alice, the peer's ID and $vip" \
+		gw_has eap-mschapv2 alice "$vip" "$rb"
+	check "$l: SPIs, selectors and vips crosswise" crosswise rw alice
+	check "$l: $vip still on A's lo" vip_on_lo "$vip"
+	check "$l: one lease, alice's; no second lease-assigned, nothing released" eval \
+		'leases_are "$vip=alice" &&
+		[ "$($HELPER events "$WORK/b.events" lease-assigned)" = 1 ] &&
+		! grep -qF "virtual IP $vip released" "$WORK/b.log"'
+	check "$l: ping and UDP from the virtual IP through the tunnel" vip_traffic "$vip" 2 20 200
+}
+
+# IKE rekeys (RFC 7296 2.18) by the client, by the gateway and by both at
+# once (2.8.2), and a CHILD rekey: the virtual IP, its lease and the EAP
+# identity move to the new IKE SA; the lease goes back when the last IKE
+# SA holding it is deleted.
+t_rekey() {
+	local v=10.3.0.1 pa pb ra rb
+	net_direct
+	gw_setup eap-mschapv2 10.3.0.0/24 ike.retransmit_timeout=0.5
+	client_setup
+	client rw alice "$PW_ALICE" ike.retransmit_timeout=0.5
+	up || return
+	connect "rekey" rw alice eap-mschapv2 $v
+	check "rekey: list-leases shows alice's lease" leases_are "$v=alice"
+	check "rekey/client: palisadectl rekey rw on A" q ctl a rekey rw
+	kept "rekey/client" $v 1 initiator
+	check "rekey/gateway: palisadectl rekey rw on B" q ctl b rekey rw
+	kept "rekey/gateway" $v 2 responder
+	# crossing requests (2.8.2), as rekey.sh does it: IKE held back while
+	# both sides send their rekey, then only responses dropped (each side
+	# answers the other's request while its own is out), then all passes
+	nsa nft -f - <<-EOF
+		table inet rkhold {
+			chain out { type filter hook output priority 0; udp dport 500 drop; }
+			chain in { type filter hook input priority 0; udp dport 500 drop; }
+		}
+	EOF
+	ctl a rekey rw >/dev/null 2>&1 &
+	pa=$!
+	ctl b rekey rw >/dev/null 2>&1 &
+	pb=$!
+	sleep 0.3
+	nsa nft flush chain inet rkhold out
+	nsa nft flush chain inet rkhold in
+	# the IKE header's flags octet (UDP header + 19): R is 0x20
+	nsa nft add rule inet rkhold out udp dport 500 @th,216,8 \& 0x20 == 0x20 drop
+	nsa nft add rule inet rkhold in udp dport 500 @th,216,8 \& 0x20 == 0x20 drop
+	sleep 0.9
+	nsa nft delete table inet rkhold
+	wait $pa
+	wait $pb
+	check "rekey/both: the collision seen and resolved by the nonce rule (2.8.2)" eval \
+		'[ "$(cat "$WORK/a.log" "$WORK/b.log" | grep -c "both sides rekeyed")" -ge 2 ]'
+	# the side whose rekey lost deletes its own new SA: the outcome counts,
+	# one IKE SA on each side with everything moved
+	check "rekey/both: the old IKE SA is gone on both sides" eval 'one_sa a && one_sa b'
+	ra=$(ctl a --json list-sas | python3 -c 'import json,sys; print(json.load(sys.stdin)["ike_sas"][0]["role"])')
+	rb=$([ "$ra" = initiator ] && echo responder || echo initiator)
+	check "rekey/both: A: virtual IP $v, selectors from it" client_sa_ok rw $v "$ra"
+	check "rekey/both: B: eap_id alice, the peer's ID and $v" gw_has eap-mschapv2 alice $v "$rb"
+	check "rekey/both: SPIs, selectors and vips crosswise" crosswise rw alice
+	check "rekey/both: one lease, nothing released" eval \
+		'vip_on_lo $v && leases_are "$v=alice" &&
+		! grep -qF "virtual IP $v released" "$WORK/b.log"'
+	check "rekey/both: traffic from the virtual IP" vip_traffic $v 2 20 200
+	check "rekey/child: palisadectl rekey --child net on B" q ctl b rekey --child net
+	# the replaced CHILD SA's inbound half lingers 2 s (make-before-break)
+	check "rekey/child: child-rekeyed on both sides, the old CHILD SA gone" eval \
+		'event a child-rekeyed && event b child-rekeyed && one_child a && one_child b'
+	check "rekey/child: the vip kept on both sides" eval \
+		'client_sa_ok rw $v "$ra" && gw_has eap-mschapv2 alice $v "$rb"'
+	check "rekey/child: traffic from the virtual IP" vip_traffic $v 2 20 200
+	check "rekey: terminate on A removes both sides' SAs" \
+		eval 'q ctl a terminate rw && sleep 0.3 && no_state a b'
+	check "rekey: B logs the lease given back once, list-leases is empty" eval \
+		'log_has b "virtual IP $v released" &&
+		[ "$(grep -cF "virtual IP $v released" "$WORK/b.log")" = 1 ] && leases_are ""'
+	check "rekey: the virtual IP is gone from A's lo" vip_on_lo ! $v
+	connect "rekey/again (same address for alice)" rw alice eap-mschapv2 $v
+	stop_all
+}
+
+# Reauthentication of EAP clients (2.8.3), asked for with `rekey --reauth`
+# on A: break-before-make (bob) gives the lease back first and gets the
+# same address again; make-before-break (alice) asks for the address it
+# has: the lease is held by both IKE SAs, the old SA's end leaves it (and
+# A's lo) alone, traffic keeps its source.
+t_reauth() {
+	local vb=10.3.0.1 va=10.3.0.2
+	net_direct
+	gw_setup eap-mschapv2 10.3.0.0/24
+	client_setup
+	client rw-bob bob "$PW_BOB" ike.reauth_mode=break-before-make
+	client rw-alice alice "$PW_ALICE"
+	up || return
+	connect "reauth/bbm" rw-bob bob eap-mschapv2 $vb
+	check "reauth/bbm: rekey --reauth on A answers with the new SA" q ctl a rekey rw-bob --reauth
+	check "reauth/bbm: A: the old SA down (reauthenticated), B: deleted by the peer" eval \
+		'event a ike-down reason=reauthenticated remote.eap_id=null &&
+		event b ike-down reason=peer-deleted remote.eap_id=bob'
+	check "reauth/bbm: B gave the lease back before the new SA leased it again" eval \
+		'log_has b "virtual IP $vb released" &&
+		[ "$($HELPER events "$WORK/b.events" lease-assigned addr=$vb identity=bob)" = 2 ]'
+	check "reauth/bbm: A: one SA, the same virtual IP $vb" eval 'one_sa a && client_sa_ok rw-bob $vb'
+	check "reauth/bbm: B: one SA of bob with $vb" eval 'one_sa b && gw_has eap-mschapv2 bob $vb'
+	check "reauth/bbm: $vb on A's lo, one lease" eval 'vip_on_lo $vb && leases_are "$vb=bob"'
+	check "reauth/bbm: traffic from the virtual IP" vip_traffic $vb 2 10 200
+	connect "reauth/mbb" rw-alice alice eap-mschapv2 $va
+	check "reauth/mbb: rekey --reauth on A answers with the new SA" q ctl a rekey rw-alice --reauth
+	check "reauth/mbb: A: the old SA down (reauthenticated)" \
+		event a ike-down reason=reauthenticated name=rw-alice
+	check "reauth/mbb: the new SA asked for $va and got it; the old one's end kept it" eval \
+		'[ "$($HELPER events "$WORK/b.events" lease-assigned addr=$va identity=alice)" = 2 ] &&
+		log_has b "virtual IP $va kept (a newer IKE SA of the client holds it)" &&
+		! grep -qF "virtual IP $va released" "$WORK/b.log"'
+	check "reauth/mbb: A: one SA of alice, with $va" eval \
+		'sas_for a rw-alice && expect a sas ike_sas.#=1 && client_sa_ok rw-alice $va'
+	check "reauth/mbb: B: alice's SA with $va, bob's untouched" eval \
+		'ctl b --json list-sas >"$WORK/b.sas" && expect b sas ike_sas.#=2 &&
+		gw_has eap-mschapv2 alice $va && gw_has eap-mschapv2 bob $vb'
+	check "reauth/mbb: $va still on A's lo; leases: bob's and alice's, once each" eval \
+		'vip_on_lo $va && leases_are "$vb=bob" "$va=alice"'
+	check "reauth/mbb: traffic from the virtual IP" vip_traffic $va 2 10 200 -I
+	check "reauth/mbb: terminate: the lease given back now, $va off A's lo" eval \
+		'q ctl a terminate rw-alice && log_has b "virtual IP $va released" && vip_on_lo ! $va &&
+		leases_are "$vb=bob"'
 	stop_all
 }
 
@@ -408,7 +617,7 @@ t_ratelimit() {
 	stop_all
 }
 
-tests=${*:-mschapv2 md5 leases full dpd ratelimit}
+tests=${*:-mschapv2 md5 leases full dpd ratelimit rekey reauth}
 t0=$(date +%s)
 echo "== making the test PKI"
 mkdir -p "$WORK/pki"

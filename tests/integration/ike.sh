@@ -380,7 +380,7 @@ t_fail() {
 	conn_a child.esp_proposals=aes128gcm16
 	conn_b child.esp_proposals=aes256-sha256
 	child_refusal no-esp-proposal "CHILD_SA net failed: NO_PROPOSAL_CHOSEN" \
-		"no CHILD_SA: NO_PROPOSAL_CHOSEN (no common ESP proposal)"
+		"no CHILD_SA: NO_PROPOSAL_CHOSEN (no common ESP proposal: offered aes128gcm16-noesn; allowed here: aes256-sha256)"
 
 	pair_new
 	conn_a child.remote_ts=10.9.0.0/24

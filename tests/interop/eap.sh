@@ -8,7 +8,8 @@
 # a wrong password refused with each method (our log line and auth-failed
 # event with eap-failure); a client insisting on a method we do not allow
 # (its Nak refused, named in our log); two clients in two namespaces at once with
-# different addresses; a client that reconnects gets its address back.
+# different addresses; a client that reconnects gets its address back;
+# both methods again with our key in SoftHSM2.
 #
 #   client 1 10.31.2.1 --+
 #                        +-- bridge in G: palisade-gatewayd 10.31.2.2,
@@ -16,7 +17,8 @@
 #                            pool 10.31.100.0/24
 #
 # Usage (root): GATEWAYD=... PALISADECTL=... eap.sh [GROUP...]
-#   GROUP: mschapv2 md5 mismatch two (default: all). KEEP=1 keeps the work dir.
+#   GROUP: mschapv2 md5 mismatch two hsm (default: all; hsm needs
+#   PALISADE_HSM and SoftHSM2, else it is skipped). KEEP=1 keeps the work dir.
 # Prints ok/FAIL per check and "N passed, N failed"; exits 1 on failure,
 # 77 when it cannot run here (not root, strongSwan missing).
 set -u
@@ -261,11 +263,12 @@ gw_setup() {
 	gw_conn eap-mschapv2 && gw_start
 }
 
-# gw_conn METHOD: conns/rw.json asking for METHOD (reloaded if running)
+# gw_conn METHOD: conns/rw.json asking for METHOD (reloaded if running);
+# our certificate and key: ec-gw, or GW_CERT and GW_KEY (the token's)
 gw_conn() {
 	cat >"$GW/etc/conns/rw.json" <<-EOF
 		{ "local": { "addrs": ["$G_ADDR"], "id": "$ID_G", "auth": "pubkey",
-		             "cert": "ec-gw", "key": "ec-gw" },
+		             "cert": "${GW_CERT:-ec-gw}", "key": "${GW_KEY:-ec-gw}" },
 		  "remote": { "addrs": ["%any"], "id": "%any", "auth": "$1" },
 		  "ike": { "proposals": ["aes256gcm16-prfsha256-ecp256"],
 		           "retransmit_tries": 2, "retransmit_timeout": 1 },
@@ -456,6 +459,41 @@ g_two() {
 		'our_count 2 && [ "$(rw vips "$WORK/ours.json")" = "10.31.100.1 10.31.100.2" ]'
 }
 
+# The gateway's key in SoftHSM2 (scripts/hsm-init: generated in the token,
+# its certificate from ec-ca): both methods again, strongSwan verifying
+# the signature the token made. Skipped without PALISADE_HSM or SoftHSM2.
+g_hsm() {
+	local module=/usr/lib/softhsm/libsofthsm2.so hsm=$WORK/hsm
+	if [ -z "${PALISADE_HSM:-}" ] || [ ! -e "$module" ] || ! command -v softhsm2-util >/dev/null; then
+		echo "hsm: skipped (PALISADE_HSM unset or SoftHSM2 missing)"
+		return 0
+	fi
+	check "hsm: a token with our key (scripts/hsm-init, EC P-256, certificate from ec-ca)" eval \
+		'PALISADE_HSM=$PALISADE_HSM "$HERE/../../scripts/hsm-init" --dir "$hsm" \
+		--ca-cert "$PKI/ec-ca.crt" --ca-key "$PKI/ec-ca.key" --cn "$ID_G" \
+		--label pal-eap --type ec-p256 >/dev/null &&
+		cp "$hsm/$ID_G.crt" "$GW/etc/certs/hsm-gw.pem"' || return
+	export SOFTHSM2_CONF=$hsm/softhsm2.conf
+	GW_CERT=hsm-gw GW_KEY="pkcs11:token=pal-eap;object=gw-key;type=private"
+	GW_EXTRA=", \"pkcs11\": { \"module\": \"$module\", \"pin_file\": \"$hsm/hsm.pin\",
+		\"require_non_extractable\": true }"
+	kill "$EV_PID" 2>/dev/null
+	gw_stop
+	check "hsm: palisade-gatewayd restarts with the key in the token" eval \
+		'gw_conn eap-mschapv2 && gw_start && subscribe' || return
+	check "hsm: palisadectl hsm lists the token" eval 'ctl hsm | grep -q pal-eap'
+	connect "hsm/mschapv2" 1 alice "$PW_ALICE" eap-mschapv2 10.31.100.1 &&
+		terminate "hsm/mschapv2" 1 10.31.100.1
+	gw_conn eap-md5
+	connect "hsm/md5" 1 alice "$PW_ALICE" eap-md5 10.31.100.1 &&
+		terminate "hsm/md5" 1 10.31.100.1
+	check "hsm: the token made the signatures (one per IKE_AUTH), none failed" eval \
+		'ctl --json hsm | python3 -c "
+import json, sys
+t = [x for x in json.load(sys.stdin)[\"tokens\"] if x[\"label\"] == \"pal-eap\"][0]
+sys.exit(0 if t[\"state\"] == \"ready\" and t[\"signatures\"] >= 2 and t[\"failures\"] == 0 else 1)"'
+}
+
 # ---- main ----
 
 cleanup() {
@@ -465,7 +503,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-groups=${*:-mschapv2 md5 mismatch two}
+groups=${*:-mschapv2 md5 mismatch two hsm}
 t0=$(date +%s)
 check "test PKI (openssl, ECDSA P-256)" eval \
 	'mkdir -p "$PKI" && chmod 700 "$PKI" && pki_ca ec && pki_ee ec gw "$ID_G"' || exit 1
@@ -478,6 +516,7 @@ if check "namespaces, palisade-gatewayd and two charons start" eval \
 		md5) g_method md5 EAP-MD5 ;;
 		mismatch) g_mismatch ;;
 		two) g_two ;;
+		hsm) g_hsm ;;
 		*) continue ;;
 		esac
 		echo "-- $g: $(($(date +%s) - tg)) s"

@@ -237,7 +237,7 @@ gw_start() {
 	GW_LOG_MARK=$(wc -l <"$GW/gatewayd.log")
 	cat >"$GW/etc/gateway.json" <<-EOF
 		{ "listen": ["$G_ADDR"], "datapath": "userspace", "tun_name": "${P}t",
-		  "nat_keepalive": 2, "log_level": "debug" }
+		  "nat_keepalive": 2, "log_level": "debug"${GW_EXTRA:-} }
 	EOF
 	ip netns exec "$NS_G" "$GATEWAYD" --foreground --config-dir "$GW/etc" \
 		--run-dir "$GW/run" >>"$GW/gatewayd.log" 2>&1 &

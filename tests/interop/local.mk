@@ -22,9 +22,10 @@ check-interop: gateway/palisade-gatewayd gateway/palisadectl pkcs11/palisade-hsm
 		$(MAKE) $(AM_MAKEFLAGS) check-interop-hsm || rc=1; \
 	fi; exit $$rc
 
-check-interop-eap: gateway/palisade-gatewayd gateway/palisadectl
+check-interop-eap: gateway/palisade-gatewayd gateway/palisadectl pkcs11/palisade-hsm
 	GATEWAYD=$(abs_top_builddir)/gateway/palisade-gatewayd \
 	PALISADECTL=$(abs_top_builddir)/gateway/palisadectl \
+	PALISADE_HSM=$(abs_top_builddir)/pkcs11/palisade-hsm \
 	$(srcdir)/tests/interop/eap.sh $(EAP_GROUPS)
 
 check-interop-hsm: gateway/palisade-gatewayd gateway/palisadectl pkcs11/palisade-hsm

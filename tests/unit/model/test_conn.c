@@ -53,7 +53,7 @@ static const char full_server[] =
 	"   \"ca\": \"corp-root\", \"cert\": \"\", \"port\": 4500},"
 	" \"ike\": {\"proposals\": [\"aes256gcm16-prfsha384-x25519\", \"AES128-SHA256-MODP2048\","
 	"   \"chacha20poly1305-prfsha256-ecp256-x448\"], \"rekey_time\": 7200, \"reauth_time\": "
-	"86400,"
+	"86400, \"reauth_mode\": \"break-before-make\","
 	"   \"over_time\": 600, \"dpd_delay\": 0, \"dpd_timeout\": 60, \"encap\": true,"
 	"   \"fragmentation\": false, \"keyingtries\": 0, \"retransmit_tries\": 3,"
 	"   \"retransmit_timeout\": 0.25},"
@@ -144,6 +144,7 @@ static void test_design_example(void)
 	/* defaults */
 	CU_ASSERT_EQUAL(c->c_rekey_time, 14400);
 	CU_ASSERT_EQUAL(c->c_reauth_time, 0);
+	CU_ASSERT_FALSE(c->c_reauth_bbm); /* make-before-break */
 	CU_ASSERT_EQUAL(c->c_over_time, 1440);
 	CU_ASSERT_EQUAL(c->c_dpd_timeout, 150);
 	CU_ASSERT_TRUE(c->c_fragmentation);
@@ -214,6 +215,7 @@ static void test_full_server(void)
 	CU_ASSERT_STRING_EQUAL(c->c_props[1].mp_str, "AES128-SHA256-MODP2048");
 	CU_ASSERT_EQUAL(c->c_rekey_time, 7200);
 	CU_ASSERT_EQUAL(c->c_reauth_time, 86400);
+	CU_ASSERT_TRUE(c->c_reauth_bbm);
 	CU_ASSERT_EQUAL(c->c_over_time, 600);
 	CU_ASSERT_EQUAL(c->c_dpd_delay, 0);
 	CU_ASSERT_EQUAL(c->c_dpd_timeout, 60);
@@ -444,7 +446,9 @@ static void test_to_json(void)
 	CU_ASSERT_EQUAL(json_object_size(json_object_get(root, "local")), 7);
 	CU_ASSERT_EQUAL(json_object_size(json_object_get(root, "remote")), 6);
 	ike = json_object_get(root, "ike");
-	CU_ASSERT_EQUAL(json_object_size(ike), 11);
+	CU_ASSERT_EQUAL(json_object_size(ike), 12);
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(ike, "reauth_mode")),
+			       "make-before-break");
 	CU_ASSERT_DOUBLE_EQUAL(json_real_value(json_object_get(ike, "retransmit_timeout")), 4.0,
 			       1e-9);
 	CU_ASSERT_EQUAL(json_integer_value(json_object_get(ike, "over_time")), 1440);

@@ -202,6 +202,40 @@ static void test_requested(void)
 	vip_free(v);
 }
 
+/* A reauthenticating client (make-before-break) asks for the address it
+ * holds: the lease is held twice and free only after both releases;
+ * another identity asking for it gets another one. */
+static void test_held_twice(void)
+{
+	struct vip *v = vip_with("[{\"name\":\"p\",\"ranges\":\"10.3.0.1-10.3.0.2\"}]");
+	struct vip_lease_info *l = NULL;
+	struct model_addr a, b;
+	char buf[INET6_ADDRSTRLEN];
+	bool gone = true;
+	size_t n = 0;
+
+	expect(v, "p", "alice", "10.3.0.1");
+	CU_ASSERT_EQUAL(get(v, "p", AF_INET, "alice", "10.3.0.1", &a, NULL), 0);
+	CU_ASSERT_STRING_EQUAL(str(&a, buf), "10.3.0.1");
+	CU_ASSERT_EQUAL(get(v, "p", AF_INET, "bob", "10.3.0.1", &b, NULL), 0);
+	CU_ASSERT_STRING_EQUAL(str(&b, buf), "10.3.0.2");
+	/* listed once, and the pool counts it once */
+	CU_ASSERT_EQUAL(vip_list(v, &l, &n), 0);
+	CU_ASSERT_EQUAL(n, 2);
+	free(l);
+	CU_ASSERT_EQUAL(vip_release_hold(v, &a, (const uint8_t *)"alice", 5, &gone), 0);
+	CU_ASSERT_FALSE(gone);
+	CU_ASSERT_EQUAL(get(v, "p", AF_INET, "carol", NULL, &b, NULL), GW_E_RANGE);
+	CU_ASSERT_EQUAL(vip_release_hold(v, &a, (const uint8_t *)"alice", 5, &gone), 0);
+	CU_ASSERT_TRUE(gone);
+	CU_ASSERT_EQUAL(vip_release_hold(v, &a, (const uint8_t *)"alice", 5, &gone),
+			GW_E_NOTFOUND);
+	CU_ASSERT_FALSE(gone);
+	/* free now: remembered for alice, so carol gets it only as the last one */
+	expect(v, "p", "carol", "10.3.0.1");
+	vip_free(v);
+}
+
 /* Several pools in the connection's order, by family. */
 static void test_pools_and_families(void)
 {
@@ -449,6 +483,7 @@ static const struct ut_case cases[] = {
 	{ "one identity, two devices", test_two_devices },
 	{ "release rules", test_release_rules },
 	{ "requested address", test_requested },
+	{ "held twice (reauthentication)", test_held_twice },
 	{ "several pools and families", test_pools_and_families },
 	{ "IPv6", test_ipv6 },
 	{ "reload", test_reload },
