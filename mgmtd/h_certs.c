@@ -55,23 +55,6 @@ static int keys_set(struct store *st, const char *name, const char *uri)
 	return r;
 }
 
-static int cert_load(struct store *st, const char *name, STACK_OF(X509) * *sk, char *etag)
-{
-	char rel[REL_LEN], *buf;
-	struct x509_err err;
-	size_t len;
-	int r;
-
-	snprintf(rel, sizeof(rel), "certs/%s.pem", name);
-	if ((r = store_read(st, rel, STORE_FILE_MAX, &buf, &len)))
-		return r;
-	if (etag)
-		store_etag(st, buf, len, etag);
-	r = x509_bundle_parse(buf, len, sk, &err);
-	store_buf_free(buf, len);
-	return r;
-}
-
 static json_t *cert_json(struct store *st, const char *name, STACK_OF(X509) * sk, json_t *keys)
 {
 	json_t *chain = json_array(), *key = json_object_get(keys, name);
@@ -100,7 +83,7 @@ enum MHD_Result h_certs_list(struct req *rq)
 	for (size_t i = 0; items && i < n; i++) {
 		STACK_OF(X509) * sk;
 
-		if (cert_load(st, names[i], &sk, NULL))
+		if (pemobj_read_bundle(st, "certs", names[i], &sk, NULL))
 			continue;
 		json_array_append_new(items, cert_json(st, names[i], sk, keys));
 		sk_X509_pop_free(sk, X509_free);
@@ -110,22 +93,6 @@ enum MHD_Result h_certs_list(struct req *rq)
 	return reply_page(rq, items, off, lim);
 }
 
-static int cert_of_path(struct req *rq, STACK_OF(X509) * *sk, char *etag, enum MHD_Result *ret)
-{
-	int r;
-
-	if (!req_name_ok(rq, rq->rq_params[0], ret))
-		return GW_E_INVAL;
-	r = cert_load(rq->rq_md->md_store, rq->rq_params[0], sk, etag);
-	if (r == GW_E_NOTFOUND)
-		*ret = reply_problem(rq, 404, "not-found", NULL, "no certificate '%s'",
-				     rq->rq_params[0]);
-	else if (r)
-		*ret = reply_problem(rq, 500, "storage", NULL, "certs/%s.pem does not parse",
-				     rq->rq_params[0]);
-	return r;
-}
-
 enum MHD_Result h_certs_get(struct req *rq)
 {
 	char etag[STORE_ETAG_LEN];
@@ -133,7 +100,7 @@ enum MHD_Result h_certs_get(struct req *rq)
 	enum MHD_Result ret;
 	json_t *j, *keys;
 
-	if (cert_of_path(rq, &sk, etag, &ret))
+	if (pemobj_read_path(rq, "certs", "certificate", &sk, etag, &ret))
 		return ret;
 	keys = keys_read(rq->rq_md->md_store);
 	j = cert_json(rq->rq_md->md_store, rq->rq_params[0], sk, keys);
@@ -146,40 +113,11 @@ enum MHD_Result h_certs_get(struct req *rq)
 static bool cert_body(struct req *rq, json_t *doc, const char **name, const char **pem,
 		      const char **key, enum MHD_Result *ret)
 {
-	const char *k;
-	json_t *v;
+	static const char *const extra[] = { "key", NULL };
 
-	if (!json_is_object(doc)) {
-		*ret = reply_problem(rq, 422, "validation", "$", "must be a JSON object");
+	if (!pemobj_check_body(rq, doc, extra, name, pem, ret))
 		return false;
-	}
-	json_object_foreach(doc, k, v)
-	{
-		char p[80];
-
-		snprintf(p, sizeof(p), "$.%.60s", k);
-		if (strcmp(k, "name") && strcmp(k, "pem") && strcmp(k, "key")) {
-			*ret = reply_problem(rq, 422, "validation", p, "unknown member");
-			return false;
-		}
-		if (!json_is_string(v)) {
-			*ret = reply_problem(rq, 422, "validation", p, "must be a string");
-			return false;
-		}
-	}
-	*name = json_string_value(json_object_get(doc, "name"));
-	*pem = json_string_value(json_object_get(doc, "pem"));
 	*key = json_string_value(json_object_get(doc, "key"));
-	if (!*name || !*pem) {
-		*ret = reply_problem(rq, 422, "validation", *name ? "$.pem" : "$.name", "required");
-		return false;
-	}
-	if (!mg_name_ok(*name)) {
-		*ret = reply_problem(rq, 422, "validation", "$.name",
-				     "must be a name of 1-63 characters A-Z a-z 0-9 _ . - "
-				     "(starting with a letter or digit)");
-		return false;
-	}
 	if (*key && (strncmp(*key, "pkcs11:", 7) || strlen(*key) >= MODEL_KEY_LEN ||
 		     strpbrk(*key, " \t\r\n"))) {
 		*ret = reply_problem(rq, 422, "validation", "$.key",
@@ -246,7 +184,8 @@ enum MHD_Result h_certs_delete(struct req *rq)
 	bool applied;
 
 	store_lock(st);
-	if (cert_of_path(rq, &sk, etag, &ret) || !req_if_match(rq, etag, &ret))
+	if (pemobj_read_path(rq, "certs", "certificate", &sk, etag, &ret) ||
+	    !req_if_match(rq, etag, &ret))
 		goto out;
 	users = uses_find(st, USES_CERT, rq->rq_params[0]);
 	if (json_array_size(users)) {

@@ -16,6 +16,7 @@
 
 #include <jansson.h>
 #include <microhttpd.h>
+#include <openssl/x509.h>
 
 #include "api/model/model.h"
 #include "mgmtd/authdb.h"
@@ -215,6 +216,18 @@ json_t *merge_patch(json_t *target, json_t *patch);
  * {"connection", "key"} for a certificate used as local.cert. */
 enum uses_kind { USES_CA, USES_CERT, USES_POOL };
 json_t *uses_find(struct store *st, enum uses_kind kind, const char *name);
+
+/* pemobj.c: certificate bundles kept as DIR/NAME.pem (cas/, certs/).
+ * read_bundle: GW_E_NOTFOUND if absent; etag may be NULL. read_path: the
+ * bundle of rq_params[0], 400/404/500 queued on failure ("no <what> 'x'").
+ * check_body: {"name", "pem"} plus the optional members of extra
+ * (NULL-terminated; may be NULL), all strings; false: 422 queued. */
+int pemobj_read_bundle(struct store *st, const char *dir, const char *name, STACK_OF(X509) * *sk,
+		       char *etag);
+int pemobj_read_path(struct req *rq, const char *dir, const char *what, STACK_OF(X509) * *sk,
+		     char *etag, enum MHD_Result *ret);
+bool pemobj_check_body(struct req *rq, json_t *doc, const char *const *extra, const char **name,
+		       const char **pem, enum MHD_Result *ret);
 
 /* listfile.c: one-array files (eap-users.json, pools.json) */
 int listfile_read(struct store *st, const char *rel, json_t **doc); /* absent: [] */
