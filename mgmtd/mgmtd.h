@@ -233,6 +233,14 @@ bool pemobj_check_body(struct req *rq, json_t *doc, const char *const *extra, co
 int listfile_read(struct store *st, const char *rel, json_t **doc); /* absent: [] */
 json_t *listfile_find(json_t *doc, const char *key, const char *value, size_t *idx);
 void listfile_etag(struct store *st, json_t *member, char *etag);
+/* If-Match against member's ETag (NULL: absent); false: 412 queued. */
+bool listfile_if_match(struct req *rq, json_t *member, enum MHD_Result *ret);
+/* member (a new reference) in place of old at idx, or appended when old
+ * is NULL; its index. */
+size_t listfile_put(json_t *doc, json_t *old, size_t idx, json_t *member);
+/* A model error in member focus of a whole-file check: "$[focus].x"
+ * becomes "$.x", a path into the request's body. */
+void listfile_err_focus(struct model_err *err, size_t focus);
 char *listfile_dump(json_t *doc);
 void listfile_wipe_free(char *s);
 void listfile_wipe_secrets(json_t *doc);
