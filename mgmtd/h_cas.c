@@ -68,29 +68,23 @@ static json_t *ca_json(struct store *st, const char *name, STACK_OF(X509) * sk)
 			 crl_summary(st, name));
 }
 
+/* One item of the list: NULL if cas/NAME.pem does not parse. */
+static json_t *ca_item(struct store *st, const char *name, void *arg)
+{
+	STACK_OF(X509) * sk;
+	json_t *j;
+
+	(void)arg;
+	if (pemobj_read_bundle(st, "cas", name, &sk, NULL))
+		return NULL;
+	j = ca_json(st, name, sk);
+	sk_X509_pop_free(sk, X509_free);
+	return j;
+}
+
 enum MHD_Result h_cas_list(struct req *rq)
 {
-	struct store *st = rq->rq_md->md_store;
-	enum MHD_Result ret;
-	size_t n, off, lim;
-	char **names;
-	json_t *items;
-
-	if (!req_page(rq, &off, &lim, &ret))
-		return ret;
-	if (store_list(st, "cas", ".pem", &names, &n))
-		return reply_problem(rq, 500, "storage", NULL, "cannot list cas/");
-	items = json_array();
-	for (size_t i = 0; items && i < n; i++) {
-		STACK_OF(X509) * sk;
-
-		if (pemobj_read_bundle(st, "cas", names[i], &sk, NULL))
-			continue;
-		json_array_append_new(items, ca_json(st, names[i], sk));
-		sk_X509_pop_free(sk, X509_free);
-	}
-	store_names_free(names, n);
-	return reply_page(rq, items, off, lim);
+	return reply_page_dir(rq, "cas", ".pem", ca_item, NULL);
 }
 
 enum MHD_Result h_cas_get(struct req *rq)

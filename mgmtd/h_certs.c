@@ -66,31 +66,27 @@ static json_t *cert_json(struct store *st, const char *name, STACK_OF(X509) * sk
 			 key ? key : json_null(), "used_by", uses_find(st, USES_CERT, name));
 }
 
+/* One item of the list (arg: the key references); NULL if
+ * certs/NAME.pem does not parse. */
+static json_t *cert_item(struct store *st, const char *name, void *arg)
+{
+	STACK_OF(X509) * sk;
+	json_t *j;
+
+	if (pemobj_read_bundle(st, "certs", name, &sk, NULL))
+		return NULL;
+	j = cert_json(st, name, sk, arg);
+	sk_X509_pop_free(sk, X509_free);
+	return j;
+}
+
 enum MHD_Result h_certs_list(struct req *rq)
 {
-	struct store *st = rq->rq_md->md_store;
-	enum MHD_Result ret;
-	size_t n, off, lim;
-	json_t *items, *keys;
-	char **names;
+	json_t *keys = keys_read(rq->rq_md->md_store);
+	enum MHD_Result ret = reply_page_dir(rq, "certs", ".pem", cert_item, keys);
 
-	if (!req_page(rq, &off, &lim, &ret))
-		return ret;
-	if (store_list(st, "certs", ".pem", &names, &n))
-		return reply_problem(rq, 500, "storage", NULL, "cannot list certs/");
-	items = json_array();
-	keys = keys_read(st);
-	for (size_t i = 0; items && i < n; i++) {
-		STACK_OF(X509) * sk;
-
-		if (pemobj_read_bundle(st, "certs", names[i], &sk, NULL))
-			continue;
-		json_array_append_new(items, cert_json(st, names[i], sk, keys));
-		sk_X509_pop_free(sk, X509_free);
-	}
 	json_decref(keys);
-	store_names_free(names, n);
-	return reply_page(rq, items, off, lim);
+	return ret;
 }
 
 enum MHD_Result h_certs_get(struct req *rq)

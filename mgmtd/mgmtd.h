@@ -133,6 +133,11 @@ bool req_page(struct req *rq, size_t *offset, size_t *limit, enum MHD_Result *re
 /* {"items": [page of items], "total": n, "offset":, "limit":}; items stolen */
 enum MHD_Result reply_page(struct req *rq, json_t *items, size_t offset, size_t limit);
 json_t *page_json(json_t *items, size_t offset, size_t limit); /* items stolen; NULL: ENOMEM */
+/* A page of the objects DIR/NAME.EXT of the store, in name order: each
+ * made by item (NULL: left out, e.g. a file that does not parse). */
+typedef json_t *(*reply_item_fn)(struct store *st, const char *name, void *arg);
+enum MHD_Result reply_page_dir(struct req *rq, const char *dir, const char *ext, reply_item_fn item,
+			       void *arg);
 /* A name in a path parameter: 400 when not a plain name ("../x"). */
 bool req_name_ok(struct req *rq, const char *name, enum MHD_Result *ret);
 bool mg_name_ok(const char *name);
