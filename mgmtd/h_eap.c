@@ -36,20 +36,35 @@ static json_t *user_public(json_t *u)
 			 "secret_changed", json_is_integer(ch) ? json_string(t) : json_null());
 }
 
+/* doc as the file's text (*s: listfile_wipe_free it), checked as the
+ * gateway will read it: 0, or the model's error in err. Out of memory:
+ * 500 queued and *s NULL. */
+static int eap_check(struct req *rq, json_t *doc, char **s, struct model_err *err,
+		     enum MHD_Result *ret)
+{
+	struct model_eap_users *us = NULL;
+	int r;
+
+	if (!(*s = listfile_dump(doc))) {
+		*ret = reply_problem(rq, 500, "internal", NULL, "out of memory");
+		return GW_E_NOMEM;
+	}
+	r = model_eap_users_parse(*s, strlen(*s), &us, err);
+	model_eap_users_free(us);
+	return r;
+}
+
 /* Validate the whole file as the gateway will read it, then apply. Caller
  * holds the store lock. */
 static int eap_save(struct req *rq, json_t *doc, long focus, bool *applied, enum MHD_Result *ret)
 {
-	struct model_eap_users *us = NULL;
 	struct model_err err;
-	char *s = listfile_dump(doc);
+	char *s;
 	int r;
 
-	if (!s) {
-		*ret = reply_problem(rq, 500, "internal", NULL, "out of memory");
-		return GW_E_NOMEM;
-	}
-	if ((r = model_eap_users_parse(s, strlen(s), &us, &err))) {
+	if ((r = eap_check(rq, doc, &s, &err, ret))) {
+		if (!s)
+			return r;
 		listfile_wipe_free(s);
 		/* an error in the user the request is about: a path into the body */
 		if (focus >= 0)
@@ -57,7 +72,6 @@ static int eap_save(struct req *rq, json_t *doc, long focus, bool *applied, enum
 		*ret = reply_model_err(rq, &err);
 		return r;
 	}
-	model_eap_users_free(us);
 	r = apply_change(rq, EAP_FILE, s, strlen(s), 0600, applied, ret);
 	listfile_wipe_free(s);
 	return r;
@@ -298,18 +312,13 @@ out:
  * the request ("$.users[3].nt_hash"), not in the merged file. */
 static bool import_check(struct req *rq, json_t *users, enum MHD_Result *ret)
 {
-	struct model_eap_users *us = NULL;
 	struct model_err err;
-	char *s = listfile_dump(users);
-	int r;
+	char *s;
+	int r = eap_check(rq, users, &s, &err, ret);
 
-	if (!s) {
-		*ret = reply_problem(rq, 500, "internal", NULL, "out of memory");
+	if (!s)
 		return false;
-	}
-	r = model_eap_users_parse(s, strlen(s), &us, &err);
 	listfile_wipe_free(s);
-	model_eap_users_free(us);
 	if (!r)
 		return true;
 	char path[sizeof(err.me_path) + 16];
