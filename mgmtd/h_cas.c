@@ -106,25 +106,16 @@ enum MHD_Result h_cas_create(struct req *rq)
 	struct store *st = rq->rq_md->md_store;
 	char rel[REL_LEN], etag[STORE_ETAG_LEN], loc[128], *pem_out = NULL;
 	STACK_OF(X509) *sk = NULL;
-	const char *name, *pem;
-	struct x509_err xerr;
 	enum MHD_Result ret;
+	const char *name;
 	bool applied;
 	json_t *doc;
 
 	if (!(doc = req_json_body(rq, "application/json", &ret)))
 		return ret;
-	if (!pemobj_check_body(rq, doc, NULL, &name, &pem, &ret))
+	if (!pemobj_check_body(rq, doc, NULL, &name, &ret) ||
+	    pemobj_parse_upload(rq, doc, x509_ca_bundle_check, &sk, &pem_out, &ret))
 		goto out;
-	if (x509_bundle_parse(pem, json_string_length(json_object_get(doc, "pem")), &sk, &xerr) ||
-	    x509_ca_bundle_check(sk, &xerr)) {
-		ret = x509_problem(rq, &xerr);
-		goto out;
-	}
-	if (!(pem_out = x509_bundle_pem(sk))) {
-		ret = reply_problem(rq, 500, "internal", NULL, "out of memory");
-		goto out;
-	}
 	snprintf(rel, sizeof(rel), "cas/%s.pem", name);
 	store_lock(st);
 	if (store_exists(st, rel)) {

@@ -106,12 +106,12 @@ enum MHD_Result h_certs_get(struct req *rq)
 }
 
 /* {"name", "pem", "key"?}: key a pkcs11: URI. */
-static bool cert_body(struct req *rq, json_t *doc, const char **name, const char **pem,
-		      const char **key, enum MHD_Result *ret)
+static bool cert_body(struct req *rq, json_t *doc, const char **name, const char **key,
+		      enum MHD_Result *ret)
 {
 	static const char *const extra[] = { "key", NULL };
 
-	if (!pemobj_check_body(rq, doc, extra, name, pem, ret))
+	if (!pemobj_check_body(rq, doc, extra, name, ret))
 		return false;
 	*key = json_string_value(json_object_get(doc, "key"));
 	if (*key && (strncmp(*key, "pkcs11:", 7) || strlen(*key) >= MODEL_KEY_LEN ||
@@ -129,25 +129,16 @@ enum MHD_Result h_certs_create(struct req *rq)
 	struct store *st = rq->rq_md->md_store;
 	char rel[REL_LEN], etag[STORE_ETAG_LEN], loc[128], *pem_out = NULL;
 	STACK_OF(X509) *sk = NULL;
-	const char *name, *pem, *key;
-	struct x509_err xerr;
+	const char *name, *key;
 	enum MHD_Result ret;
 	json_t *doc, *keys;
 	bool applied;
 
 	if (!(doc = req_json_body(rq, "application/json", &ret)))
 		return ret;
-	if (!cert_body(rq, doc, &name, &pem, &key, &ret))
+	if (!cert_body(rq, doc, &name, &key, &ret) ||
+	    pemobj_parse_upload(rq, doc, x509_cert_bundle_check, &sk, &pem_out, &ret))
 		goto out;
-	if (x509_bundle_parse(pem, json_string_length(json_object_get(doc, "pem")), &sk, &xerr) ||
-	    x509_cert_bundle_check(sk, &xerr)) {
-		ret = reply_problem(rq, 422, "validation", xerr.xe_path, "%s", xerr.xe_msg);
-		goto out;
-	}
-	if (!(pem_out = x509_bundle_pem(sk))) {
-		ret = reply_problem(rq, 500, "internal", NULL, "out of memory");
-		goto out;
-	}
 	snprintf(rel, sizeof(rel), "certs/%s.pem", name);
 	store_lock(st);
 	if (store_exists(st, rel)) {

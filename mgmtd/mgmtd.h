@@ -32,6 +32,7 @@
 
 struct rates;
 struct live;
+struct x509_err;
 
 struct mgmtd {
 	const char *md_config_dir;
@@ -226,13 +227,18 @@ json_t *uses_find(struct store *st, enum uses_kind kind, const char *name);
  * read_bundle: GW_E_NOTFOUND if absent; etag may be NULL. read_path: the
  * bundle of rq_params[0], 400/404/500 queued on failure ("no <what> 'x'").
  * check_body: {"name", "pem"} plus the optional members of extra
- * (NULL-terminated; may be NULL), all strings; false: 422 queued. */
+ * (NULL-terminated; may be NULL), all strings; false: 422 queued.
+ * parse_upload: the body's "pem" parsed, held to check (x509.h) and
+ * re-encoded (*pem_out, free it; *sk, free it); 422/500 queued on failure. */
+typedef int (*pemobj_check_fn)(STACK_OF(X509) * sk, struct x509_err *err);
 int pemobj_read_bundle(struct store *st, const char *dir, const char *name, STACK_OF(X509) * *sk,
 		       char *etag);
 int pemobj_read_path(struct req *rq, const char *dir, const char *what, STACK_OF(X509) * *sk,
 		     char *etag, enum MHD_Result *ret);
 bool pemobj_check_body(struct req *rq, json_t *doc, const char *const *extra, const char **name,
-		       const char **pem, enum MHD_Result *ret);
+		       enum MHD_Result *ret);
+int pemobj_parse_upload(struct req *rq, json_t *doc, pemobj_check_fn check, STACK_OF(X509) * *sk,
+			char **pem_out, enum MHD_Result *ret);
 
 /* listfile.c: one-array files (eap-users.json, pools.json) */
 int listfile_read(struct store *st, const char *rel, json_t **doc); /* absent: [] */

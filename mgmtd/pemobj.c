@@ -5,6 +5,7 @@
  * upload is the same {"name", "pem", ...} object.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "gateway/util/err.h"
@@ -70,9 +71,9 @@ static bool pemobj_check_member(struct req *rq, const char *key, json_t *v,
 }
 
 bool pemobj_check_body(struct req *rq, json_t *doc, const char *const *extra, const char **name,
-		       const char **pem, enum MHD_Result *ret)
+		       enum MHD_Result *ret)
 {
-	const char *key;
+	const char *key, *pem;
 	json_t *v;
 
 	if (!json_is_object(doc)) {
@@ -85,8 +86,8 @@ bool pemobj_check_body(struct req *rq, json_t *doc, const char *const *extra, co
 			return false;
 	}
 	*name = json_string_value(json_object_get(doc, "name"));
-	*pem = json_string_value(json_object_get(doc, "pem"));
-	if (!*name || !*pem) {
+	pem = json_string_value(json_object_get(doc, "pem"));
+	if (!*name || !pem) {
 		*ret = reply_problem(rq, 422, "validation", *name ? "$.pem" : "$.name", "required");
 		return false;
 	}
@@ -97,4 +98,24 @@ bool pemobj_check_body(struct req *rq, json_t *doc, const char *const *extra, co
 		return false;
 	}
 	return true;
+}
+
+int pemobj_parse_upload(struct req *rq, json_t *doc, pemobj_check_fn check, STACK_OF(X509) * *sk,
+			char **pem_out, enum MHD_Result *ret)
+{
+	json_t *pem = json_object_get(doc, "pem");
+	struct x509_err xerr;
+
+	*sk = NULL;
+	*pem_out = NULL;
+	if (x509_bundle_parse(json_string_value(pem), json_string_length(pem), sk, &xerr) ||
+	    check(*sk, &xerr)) {
+		*ret = reply_problem(rq, 422, "validation", xerr.xe_path, "%s", xerr.xe_msg);
+		return GW_E_INVAL;
+	}
+	if (!(*pem_out = x509_bundle_pem(*sk))) {
+		*ret = reply_problem(rq, 500, "internal", NULL, "out of memory");
+		return GW_E_NOMEM;
+	}
+	return 0;
 }
