@@ -22,40 +22,34 @@ static enum MHD_Result x509_problem(struct req *rq, const struct x509_err *err)
 	return reply_problem(rq, 422, "validation", err->xe_path, "%s", err->xe_msg);
 }
 
-/* The bundle of cas/NAME.pem; GW_E_NOTFOUND if absent. */
-static int ca_load(struct store *st, const char *name, STACK_OF(X509) * *sk, char *etag)
+/* cas/NAME.crl: the store's error if unreadable (GW_E_NOTFOUND: absent),
+ * GW_E_PARSE if it holds no CRL; etag (may be NULL) set once read. */
+static int crl_load(struct store *st, const char *name, char *etag, X509_CRL **crl)
 {
 	char rel[REL_LEN], *buf;
-	struct x509_err err;
 	size_t len;
+	BIO *b;
 	int r;
 
-	snprintf(rel, sizeof(rel), "cas/%s.pem", name);
+	*crl = NULL;
+	snprintf(rel, sizeof(rel), "cas/%s.crl", name);
 	if ((r = store_read(st, rel, STORE_FILE_MAX, &buf, &len)))
 		return r;
 	if (etag)
 		store_etag(st, buf, len, etag);
-	r = x509_bundle_parse(buf, len, sk, &err);
+	if ((b = BIO_new_mem_buf(buf, (int)len)))
+		*crl = PEM_read_bio_X509_CRL(b, NULL, NULL, NULL);
+	BIO_free(b);
 	store_buf_free(buf, len);
-	return r;
+	return *crl ? 0 : GW_E_PARSE;
 }
 
 static json_t *crl_summary(struct store *st, const char *name)
 {
-	char rel[REL_LEN], *buf;
 	X509_CRL *crl;
-	size_t len;
 	json_t *j;
-	BIO *b;
 
-	snprintf(rel, sizeof(rel), "cas/%s.crl", name);
-	if (store_read(st, rel, STORE_FILE_MAX, &buf, &len))
-		return json_null();
-	b = BIO_new_mem_buf(buf, (int)len);
-	crl = b ? PEM_read_bio_X509_CRL(b, NULL, NULL, NULL) : NULL;
-	BIO_free(b);
-	store_buf_free(buf, len);
-	if (!crl)
+	if (crl_load(st, name, NULL, &crl))
 		return json_null();
 	j = x509_crl_info(crl);
 	json_object_del(j, "revoked_serials");
@@ -74,45 +68,23 @@ static json_t *ca_json(struct store *st, const char *name, STACK_OF(X509) * sk)
 			 crl_summary(st, name));
 }
 
-enum MHD_Result h_cas_list(struct req *rq)
+/* One item of the list: NULL if cas/NAME.pem does not parse. */
+static json_t *ca_item(struct store *st, const char *name, void *arg)
 {
-	struct store *st = rq->rq_md->md_store;
-	enum MHD_Result ret;
-	size_t n, off, lim;
-	char **names;
-	json_t *items;
+	STACK_OF(X509) * sk;
+	json_t *j;
 
-	if (!req_page(rq, &off, &lim, &ret))
-		return ret;
-	if (store_list(st, "cas", ".pem", &names, &n))
-		return reply_problem(rq, 500, "storage", NULL, "cannot list cas/");
-	items = json_array();
-	for (size_t i = 0; items && i < n; i++) {
-		STACK_OF(X509) * sk;
-
-		if (ca_load(st, names[i], &sk, NULL))
-			continue;
-		json_array_append_new(items, ca_json(st, names[i], sk));
-		sk_X509_pop_free(sk, X509_free);
-	}
-	store_names_free(names, n);
-	return reply_page(rq, items, off, lim);
+	(void)arg;
+	if (pemobj_read_bundle(st, "cas", name, &sk, NULL))
+		return NULL;
+	j = ca_json(st, name, sk);
+	sk_X509_pop_free(sk, X509_free);
+	return j;
 }
 
-/* cas/NAME.pem of the path parameter; answered (404/400) on failure. */
-static int ca_of_path(struct req *rq, STACK_OF(X509) * *sk, char *etag, enum MHD_Result *ret)
+enum MHD_Result h_cas_list(struct req *rq)
 {
-	int r;
-
-	if (!req_name_ok(rq, rq->rq_params[0], ret))
-		return GW_E_INVAL;
-	r = ca_load(rq->rq_md->md_store, rq->rq_params[0], sk, etag);
-	if (r == GW_E_NOTFOUND)
-		*ret = reply_problem(rq, 404, "not-found", NULL, "no CA '%s'", rq->rq_params[0]);
-	else if (r)
-		*ret = reply_problem(rq, 500, "storage", NULL, "cas/%s.pem does not parse",
-				     rq->rq_params[0]);
-	return r;
+	return reply_page_dir(rq, "cas", ".pem", ca_item, NULL);
 }
 
 enum MHD_Result h_cas_get(struct req *rq)
@@ -122,58 +94,11 @@ enum MHD_Result h_cas_get(struct req *rq)
 	enum MHD_Result ret;
 	json_t *j;
 
-	if (ca_of_path(rq, &sk, etag, &ret))
+	if (pemobj_read_path(rq, "cas", "CA", &sk, etag, &ret))
 		return ret;
 	j = ca_json(rq->rq_md->md_store, rq->rq_params[0], sk);
 	sk_X509_pop_free(sk, X509_free);
 	return reply_json(rq, 200, j, etag);
-}
-
-/* {"name": ..., "pem": ...}: exactly these members, strings. */
-static bool upload_body(struct req *rq, json_t *doc, const char **name, const char **pem,
-			const char *const *extra, enum MHD_Result *ret)
-{
-	const char *key;
-	json_t *v;
-
-	if (!json_is_object(doc)) {
-		*ret = reply_problem(rq, 422, "validation", "$", "must be a JSON object");
-		return false;
-	}
-	json_object_foreach(doc, key, v)
-	{
-		bool known = !strcmp(key, "name") || !strcmp(key, "pem");
-
-		for (const char *const *e = extra; e && *e; e++)
-			known |= !strcmp(key, *e);
-		if (!known) {
-			char p[80];
-
-			snprintf(p, sizeof(p), "$.%.60s", key);
-			*ret = reply_problem(rq, 422, "validation", p, "unknown member");
-			return false;
-		}
-		if (!json_is_string(v)) {
-			char p[80];
-
-			snprintf(p, sizeof(p), "$.%.60s", key);
-			*ret = reply_problem(rq, 422, "validation", p, "must be a string");
-			return false;
-		}
-	}
-	*name = json_string_value(json_object_get(doc, "name"));
-	*pem = json_string_value(json_object_get(doc, "pem"));
-	if (!*name || !*pem) {
-		*ret = reply_problem(rq, 422, "validation", *name ? "$.pem" : "$.name", "required");
-		return false;
-	}
-	if (!mg_name_ok(*name)) {
-		*ret = reply_problem(rq, 422, "validation", "$.name",
-				     "must be a name of 1-63 characters A-Z a-z 0-9 _ . - "
-				     "(starting with a letter or digit)");
-		return false;
-	}
-	return true;
 }
 
 enum MHD_Result h_cas_create(struct req *rq)
@@ -181,25 +106,16 @@ enum MHD_Result h_cas_create(struct req *rq)
 	struct store *st = rq->rq_md->md_store;
 	char rel[REL_LEN], etag[STORE_ETAG_LEN], loc[128], *pem_out = NULL;
 	STACK_OF(X509) *sk = NULL;
-	const char *name, *pem;
-	struct x509_err xerr;
 	enum MHD_Result ret;
+	const char *name;
 	bool applied;
 	json_t *doc;
 
 	if (!(doc = req_json_body(rq, "application/json", &ret)))
 		return ret;
-	if (!upload_body(rq, doc, &name, &pem, NULL, &ret))
+	if (!pemobj_check_body(rq, doc, NULL, &name, &ret) ||
+	    pemobj_parse_upload(rq, doc, x509_ca_bundle_check, &sk, &pem_out, &ret))
 		goto out;
-	if (x509_bundle_parse(pem, json_string_length(json_object_get(doc, "pem")), &sk, &xerr) ||
-	    x509_ca_bundle_check(sk, &xerr)) {
-		ret = x509_problem(rq, &xerr);
-		goto out;
-	}
-	if (!(pem_out = x509_bundle_pem(sk))) {
-		ret = reply_problem(rq, 500, "internal", NULL, "out of memory");
-		goto out;
-	}
 	snprintf(rel, sizeof(rel), "cas/%s.pem", name);
 	store_lock(st);
 	if (store_exists(st, rel)) {
@@ -228,7 +144,7 @@ enum MHD_Result h_cas_delete(struct req *rq)
 	bool applied;
 
 	store_lock(st);
-	if (ca_of_path(rq, &sk, etag, &ret) || !req_if_match(rq, etag, &ret))
+	if (pemobj_read_path(rq, "cas", "CA", &sk, etag, &ret) || !req_if_match(rq, etag, &ret))
 		goto out;
 	users = uses_find(st, USES_CA, rq->rq_params[0]);
 	if (json_array_size(users)) {
@@ -270,7 +186,7 @@ enum MHD_Result h_cas_crl_put(struct req *rq)
 		goto out;
 	}
 	store_lock(st);
-	if (ca_of_path(rq, &sk, NULL, &ret))
+	if (pemobj_read_path(rq, "cas", "CA", &sk, NULL, &ret))
 		goto unlock;
 	if (x509_crl_parse(json_string_value(pem), json_string_length(pem), sk, &crl, &xerr)) {
 		ret = x509_problem(rq, &xerr);
@@ -298,26 +214,18 @@ out:
 /* cas/NAME.crl of the path parameter; 404 answered when absent. */
 static X509_CRL *crl_of_path(struct req *rq, char *etag, enum MHD_Result *ret)
 {
-	char rel[REL_LEN], *buf;
-	X509_CRL *crl = NULL;
-	size_t len;
-	BIO *b;
+	X509_CRL *crl;
+	int r;
 
 	if (!req_name_ok(rq, rq->rq_params[0], ret))
 		return NULL;
-	snprintf(rel, sizeof(rel), "cas/%s.crl", rq->rq_params[0]);
-	if (store_read(rq->rq_md->md_store, rel, STORE_FILE_MAX, &buf, &len)) {
+	r = crl_load(rq->rq_md->md_store, rq->rq_params[0], etag, &crl);
+	if (r == GW_E_PARSE)
+		*ret = reply_problem(rq, 500, "storage", NULL, "cas/%s.crl does not parse",
+				     rq->rq_params[0]);
+	else if (r)
 		*ret = reply_problem(rq, 404, "not-found", NULL, "CA '%s' has no CRL",
 				     rq->rq_params[0]);
-		return NULL;
-	}
-	store_etag(rq->rq_md->md_store, buf, len, etag);
-	if ((b = BIO_new_mem_buf(buf, (int)len)))
-		crl = PEM_read_bio_X509_CRL(b, NULL, NULL, NULL);
-	BIO_free(b);
-	store_buf_free(buf, len);
-	if (!crl)
-		*ret = reply_problem(rq, 500, "storage", NULL, "%s does not parse", rel);
 	return crl;
 }
 

@@ -55,23 +55,6 @@ static int keys_set(struct store *st, const char *name, const char *uri)
 	return r;
 }
 
-static int cert_load(struct store *st, const char *name, STACK_OF(X509) * *sk, char *etag)
-{
-	char rel[REL_LEN], *buf;
-	struct x509_err err;
-	size_t len;
-	int r;
-
-	snprintf(rel, sizeof(rel), "certs/%s.pem", name);
-	if ((r = store_read(st, rel, STORE_FILE_MAX, &buf, &len)))
-		return r;
-	if (etag)
-		store_etag(st, buf, len, etag);
-	r = x509_bundle_parse(buf, len, sk, &err);
-	store_buf_free(buf, len);
-	return r;
-}
-
 static json_t *cert_json(struct store *st, const char *name, STACK_OF(X509) * sk, json_t *keys)
 {
 	json_t *chain = json_array(), *key = json_object_get(keys, name);
@@ -83,47 +66,27 @@ static json_t *cert_json(struct store *st, const char *name, STACK_OF(X509) * sk
 			 key ? key : json_null(), "used_by", uses_find(st, USES_CERT, name));
 }
 
-enum MHD_Result h_certs_list(struct req *rq)
+/* One item of the list (arg: the key references); NULL if
+ * certs/NAME.pem does not parse. */
+static json_t *cert_item(struct store *st, const char *name, void *arg)
 {
-	struct store *st = rq->rq_md->md_store;
-	enum MHD_Result ret;
-	size_t n, off, lim;
-	json_t *items, *keys;
-	char **names;
+	STACK_OF(X509) * sk;
+	json_t *j;
 
-	if (!req_page(rq, &off, &lim, &ret))
-		return ret;
-	if (store_list(st, "certs", ".pem", &names, &n))
-		return reply_problem(rq, 500, "storage", NULL, "cannot list certs/");
-	items = json_array();
-	keys = keys_read(st);
-	for (size_t i = 0; items && i < n; i++) {
-		STACK_OF(X509) * sk;
-
-		if (cert_load(st, names[i], &sk, NULL))
-			continue;
-		json_array_append_new(items, cert_json(st, names[i], sk, keys));
-		sk_X509_pop_free(sk, X509_free);
-	}
-	json_decref(keys);
-	store_names_free(names, n);
-	return reply_page(rq, items, off, lim);
+	if (pemobj_read_bundle(st, "certs", name, &sk, NULL))
+		return NULL;
+	j = cert_json(st, name, sk, arg);
+	sk_X509_pop_free(sk, X509_free);
+	return j;
 }
 
-static int cert_of_path(struct req *rq, STACK_OF(X509) * *sk, char *etag, enum MHD_Result *ret)
+enum MHD_Result h_certs_list(struct req *rq)
 {
-	int r;
+	json_t *keys = keys_read(rq->rq_md->md_store);
+	enum MHD_Result ret = reply_page_dir(rq, "certs", ".pem", cert_item, keys);
 
-	if (!req_name_ok(rq, rq->rq_params[0], ret))
-		return GW_E_INVAL;
-	r = cert_load(rq->rq_md->md_store, rq->rq_params[0], sk, etag);
-	if (r == GW_E_NOTFOUND)
-		*ret = reply_problem(rq, 404, "not-found", NULL, "no certificate '%s'",
-				     rq->rq_params[0]);
-	else if (r)
-		*ret = reply_problem(rq, 500, "storage", NULL, "certs/%s.pem does not parse",
-				     rq->rq_params[0]);
-	return r;
+	json_decref(keys);
+	return ret;
 }
 
 enum MHD_Result h_certs_get(struct req *rq)
@@ -133,7 +96,7 @@ enum MHD_Result h_certs_get(struct req *rq)
 	enum MHD_Result ret;
 	json_t *j, *keys;
 
-	if (cert_of_path(rq, &sk, etag, &ret))
+	if (pemobj_read_path(rq, "certs", "certificate", &sk, etag, &ret))
 		return ret;
 	keys = keys_read(rq->rq_md->md_store);
 	j = cert_json(rq->rq_md->md_store, rq->rq_params[0], sk, keys);
@@ -143,43 +106,14 @@ enum MHD_Result h_certs_get(struct req *rq)
 }
 
 /* {"name", "pem", "key"?}: key a pkcs11: URI. */
-static bool cert_body(struct req *rq, json_t *doc, const char **name, const char **pem,
-		      const char **key, enum MHD_Result *ret)
+static bool cert_body(struct req *rq, json_t *doc, const char **name, const char **key,
+		      enum MHD_Result *ret)
 {
-	const char *k;
-	json_t *v;
+	static const char *const extra[] = { "key", NULL };
 
-	if (!json_is_object(doc)) {
-		*ret = reply_problem(rq, 422, "validation", "$", "must be a JSON object");
+	if (!pemobj_check_body(rq, doc, extra, name, ret))
 		return false;
-	}
-	json_object_foreach(doc, k, v)
-	{
-		char p[80];
-
-		snprintf(p, sizeof(p), "$.%.60s", k);
-		if (strcmp(k, "name") && strcmp(k, "pem") && strcmp(k, "key")) {
-			*ret = reply_problem(rq, 422, "validation", p, "unknown member");
-			return false;
-		}
-		if (!json_is_string(v)) {
-			*ret = reply_problem(rq, 422, "validation", p, "must be a string");
-			return false;
-		}
-	}
-	*name = json_string_value(json_object_get(doc, "name"));
-	*pem = json_string_value(json_object_get(doc, "pem"));
 	*key = json_string_value(json_object_get(doc, "key"));
-	if (!*name || !*pem) {
-		*ret = reply_problem(rq, 422, "validation", *name ? "$.pem" : "$.name", "required");
-		return false;
-	}
-	if (!mg_name_ok(*name)) {
-		*ret = reply_problem(rq, 422, "validation", "$.name",
-				     "must be a name of 1-63 characters A-Z a-z 0-9 _ . - "
-				     "(starting with a letter or digit)");
-		return false;
-	}
 	if (*key && (strncmp(*key, "pkcs11:", 7) || strlen(*key) >= MODEL_KEY_LEN ||
 		     strpbrk(*key, " \t\r\n"))) {
 		*ret = reply_problem(rq, 422, "validation", "$.key",
@@ -195,25 +129,16 @@ enum MHD_Result h_certs_create(struct req *rq)
 	struct store *st = rq->rq_md->md_store;
 	char rel[REL_LEN], etag[STORE_ETAG_LEN], loc[128], *pem_out = NULL;
 	STACK_OF(X509) *sk = NULL;
-	const char *name, *pem, *key;
-	struct x509_err xerr;
+	const char *name, *key;
 	enum MHD_Result ret;
 	json_t *doc, *keys;
 	bool applied;
 
 	if (!(doc = req_json_body(rq, "application/json", &ret)))
 		return ret;
-	if (!cert_body(rq, doc, &name, &pem, &key, &ret))
+	if (!cert_body(rq, doc, &name, &key, &ret) ||
+	    pemobj_parse_upload(rq, doc, x509_cert_bundle_check, &sk, &pem_out, &ret))
 		goto out;
-	if (x509_bundle_parse(pem, json_string_length(json_object_get(doc, "pem")), &sk, &xerr) ||
-	    x509_cert_bundle_check(sk, &xerr)) {
-		ret = reply_problem(rq, 422, "validation", xerr.xe_path, "%s", xerr.xe_msg);
-		goto out;
-	}
-	if (!(pem_out = x509_bundle_pem(sk))) {
-		ret = reply_problem(rq, 500, "internal", NULL, "out of memory");
-		goto out;
-	}
 	snprintf(rel, sizeof(rel), "certs/%s.pem", name);
 	store_lock(st);
 	if (store_exists(st, rel)) {
@@ -246,7 +171,8 @@ enum MHD_Result h_certs_delete(struct req *rq)
 	bool applied;
 
 	store_lock(st);
-	if (cert_of_path(rq, &sk, etag, &ret) || !req_if_match(rq, etag, &ret))
+	if (pemobj_read_path(rq, "certs", "certificate", &sk, etag, &ret) ||
+	    !req_if_match(rq, etag, &ret))
 		goto out;
 	users = uses_find(st, USES_CERT, rq->rq_params[0]);
 	if (json_array_size(users)) {

@@ -46,33 +46,25 @@ static json_t *conn_public(const char *buf, size_t len, const char *name)
 	return j;
 }
 
+/* One item of the list: NULL if conns/NAME.json is unreadable or invalid. */
+static json_t *conn_item(struct store *st, const char *name, void *arg)
+{
+	char rel[CONN_REL_LEN], *buf;
+	size_t len;
+	json_t *j;
+
+	(void)arg;
+	conn_rel(name, rel);
+	if (store_read(st, rel, STORE_FILE_MAX, &buf, &len))
+		return NULL;
+	j = conn_public(buf, len, name);
+	store_buf_free(buf, len);
+	return j;
+}
+
 enum MHD_Result h_conns_list(struct req *rq)
 {
-	struct store *st = rq->rq_md->md_store;
-	enum MHD_Result ret;
-	size_t n, off, lim;
-	char **names;
-	json_t *items;
-
-	if (!req_page(rq, &off, &lim, &ret))
-		return ret;
-	if (store_list(st, "conns", ".json", &names, &n))
-		return reply_problem(rq, 500, "storage", NULL, "cannot list conns/");
-	items = json_array();
-	for (size_t i = 0; items && i < n; i++) {
-		char rel[CONN_REL_LEN], *buf;
-		size_t len;
-		json_t *j;
-
-		conn_rel(names[i], rel);
-		if (store_read(st, rel, STORE_FILE_MAX, &buf, &len))
-			continue;
-		if ((j = conn_public(buf, len, names[i])))
-			json_array_append_new(items, j);
-		store_buf_free(buf, len);
-	}
-	store_names_free(names, n);
-	return reply_page(rq, items, off, lim);
+	return reply_page_dir(rq, "conns", ".json", conn_item, NULL);
 }
 
 /* The stored document of rq_params[0] and its ETag; 404 queued if absent

@@ -36,31 +36,42 @@ static json_t *user_public(json_t *u)
 			 "secret_changed", json_is_integer(ch) ? json_string(t) : json_null());
 }
 
+/* doc as the file's text (*s: listfile_wipe_free it), checked as the
+ * gateway will read it: 0, or the model's error in err. Out of memory:
+ * 500 queued and *s NULL. */
+static int eap_check(struct req *rq, json_t *doc, char **s, struct model_err *err,
+		     enum MHD_Result *ret)
+{
+	struct model_eap_users *us = NULL;
+	int r;
+
+	if (!(*s = listfile_dump(doc))) {
+		*ret = reply_problem(rq, 500, "internal", NULL, "out of memory");
+		return GW_E_NOMEM;
+	}
+	r = model_eap_users_parse(*s, strlen(*s), &us, err);
+	model_eap_users_free(us);
+	return r;
+}
+
 /* Validate the whole file as the gateway will read it, then apply. Caller
  * holds the store lock. */
 static int eap_save(struct req *rq, json_t *doc, long focus, bool *applied, enum MHD_Result *ret)
 {
-	struct model_eap_users *us = NULL;
 	struct model_err err;
-	char *s = listfile_dump(doc);
+	char *s;
 	int r;
 
-	if (!s) {
-		*ret = reply_problem(rq, 500, "internal", NULL, "out of memory");
-		return GW_E_NOMEM;
-	}
-	if ((r = model_eap_users_parse(s, strlen(s), &us, &err))) {
-		char pre[32];
-		size_t n = (size_t)snprintf(pre, sizeof(pre), "$[%ld]", focus);
-
+	if ((r = eap_check(rq, doc, &s, &err, ret))) {
+		if (!s)
+			return r;
 		listfile_wipe_free(s);
 		/* an error in the user the request is about: a path into the body */
-		if (focus >= 0 && !strncmp(err.me_path, pre, n))
-			memmove(err.me_path + 1, err.me_path + n, strlen(err.me_path + n) + 1);
+		if (focus >= 0)
+			listfile_err_focus(&err, (size_t)focus);
 		*ret = reply_model_err(rq, &err);
 		return r;
 	}
-	model_eap_users_free(us);
 	r = apply_change(rq, EAP_FILE, s, strlen(s), 0600, applied, ret);
 	listfile_wipe_free(s);
 	return r;
@@ -235,7 +246,6 @@ enum MHD_Result h_eap_replace(struct req *rq)
 {
 	struct store *st = rq->rq_md->md_store;
 	json_t *body, *doc = NULL, *u = NULL, *old, *bid;
-	char etag[STORE_ETAG_LEN];
 	enum MHD_Result ret;
 	size_t idx;
 	bool applied;
@@ -256,15 +266,10 @@ enum MHD_Result h_eap_replace(struct req *rq)
 	if (eap_read(rq, &doc, &ret))
 		goto unlock;
 	old = listfile_find(doc, "identity", rq->rq_params[0], &idx);
-	if (old)
-		listfile_etag(st, old, etag);
-	if (!req_if_match(rq, old ? etag : NULL, &ret))
+	if (!listfile_if_match(rq, old, &ret))
 		goto unlock;
 	keep_secret(u, old);
-	if (old)
-		json_array_set(doc, idx, u);
-	else
-		json_array_append(doc, u), idx = json_array_size(doc) - 1;
+	idx = listfile_put(doc, old, idx, u);
 	if (!eap_save(rq, doc, (long)idx, &applied, &ret))
 		ret = eap_answer(rq, u, old ? 200 : 201, applied);
 unlock:
@@ -279,7 +284,6 @@ out:
 enum MHD_Result h_eap_delete(struct req *rq)
 {
 	struct store *st = rq->rq_md->md_store;
-	char etag[STORE_ETAG_LEN];
 	enum MHD_Result ret;
 	json_t *doc = NULL, *old;
 	size_t idx;
@@ -293,8 +297,7 @@ enum MHD_Result h_eap_delete(struct req *rq)
 		ret = reply_problem(rq, 404, "not-found", NULL, "no EAP user with that identity");
 		goto out;
 	}
-	listfile_etag(st, old, etag);
-	if (!req_if_match(rq, etag, &ret))
+	if (!listfile_if_match(rq, old, &ret))
 		goto out;
 	json_array_remove(doc, idx);
 	if (!eap_save(rq, doc, -1, &applied, &ret))
@@ -309,18 +312,13 @@ out:
  * the request ("$.users[3].nt_hash"), not in the merged file. */
 static bool import_check(struct req *rq, json_t *users, enum MHD_Result *ret)
 {
-	struct model_eap_users *us = NULL;
 	struct model_err err;
-	char *s = listfile_dump(users);
-	int r;
+	char *s;
+	int r = eap_check(rq, users, &s, &err, ret);
 
-	if (!s) {
-		*ret = reply_problem(rq, 500, "internal", NULL, "out of memory");
+	if (!s)
 		return false;
-	}
-	r = model_eap_users_parse(s, strlen(s), &us, &err);
 	listfile_wipe_free(s);
-	model_eap_users_free(us);
 	if (!r)
 		return true;
 	char path[sizeof(err.me_path) + 16];
@@ -377,16 +375,15 @@ enum MHD_Result h_eap_import(struct req *rq)
 		json_array_clear(doc);
 	json_array_foreach(users, i, u)
 	{
-		size_t idx;
+		size_t idx = 0;
+		json_t *old = listfile_find(
+			doc, "identity", json_string_value(json_object_get(u, "identity")), &idx);
 
-		if (listfile_find(doc, "identity",
-				  json_string_value(json_object_get(u, "identity")), &idx)) {
-			json_array_set(doc, idx, u);
+		listfile_put(doc, old, idx, u);
+		if (old)
 			replaced++;
-		} else {
-			json_array_append(doc, u);
+		else
 			created++;
-		}
 	}
 	if (!eap_save(rq, doc, -1, &applied, &ret))
 		ret = reply_json_ex(rq, 200,

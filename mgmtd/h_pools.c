@@ -183,19 +183,16 @@ static enum MHD_Result pools_save(struct req *rq, json_t *doc, size_t focus, uns
 {
 	struct model_pools *mp = NULL;
 	struct model_err err;
-	char etag[STORE_ETAG_LEN], pre[32], loc[128], *s = listfile_dump(doc);
+	char etag[STORE_ETAG_LEN], loc[128], *s = listfile_dump(doc);
 	json_t *raw = json_array_get(doc, focus);
 	enum MHD_Result ret;
 	bool applied;
-	size_t n;
 
 	if (!s)
 		return reply_problem(rq, 500, "internal", NULL, "out of memory");
 	if (model_pools_parse(s, strlen(s), &mp, &err)) {
 		free(s);
-		n = (size_t)snprintf(pre, sizeof(pre), "$[%zu]", focus);
-		if (!strncmp(err.me_path, pre, n))
-			memmove(err.me_path + 1, err.me_path + n, strlen(err.me_path + n) + 1);
+		listfile_err_focus(&err, focus);
 		return reply_model_err(rq, &err);
 	}
 	if (!apply_change(rq, POOLS_FILE, s, strlen(s), 0644, &applied, &ret)) {
@@ -256,7 +253,6 @@ enum MHD_Result h_pools_replace(struct req *rq)
 	struct store *st = rq->rq_md->md_store;
 	json_t *body, *doc = NULL, *old, *n;
 	struct model_pools *mp = NULL;
-	char etag[STORE_ETAG_LEN];
 	enum MHD_Result ret;
 	size_t idx;
 
@@ -276,13 +272,8 @@ enum MHD_Result h_pools_replace(struct req *rq)
 	store_lock(st);
 	if (!pools_read(rq, &doc, &mp, &ret)) {
 		old = listfile_find(doc, "name", rq->rq_params[0], &idx);
-		if (old)
-			listfile_etag(st, old, etag);
-		if (req_if_match(rq, old ? etag : NULL, &ret)) {
-			if (old)
-				json_array_set(doc, idx, body);
-			else
-				json_array_append(doc, body), idx = json_array_size(doc) - 1;
+		if (listfile_if_match(rq, old, &ret)) {
+			idx = listfile_put(doc, old, idx, body);
 			ret = pools_save(rq, doc, idx, old ? 200 : 201);
 		}
 	}
@@ -297,7 +288,6 @@ out:
 enum MHD_Result h_pools_delete(struct req *rq)
 {
 	struct store *st = rq->rq_md->md_store;
-	char etag[STORE_ETAG_LEN];
 	struct model_pools *mp = NULL;
 	enum MHD_Result ret;
 	json_t *doc = NULL, *old, *users = NULL;
@@ -315,8 +305,7 @@ enum MHD_Result h_pools_delete(struct req *rq)
 		ret = reply_problem(rq, 404, "not-found", NULL, "no pool '%s'", rq->rq_params[0]);
 		goto out;
 	}
-	listfile_etag(st, old, etag);
-	if (!req_if_match(rq, etag, &ret))
+	if (!listfile_if_match(rq, old, &ret))
 		goto out;
 	users = uses_find(st, USES_POOL, rq->rq_params[0]);
 	if (json_array_size(users)) {

@@ -5,6 +5,7 @@
  * HMAC of its canonical serialisation, secrets included, so a changed
  * password changes the ETag without revealing anything).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -62,6 +63,34 @@ void listfile_etag(struct store *st, json_t *member, char *etag)
 		OPENSSL_cleanse(s, strlen(s));
 		free(s);
 	}
+}
+
+bool listfile_if_match(struct req *rq, json_t *member, enum MHD_Result *ret)
+{
+	char etag[STORE_ETAG_LEN];
+
+	if (member)
+		listfile_etag(rq->rq_md->md_store, member, etag);
+	return req_if_match(rq, member ? etag : NULL, ret);
+}
+
+size_t listfile_put(json_t *doc, json_t *old, size_t idx, json_t *member)
+{
+	if (old) {
+		json_array_set(doc, idx, member);
+		return idx;
+	}
+	json_array_append(doc, member);
+	return json_array_size(doc) - 1;
+}
+
+void listfile_err_focus(struct model_err *err, size_t focus)
+{
+	char pre[32];
+	size_t n = (size_t)snprintf(pre, sizeof(pre), "$[%zu]", focus);
+
+	if (!strncmp(err->me_path, pre, n))
+		memmove(err->me_path + 1, err->me_path + n, strlen(err->me_path + n) + 1);
 }
 
 char *listfile_dump(json_t *doc)

@@ -7,6 +7,7 @@ mgmtd_libpalmgmtd_a_SOURCES = \
 	mgmtd/store.c mgmtd/check.c mgmtd/gw.c mgmtd/tokens.c mgmtd/sessions.c mgmtd/x509.c \
 	mgmtd/http.c mgmtd/router.c mgmtd/reply.c mgmtd/req.c mgmtd/apply.c mgmtd/merge.c \
 	mgmtd/uses.c mgmtd/listfile.c mgmtd/rates.c mgmtd/live.c mgmtd/audit.c mgmtd/static.c mgmtd/daemon.c \
+	mgmtd/pemobj.c \
 	mgmtd/h_conns.c mgmtd/h_cas.c mgmtd/h_certs.c mgmtd/h_eap.c mgmtd/h_pools.c \
 	mgmtd/h_sas.c mgmtd/h_stats.c mgmtd/h_events.c mgmtd/h_session.c
 mgmtd_libpalmgmtd_a_CFLAGS = $(AM_CFLAGS) $(MHD_CFLAGS) $(JANSSON_CFLAGS) $(OPENSSL_CFLAGS)

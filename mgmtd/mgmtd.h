@@ -16,6 +16,7 @@
 
 #include <jansson.h>
 #include <microhttpd.h>
+#include <openssl/x509.h>
 
 #include "api/model/model.h"
 #include "mgmtd/authdb.h"
@@ -31,6 +32,7 @@
 
 struct rates;
 struct live;
+struct x509_err;
 
 struct mgmtd {
 	const char *md_config_dir;
@@ -132,6 +134,11 @@ bool req_page(struct req *rq, size_t *offset, size_t *limit, enum MHD_Result *re
 /* {"items": [page of items], "total": n, "offset":, "limit":}; items stolen */
 enum MHD_Result reply_page(struct req *rq, json_t *items, size_t offset, size_t limit);
 json_t *page_json(json_t *items, size_t offset, size_t limit); /* items stolen; NULL: ENOMEM */
+/* A page of the objects DIR/NAME.EXT of the store, in name order: each
+ * made by item (NULL: left out, e.g. a file that does not parse). */
+typedef json_t *(*reply_item_fn)(struct store *st, const char *name, void *arg);
+enum MHD_Result reply_page_dir(struct req *rq, const char *dir, const char *ext, reply_item_fn item,
+			       void *arg);
 /* A name in a path parameter: 400 when not a plain name ("../x"). */
 bool req_name_ok(struct req *rq, const char *name, enum MHD_Result *ret);
 bool mg_name_ok(const char *name);
@@ -216,10 +223,35 @@ json_t *merge_patch(json_t *target, json_t *patch);
 enum uses_kind { USES_CA, USES_CERT, USES_POOL };
 json_t *uses_find(struct store *st, enum uses_kind kind, const char *name);
 
+/* pemobj.c: certificate bundles kept as DIR/NAME.pem (cas/, certs/).
+ * read_bundle: GW_E_NOTFOUND if absent; etag may be NULL. read_path: the
+ * bundle of rq_params[0], 400/404/500 queued on failure ("no <what> 'x'").
+ * check_body: {"name", "pem"} plus the optional members of extra
+ * (NULL-terminated; may be NULL), all strings; false: 422 queued.
+ * parse_upload: the body's "pem" parsed, held to check (x509.h) and
+ * re-encoded (*pem_out, free it; *sk, free it); 422/500 queued on failure. */
+typedef int (*pemobj_check_fn)(STACK_OF(X509) * sk, struct x509_err *err);
+int pemobj_read_bundle(struct store *st, const char *dir, const char *name, STACK_OF(X509) * *sk,
+		       char *etag);
+int pemobj_read_path(struct req *rq, const char *dir, const char *what, STACK_OF(X509) * *sk,
+		     char *etag, enum MHD_Result *ret);
+bool pemobj_check_body(struct req *rq, json_t *doc, const char *const *extra, const char **name,
+		       enum MHD_Result *ret);
+int pemobj_parse_upload(struct req *rq, json_t *doc, pemobj_check_fn check, STACK_OF(X509) * *sk,
+			char **pem_out, enum MHD_Result *ret);
+
 /* listfile.c: one-array files (eap-users.json, pools.json) */
 int listfile_read(struct store *st, const char *rel, json_t **doc); /* absent: [] */
 json_t *listfile_find(json_t *doc, const char *key, const char *value, size_t *idx);
 void listfile_etag(struct store *st, json_t *member, char *etag);
+/* If-Match against member's ETag (NULL: absent); false: 412 queued. */
+bool listfile_if_match(struct req *rq, json_t *member, enum MHD_Result *ret);
+/* member (a new reference) in place of old at idx, or appended when old
+ * is NULL; its index. */
+size_t listfile_put(json_t *doc, json_t *old, size_t idx, json_t *member);
+/* A model error in member focus of a whole-file check: "$[focus].x"
+ * becomes "$.x", a path into the request's body. */
+void listfile_err_focus(struct model_err *err, size_t focus);
 char *listfile_dump(json_t *doc);
 void listfile_wipe_free(char *s);
 void listfile_wipe_secrets(json_t *doc);

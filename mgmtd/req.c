@@ -219,6 +219,30 @@ enum MHD_Result reply_page(struct req *rq, json_t *items, size_t offset, size_t 
 	return reply_json(rq, 200, page_json(items, offset, limit), NULL);
 }
 
+enum MHD_Result reply_page_dir(struct req *rq, const char *dir, const char *ext, reply_item_fn item,
+			       void *arg)
+{
+	struct store *st = rq->rq_md->md_store;
+	enum MHD_Result ret;
+	size_t n, off, lim;
+	char **names;
+	json_t *items;
+
+	if (!req_page(rq, &off, &lim, &ret))
+		return ret;
+	if (store_list(st, dir, ext, &names, &n))
+		return reply_problem(rq, 500, "storage", NULL, "cannot list %s/", dir);
+	items = json_array();
+	for (size_t i = 0; items && i < n; i++) {
+		json_t *j = item(st, names[i], arg);
+
+		if (j)
+			json_array_append_new(items, j);
+	}
+	store_names_free(names, n);
+	return reply_page(rq, items, off, lim);
+}
+
 bool mg_name_ok(const char *s)
 {
 	size_t n = strlen(s);

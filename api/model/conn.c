@@ -20,17 +20,6 @@
 static const char *const conn_keys[] = { "name",     "local", "remote", "ike",
 					 "children", "pools", "psk" };
 
-static int hex_nibble(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 /* "0x" + hex for binary keys, else the string's UTF-8 bytes. Messages
  * describe the problem, never the value. */
 static int conn_psk(json_t *v, struct model_conn *c, struct model_err *err)
@@ -52,14 +41,9 @@ static int conn_psk(json_t *v, struct model_conn *c, struct model_err *err)
 		return mj_fail(err, "$.psk",
 			       "a \"0x\" key needs an even number of hex digits, 1-%d bytes",
 			       MODEL_PSK_MAX);
-	for (size_t i = 0; i < n / 2; i++) {
-		int hi = hex_nibble(s[2 + 2 * i]), lo = hex_nibble(s[3 + 2 * i]);
-
-		if (hi < 0 || lo < 0) {
-			OPENSSL_cleanse(c->c_psk, sizeof(c->c_psk));
-			return mj_fail(err, "$.psk", "a \"0x\" key must be all hex digits");
-		}
-		c->c_psk[i] = (uint8_t)(hi << 4 | lo);
+	if (mj_hex_decode(s + 2, n / 2, c->c_psk)) {
+		OPENSSL_cleanse(c->c_psk, sizeof(c->c_psk));
+		return mj_fail(err, "$.psk", "a \"0x\" key must be all hex digits");
 	}
 	c->c_psk_len = n / 2;
 	return 0;

@@ -89,17 +89,6 @@ static int user_password(json_t *v, const char *path, struct model_eap_user *u,
 	return 0;
 }
 
-static int hex_value(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 static int user_nt_hash(json_t *v, const char *path, struct model_eap_user *u,
 			struct model_err *err)
 {
@@ -110,14 +99,9 @@ static int user_nt_hash(json_t *v, const char *path, struct model_eap_user *u,
 		return mj_fail(err, path,
 			       "must be a string of 32 hex digits (MD4 of the "
 			       "UTF-16LE password)");
-	for (size_t i = 0; i < NT_HASH_LEN; i++) {
-		int hi = hex_value(s[2 * i]), lo = hex_value(s[2 * i + 1]);
-
-		if (hi < 0 || lo < 0) {
-			OPENSSL_cleanse(h, sizeof(h));
-			return mj_fail(err, path, "must be 32 hex digits");
-		}
-		h[i] = (uint8_t)(hi << 4 | lo);
+	if (mj_hex_decode(s, NT_HASH_LEN, h)) {
+		OPENSSL_cleanse(h, sizeof(h));
+		return mj_fail(err, path, "must be 32 hex digits");
 	}
 	u->eu_nt_hash = secret_dup(h, sizeof(h));
 	OPENSSL_cleanse(h, sizeof(h));

@@ -22,6 +22,7 @@ P=pap$$
 WORK=$(mktemp -d /tmp/check_api.XXXXXX)
 . "$HERE/ike_lib.sh"
 . "$HERE/ike_pki.sh"
+. "$API/mgmtd_lib.sh"
 PORT=18080
 BASE=http://127.0.0.1:$PORT
 
@@ -32,14 +33,6 @@ fi
 command -v node >/dev/null || { echo "check_api.sh: node is missing"; exit 1; }
 command -v promtool >/dev/null || { echo "check_api.sh: promtool is missing (Debian package prometheus)"; exit 1; }
 
-kill_pidfile() {
-	local f=$1 pid
-	[ -s "$f" ] || return 0
-	pid=$(cat "$f")
-	kill "$pid" 2>/dev/null
-	for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-	rm -f "$f"
-}
 cleanup() {
 	kill_pidfile "$WORK/mgmtd.pid"
 	kill_pidfile "$WORK/mgmtd-tls.pid"
@@ -67,30 +60,11 @@ pki_extra() {
 	[ -s "$d/expca.pem" ] && [ -s "$d/p256ca.crl" ] && [ -s "$d/evil.crl" ]
 }
 
-# gateway A is started and stopped by the tests too: by pid file
-cat >"$WORK/gw_start.sh" <<EOF
-#!/bin/sh
-setsid ip netns exec $NSA "$GATEWAYD" --foreground --config-dir "$WORK/a" \
-	--run-dir "$WORK/a/run" >>"$WORK/a.log" 2>&1 </dev/null &
-echo \$! >"$WORK/gwa.pid"
-for i in \$(seq 100); do
-	[ -S "$WORK/a/run/control.sock" ] && "$PALISADECTL" --socket "$WORK/a/run/control.sock" version >/dev/null 2>&1 && exit 0
-	sleep 0.1
-done
-exit 1
-EOF
-cat >"$WORK/gw_stop.sh" <<EOF
-#!/bin/sh
-pid=\$(cat "$WORK/gwa.pid"); kill \$pid
-for i in \$(seq 50); do kill -0 \$pid 2>/dev/null || exit 0; sleep 0.1; done
-exit 1
-EOF
-chmod +x "$WORK/gw_start.sh" "$WORK/gw_stop.sh"
-
 setup() {
 	mkdir -p "$WORK/pki"
 	pki_make "$WORK/pki" && pki_extra "$WORK/pki" || { echo "PKI failed"; return 1; }
 	net_direct
+	gwa_scripts
 	cfg_new a
 	cfg_new b
 	settings a "$A_IP"
@@ -134,20 +108,6 @@ webroot() {
 	ln -s /etc "$WORK/web/link"
 }
 
-mgmtd_start() {
-	setsid ip netns exec "$NSA" "$MGMTD" --config-dir "$WORK/a" \
-		--gateway-socket "$WORK/a/run/control.sock" --listen "127.0.0.1:$PORT" \
-		--web-root "$WORK/web" >"$WORK/mgmtd.log" 2>&1 </dev/null &
-	echo $! >"$WORK/mgmtd.pid"
-	for _ in $(seq 100); do
-		nsa curl -sf "$BASE/healthz" >/dev/null && return 0
-		sleep 0.05
-	done
-	echo "mgmtd did not start:"
-	cat "$WORK/mgmtd.log"
-	return 1
-}
-
 # mgmtd refuses a broken file by name and does not touch it
 refuses_broken() {
 	local d=$WORK/broken out
@@ -189,7 +149,7 @@ webroot
 check "mgmtd refuses a broken file, naming it, and leaves it alone" refuses_broken
 check "mgmtd refuses a non-loopback address without TLS" refuses_clear_text
 check "mgmtd serves HTTPS with the given certificate (and HSTS)" https_ok
-check "mgmtd starts" mgmtd_start || exit 1
+check "mgmtd starts" mgmtd_start "$WORK/web" || exit 1
 sleep 1.2 # the short token expires
 
 nsa env BASE="$BASE" SPEC="$TOP/api/openapi.yaml" PKI="$WORK/pki" CONFIG_DIR="$WORK/a" \
@@ -203,14 +163,7 @@ nsa env BASE="$BASE" SPEC="$TOP/api/openapi.yaml" PKI="$WORK/pki" CONFIG_DIR="$W
 	A_CONNS="$PALISADECTL --socket $WORK/a/run/control.sock --json list-conns" \
 	node "$API/api_test.mjs" >"$WORK/node.out" 2>&1
 cat "$WORK/node.out"
-np=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$WORK/node.out")
-nf=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$WORK/node.out")
-if [ -z "$np" ]; then
-	ko "api_test.mjs ran to its end"
-else
-	pass=$((pass + np))
-	fail=$((fail + nf))
-fi
+node_tally "$WORK/node.out" api_test.mjs
 check "mgmtd still running after every test" kill -0 "$(cat "$WORK/mgmtd.pid")"
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

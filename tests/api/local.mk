@@ -4,7 +4,7 @@
 # runs check_api.sh (two gateways, mgmtd, every endpoint, every response
 # validated against the spec) and crash.py (SIGKILL during 500 writes).
 
-EXTRA_DIST += tests/api/check_api.sh tests/api/api_test.mjs tests/api/contract.mjs \
+EXTRA_DIST += tests/api/check_api.sh tests/api/mgmtd_lib.sh tests/api/api_test.mjs tests/api/contract.mjs \
 	tests/api/crash.py tests/api/package.json tests/api/package-lock.json \
 	tests/api/npm_setup.sh api/openapi.yaml
 

@@ -30,6 +30,7 @@ P=pwb$$
 WORK=$(mktemp -d /tmp/check_web.XXXXXX)
 . "$HERE/ike_lib.sh"
 . "$HERE/ike_pki.sh"
+. "$WEBT/../api/mgmtd_lib.sh"
 PORT=18180
 BASE=http://127.0.0.1:$PORT
 ALICE_PW=alice-Web-$$-pw
@@ -43,14 +44,6 @@ for c in node chromium; do
 done
 mkdir -p "$ART"
 
-kill_pidfile() {
-	local f=$1 pid
-	[ -s "$f" ] || return 0
-	pid=$(cat "$f")
-	kill "$pid" 2>/dev/null
-	for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-	rm -f "$f"
-}
 cleanup() {
 	kill_pidfile "$WORK/ping.pid"
 	kill_pidfile "$WORK/mgmtd.pid"
@@ -65,25 +58,8 @@ trap 'exit 130' INT TERM
 
 # scripts: the helpers the test runs (after net_direct: they name addresses)
 scripts() {
-# Gateway A is stopped and started by the test (the "gateway down" page):
-# by pid file, from scripts the test runs.
-cat >"$WORK/gw_start.sh" <<EOF
-#!/bin/sh
-setsid ip netns exec $NSA "$GATEWAYD" --foreground --config-dir "$WORK/a" \
-	--run-dir "$WORK/a/run" >>"$WORK/a.log" 2>&1 </dev/null &
-echo \$! >"$WORK/gwa.pid"
-for i in \$(seq 100); do
-	"$PALISADECTL" --socket "$WORK/a/run/control.sock" version >/dev/null 2>&1 && exit 0
-	sleep 0.1
-done
-exit 1
-EOF
-cat >"$WORK/gw_stop.sh" <<EOF
-#!/bin/sh
-pid=\$(cat "$WORK/gwa.pid"); kill \$pid
-for i in \$(seq 50); do kill -0 \$pid 2>/dev/null || exit 0; sleep 0.1; done
-exit 1
-EOF
+# Gateway A is stopped and started by the test (the "gateway down" page).
+gwa_scripts
 # B, the road warrior: its connection with a password (right or wrong),
 # reloaded; then it dials in.
 cat >"$WORK/peer_conn.sh" <<EOF
@@ -144,20 +120,6 @@ accounts() {
 		echo "$VIEWER_PW" | $m user add --config-dir "$d" --role viewer --name view
 }
 
-mgmtd_start() {
-	setsid ip netns exec "$NSA" "$MGMTD" --config-dir "$WORK/a" \
-		--gateway-socket "$WORK/a/run/control.sock" --listen "127.0.0.1:$PORT" \
-		--web-root "$TOP/web" >"$WORK/mgmtd.log" 2>&1 </dev/null &
-	echo $! >"$WORK/mgmtd.pid"
-	for _ in $(seq 100); do
-		nsa curl -sf "$BASE/healthz" >/dev/null && return 0
-		sleep 0.05
-	done
-	echo "mgmtd did not start:"
-	cat "$WORK/mgmtd.log"
-	return 1
-}
-
 # must NAME COMMAND...: a step the rest needs
 must() {
 	local name=$1
@@ -166,7 +128,7 @@ must() {
 }
 must "setup: PKI, namespaces, gateways A and B" setup
 must "dashboard accounts made with the CLI (admin, operator, viewer)" accounts
-must "mgmtd starts with --web-root web/" mgmtd_start
+must "mgmtd starts with --web-root web/" mgmtd_start "$TOP/web"
 
 if [ "${WEB_DEV:-0}" = 1 ]; then
 	echo "dashboard: $BASE in namespace $NSA (ip netns exec $NSA ...)"
@@ -185,14 +147,7 @@ nsa env BASE="$BASE" ART="$ART" PKI="$WORK/pki" WEB_ROOT="$TOP/web" \
 	GW_STOP="$WORK/gw_stop.sh" GW_START="$WORK/gw_start.sh" \
 	node "$WEBT/web_test.mjs" >"$WORK/node.out" 2>&1
 cat "$WORK/node.out"
-np=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$WORK/node.out")
-nf=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$WORK/node.out")
-if [ -z "$np" ]; then
-	ko "web_test.mjs ran to its end"
-else
-	pass=$((pass + np))
-	fail=$((fail + nf))
-fi
+node_tally "$WORK/node.out" web_test.mjs
 check "mgmtd still running after every test" kill -0 "$(cat "$WORK/mgmtd.pid")"
 echo "artifacts (screenshots, logs): $ART"
 echo "$pass passed, $fail failed"
