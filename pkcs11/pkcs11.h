@@ -27,7 +27,8 @@ struct p11_key;
 struct p11_config {
 	const char *pc_module;           /* the module's path (a .so exporting C_GetFunctionList) */
 	const char *pc_pin_file;         /* NULL or "": the token has no user PIN */
-	unsigned pc_sessions;            /* sessions per token, 1..P11_SESSIONS_MAX */
+	unsigned pc_sessions;            /* sessions per token, 1..P11_SESSIONS_MAX (libp11
+					  * keeps one more: the one it logged in with) */
 	bool pc_require_non_extractable; /* refuse keys that were ever extractable */
 	bool pc_rsa_pss;                 /* RSA keys sign RSASSA-PSS where the method allows */
 	unsigned pc_retry_ms;            /* first back-off step after a token loss (0: 500) */
