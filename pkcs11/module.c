@@ -10,15 +10,23 @@
  * What stays a direct call, and why: libp11 0.4.12 exports no function
  * list and has no API for C_GetMechanismInfo, for choosing a mechanism
  * (CKM_ECDSA_SHA256, CKM_SHA256_RSA_PKCS_PSS: its EVP_PKEY hashes in
- * OpenSSL and signs raw), for CKA_SENSITIVE / CKA_EXTRACTABLE /
- * CKA_ALWAYS_AUTHENTICATE, for a context-specific login, for sizing or
- * checking out a session of its own pool, or for telling a lost token
- * apart from other failures on the sign path. So the same module's
- * C_GetFunctionList (the library libp11 loaded: dlopen() of the same path
- * returns the same instance) serves sessions, key attributes and
- * signatures (open.c, key.c, sign.c), inside the login state libp11 set
- * up (PKCS#11 v2.40 5.6: the login covers every session of the
- * application on the token).
+ * OpenSSL and signs raw; its PSS goes through CKM_RSA_X_509), for
+ * CKA_SENSITIVE / CKA_EXTRACTABLE / CKA_ALWAYS_SENSITIVE /
+ * CKA_NEVER_EXTRACTABLE / CKA_ALWAYS_AUTHENTICATE, for a context-specific
+ * login, for sizing or checking out a session of its own pool (it keeps
+ * up to 16 per slot, not configurable), for the library version of
+ * CK_INFO, for fresh token flags after a refused PIN, or for telling a
+ * lost token apart from other failures of a signature. So the same
+ * module's C_GetFunctionList (the library libp11 loaded: dlopen() of the
+ * same path returns the same instance) serves our session pool, key
+ * lookup and attributes, and signatures (open.c, key.c, sign.c), inside
+ * the login libp11 made (PKCS#11 v2.40 5.6: a login covers every session
+ * of the application on the token). palisade-hsm (hsmtool_admin.c) is
+ * still direct as well: libp11 has PKCS11_init_token, PKCS11_init_pin and
+ * SO logins, but its key generation (PKCS11_generate_key, deprecated, RSA
+ * only) cannot make an EC key nor set CKA_SENSITIVE / CKA_EXTRACTABLE, so
+ * the tool keeps its own C_GenerateKeyPair templates; moving its token
+ * set-up onto libp11 is left to do.
  */
 #include <dlfcn.h>
 #include <stdarg.h>
@@ -182,17 +190,9 @@ CK_RV p11_lib_rv(void)
 
 PKCS11_SLOT *p11_lib_slot(struct p11 *p, CK_SLOT_ID id)
 {
-	for (int pass = 0; pass < 2; pass++) {
-		for (unsigned i = 0; i < p->p_nslots; i++) {
-			if (PKCS11_get_slotid_from_slot(&p->p_slots[i]) == id)
-				return &p->p_slots[i];
-		}
-		/* a slot that came after the load (a token inserted): libp11
-		 * keeps the slots it has (and their sessions), adds the new */
-		if (pass == 0 && PKCS11_update_slots(p->p_ctx, &p->p_slots, &p->p_nslots) < 0) {
-			ERR_clear_error();
-			return NULL;
-		}
+	for (unsigned i = 0; i < p->p_nslots; i++) {
+		if (PKCS11_get_slotid_from_slot(&p->p_slots[i]) == id)
+			return &p->p_slots[i];
 	}
 	return NULL;
 }

@@ -71,6 +71,8 @@ static int login_refused(struct p11_token *t, CK_RV rv, char *why, size_t why_le
 	CK_FLAGS f = 0;
 	char b[40];
 
+	/* direct: libp11 keeps the CK_TOKEN_INFO of its enumeration, and the
+	 * tries-left flags change with this very refusal */
 	if (p->p_fn->C_GetTokenInfo(atomic_load(&t->t_slot), &ti) == CKR_OK)
 		f = ti.flags;
 	atomic_store(&t->t_state, P11_TOKEN_REFUSED);
@@ -87,8 +89,9 @@ static int login_refused(struct p11_token *t, CK_RV rv, char *why, size_t why_le
  * session of its own pool). The login belongs to the application, so our
  * sessions share it. libp11 wants the PIN as a C string: the PIN page is
  * zero-filled beyond the PIN and pin.c refuses a NUL inside it. libp11
- * keeps a copy to log in again after a fork(), and wipes it when the
- * slot is released (p11_module_fini, p11_free). With no PIN file, NULL:
+ * keeps a copy in its slot (to log in again after a fork()) that we
+ * cannot wipe ourselves: it lives until the slot is released
+ * (p11_module_fini: recovery and p11_free). With no PIN file, NULL:
  * the token's PIN pad asks (protected authentication path).
  */
 static CK_RV token_lib_login(struct p11_token *t)

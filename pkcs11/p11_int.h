@@ -170,8 +170,8 @@ void p11_call_unlock(struct p11 *p);
 /* The CKR_* code of libp11's last failure (from the OpenSSL error queue,
  * which it empties); CKR_FUNCTION_FAILED when libp11 gave none. */
 CK_RV p11_lib_rv(void);
-/* libp11's slot with this id (refreshing its list once if it is not in
- * it); NULL if the module has no such slot. Caller holds p_open_lock. */
+/* libp11's slot with this id (token.c keeps the list); NULL if it has
+ * none. Caller holds p_open_lock. */
 PKCS11_SLOT *p11_lib_slot(struct p11 *p, CK_SLOT_ID id);
 /* "CKR_PIN_INCORRECT" written into buf (returned) */
 const char *p11_rv_name(CK_RV rv, char *buf, size_t len);
