@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
 #include <openssl/evp.h>
 
 #include "pkcs11/ck.h"
@@ -275,6 +276,27 @@ static void wrong_pin(void)
 	tp.reset();
 }
 
+/* libp11 loads the module: a C_Initialize failure comes back through its
+ * error queue with the module's own code, and nothing is left loaded. */
+static void init_fails(void)
+{
+	struct p11 *p = NULL;
+	char why[256];
+
+	setup();
+	tp.set(FAKE_INIT_RV, CKR_DEVICE_ERROR);
+	CU_ASSERT_EQUAL(tp_fake_try("ec", tp.pin, 1, false, &p, why, sizeof(why)), GW_E_IO);
+	CU_ASSERT_PTR_NULL(p);
+	CU_ASSERT(tp_has(why, "C_Initialize failed: CKR_DEVICE_ERROR"));
+	CU_ASSERT_EQUAL(tp.get(FAKE_CNT_INIT), 1);
+	CU_ASSERT_EQUAL(ERR_peek_error(), 0); /* libp11's queue read and emptied */
+	/* the next start, with a working module, succeeds */
+	tp.set(FAKE_INIT_RV, 0);
+	p = tp_fake("ec", false, tp.pin, 1, false);
+	p11_free(p);
+	tp.reset();
+}
+
 static void missing_key(void)
 {
 	struct p11_key *k = NULL;
@@ -532,6 +554,7 @@ static const struct ut_case cases[] = {
 	{ "tokens without a user PIN, PIN pad", no_pin },
 	{ "slots with CKR_TOKEN_NOT_RECOGNIZED skipped", unrecognized_slots },
 	{ "wrong PIN: clear error, never retried", wrong_pin },
+	{ "C_Initialize failing under libp11", init_fails },
 	{ "key, token, module not matching", missing_key },
 	{ "extractable or imported keys", extractable },
 	{ "certificate and public key from the token", token_cert },
