@@ -158,6 +158,11 @@ struct p11_key {
 	X509 *k_cert;
 	uint8_t k_id[P11_ID_MAX];
 	size_t k_id_len;
+	/* libp11's handle on the key (PKCS11_get_private_key): the digest
+	 * signatures go through it (sign.c). NULL when libp11 did not find
+	 * it or the module is being reloaded; freed under the exclusive
+	 * module lock, before libp11 releases its slots. */
+	_Atomic(EVP_PKEY *) k_lpriv;
 	_Atomic uint32_t k_refused; /* combined mechanisms the module refused */
 	_Atomic uint32_t k_logged;  /* fallbacks already logged */
 };
@@ -206,6 +211,11 @@ CK_RV p11_login(struct p11 *p, CK_SESSION_HANDLE h, CK_USER_TYPE who);
 /* key.c */
 /* Find the key object on the token again (after a reopen). */
 int p11_key_refind(struct p11_key *k, CK_SESSION_HANDLE h);
+
+/* libp11's private key object for k (after key_describe), or none. */
+void p11_key_lib_find(struct p11_key *k);
+/* Drop it: the module is about to be reloaded or k freed. */
+void p11_key_lib_drop(struct p11_key *k);
 
 /* recover.c */
 int p11_recover_start(struct p11 *p);
