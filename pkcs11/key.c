@@ -433,9 +433,8 @@ static int key_open_locked(struct p11 *p, struct p11_key *k, char *why, size_t w
 	}
 	r = key_locate(k, s.ss_h, why, why_len);
 	p11_pool_put(&k->k_tok->t_pool, &s);
-	if (r == 0)
-		p11_key_lib_find(k);
 	if (r == 0) { /* known to recovery from now on (it holds p_open_lock) */
+		p11_key_lib_find(k);
 		pthread_mutex_lock(&k->k_tok->t_lock);
 		k->k_next = k->k_tok->t_keys;
 		k->k_tok->t_keys = k;

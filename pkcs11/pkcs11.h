@@ -5,7 +5,9 @@
  * name (each with a pool of logged-in sessions), finds keys, signs with
  * them, and reopens a token that went away. A key never leaves its token:
  * p11_sign() is the one operation on it. Every function is thread-safe;
- * signatures run in parallel, up to the pool size per token.
+ * signatures run in parallel, up to the pool size per token. libp11 does
+ * the module loading, slot listing, login and the digest signatures;
+ * what it has no API for stays direct (pkcs11/module.c says what, why).
  */
 #ifndef PAL_PKCS11_PKCS11_H
 #define PAL_PKCS11_PKCS11_H
