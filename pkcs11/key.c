@@ -366,6 +366,56 @@ static int key_locate(struct p11_key *k, CK_SESSION_HANDLE h, char *why, size_t 
 	return key_describe(k, h, o, why, why_len);
 }
 
+/* Does libp11's key object lk hold the key we found ourselves? */
+static bool lib_key_is(const struct p11_key *k, const PKCS11_KEY *lk)
+{
+	if (!lk->isPrivate)
+		return false;
+	if (k->k_u.u_object_set && (lk->label == NULL || strcmp(lk->label, k->k_u.u_object) != 0))
+		return false;
+	return lk->id_len == k->k_id_len &&
+	       (k->k_id_len == 0 || memcmp(lk->id, k->k_id, k->k_id_len) == 0);
+}
+
+/*
+ * The same key among libp11's (PKCS11_enumerate_keys on its slot: the
+ * private keys it can see after its login), and its EVP_PKEY, whose
+ * private operations libp11 sends to the token (CKM_RSA_PKCS,
+ * CKM_ECDSA). Exactly one must match, else the digest signatures stay on
+ * our own calls (logged). Caller holds p_open_lock.
+ */
+void p11_key_lib_find(struct p11_key *k)
+{
+	PKCS11_SLOT *slot = p11_lib_slot(k->k_tok->t_p11, atomic_load(&k->k_tok->t_slot));
+	PKCS11_KEY *keys = NULL, *hit = NULL;
+	unsigned n = 0, matches = 0;
+	EVP_PKEY *pk = NULL;
+
+	if (slot != NULL && slot->token != NULL &&
+	    PKCS11_enumerate_keys(slot->token, &keys, &n) == 0) {
+		for (unsigned i = 0; i < n; i++) {
+			if (lib_key_is(k, &keys[i]) && matches++ == 0)
+				hit = &keys[i];
+		}
+	}
+	if (matches == 1)
+		pk = PKCS11_get_private_key(hit);
+	ERR_clear_error();
+	if (pk == NULL) {
+		log_info(LOG_SUB_P11,
+			 "pkcs11: key %s: libp11 does not single it out (%u match(es)): digest "
+			 "signatures by direct calls",
+			 k->k_uri, matches);
+		return;
+	}
+	EVP_PKEY_free(atomic_exchange(&k->k_lpriv, pk));
+}
+
+void p11_key_lib_drop(struct p11_key *k)
+{
+	EVP_PKEY_free(atomic_exchange(&k->k_lpriv, NULL));
+}
+
 /* Token and key; the caller holds p_open_lock. */
 static int key_open_locked(struct p11 *p, struct p11_key *k, char *why, size_t why_len)
 {
@@ -384,6 +434,7 @@ static int key_open_locked(struct p11 *p, struct p11_key *k, char *why, size_t w
 	r = key_locate(k, s.ss_h, why, why_len);
 	p11_pool_put(&k->k_tok->t_pool, &s);
 	if (r == 0) { /* known to recovery from now on (it holds p_open_lock) */
+		p11_key_lib_find(k);
 		pthread_mutex_lock(&k->k_tok->t_lock);
 		k->k_next = k->k_tok->t_keys;
 		k->k_tok->t_keys = k;
@@ -452,6 +503,7 @@ void p11_key_free(struct p11_key *k)
 			*pp = k->k_next;
 		pthread_mutex_unlock(&k->k_tok->t_lock);
 	}
+	p11_key_lib_drop(k);
 	EVP_PKEY_free(k->k_pub);
 	X509_free(k->k_cert);
 	free(k);

@@ -1,9 +1,32 @@
 /*
- * module.c: the PKCS#11 module (PKCS#11 v2.40 section 5.4): dlopen() the
- * path, take its function list from C_GetFunctionList, C_Initialize with
+ * module.c: the PKCS#11 module (PKCS#11 v2.40 section 5.4), through
+ * libp11: PKCS11_CTX_load() loads it and C_Initializes it with
  * CKF_OS_LOCKING_OK (our threads call it concurrently, so it must lock
- * with the OS primitives), and the reverse at the end. Also the names of
- * CKR_* codes for messages, and the p11 object's life.
+ * with the OS primitives); PKCS11_CTX_unload() finalizes it; recovery
+ * reloads the context. Before that we check the file ourselves, because
+ * libp11 says only "load module error" and an admin needs to know whether
+ * the path, the library or its PKCS#11 version is wrong.
+ *
+ * What stays a direct call, and why: libp11 0.4.12 exports no function
+ * list and has no API for C_GetMechanismInfo, for choosing a mechanism
+ * (CKM_ECDSA_SHA256, CKM_SHA256_RSA_PKCS_PSS: its EVP_PKEY hashes in
+ * OpenSSL and signs raw; its PSS goes through CKM_RSA_X_509), for
+ * CKA_SENSITIVE / CKA_EXTRACTABLE / CKA_ALWAYS_SENSITIVE /
+ * CKA_NEVER_EXTRACTABLE / CKA_ALWAYS_AUTHENTICATE, for a context-specific
+ * login, for sizing or checking out a session of its own pool (it keeps
+ * up to 16 per slot, not configurable), for the library version of
+ * CK_INFO, for fresh token flags after a refused PIN, or for telling a
+ * lost token apart from other failures of a signature. So the same
+ * module's C_GetFunctionList (the library libp11 loaded: dlopen() of the
+ * same path returns the same instance) serves our session pool, key
+ * lookup and attributes, and signatures (open.c, key.c, sign.c), inside
+ * the login libp11 made (PKCS#11 v2.40 5.6: a login covers every session
+ * of the application on the token). palisade-hsm (hsmtool_admin.c) is
+ * still direct as well: libp11 has PKCS11_init_token, PKCS11_init_pin and
+ * SO logins, but its key generation (PKCS11_generate_key, deprecated, RSA
+ * only) cannot make an EC key nor set CKA_SENSITIVE / CKA_EXTRACTABLE, so
+ * the tool keeps its own C_GenerateKeyPair templates; moving its token
+ * set-up onto libp11 is left to do.
  */
 #include <dlfcn.h>
 #include <stdarg.h>
@@ -12,8 +35,24 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <openssl/err.h>
+
 #include "pkcs11/p11_int.h"
 #include "util/err.h"
+
+/*
+ * LeakSanitizer (sanitizer builds; LSan alone reads it): libp11 0.4.12
+ * keeps a few blocks (token strings) after PKCS11_release_all_slots() and
+ * PKCS11_CTX_free(); they are its own, not ours. Here, because every
+ * program that loads a module through us (palisade-gatewayd, the tests)
+ * has libp11 in it. It also hides a libp11 object we would forget to
+ * free: key.c drops its EVP_PKEY before every release of the slots.
+ */
+const char *__lsan_default_suppressions(void);
+const char *__lsan_default_suppressions(void)
+{
+	return "leak:libp11.so\n";
+}
 
 void p11_why(char *why, size_t why_len, const char *fmt, ...)
 {
@@ -149,32 +188,62 @@ static int module_load(struct p11 *p, char *why, size_t why_len)
 	return 0;
 }
 
-/* C_Initialize; also what recovery calls to restart the module. */
+CK_RV p11_lib_rv(void)
+{
+	unsigned long e, lib = (unsigned long)ERR_get_CKR_code();
+	CK_RV rv = CKR_FUNCTION_FAILED;
+
+	/* libp11 queues the module's CKR_* code as the reason of an error of
+	 * its own "CKR" library; the last one is the module's answer */
+	while ((e = ERR_get_error()) != 0) {
+		if (ERR_GET_LIB(e) == (int)lib)
+			rv = ERR_GET_REASON(e);
+	}
+	return rv;
+}
+
+PKCS11_SLOT *p11_lib_slot(struct p11 *p, CK_SLOT_ID id)
+{
+	for (unsigned i = 0; i < p->p_nslots; i++) {
+		if (PKCS11_get_slotid_from_slot(&p->p_slots[i]) == id)
+			return &p->p_slots[i];
+	}
+	return NULL;
+}
+
+/* Load and C_Initialize through libp11; also what recovery calls to
+ * restart the module. */
 int p11_module_init(struct p11 *p, char *why, size_t why_len)
 {
-	CK_C_INITIALIZE_ARGS args;
 	char b[48];
-	CK_RV rv;
 
-	memset(&args, 0, sizeof(args));
-	args.flags = CKF_OS_LOCKING_OK;
-	rv = p->p_fn->C_Initialize(&args);
-	if (rv != CKR_OK && rv != CKR_CRYPTOKI_ALREADY_INITIALIZED) {
+	if (PKCS11_CTX_load(p->p_ctx, p->p_module) < 0) {
 		p11_why(why, why_len, "module %s: C_Initialize failed: %s", p->p_module,
-			p11_rv_name(rv, b, sizeof(b)));
+			p11_rv_name(p11_lib_rv(), b, sizeof(b)));
 		return GW_E_IO;
 	}
-	/* ALREADY_INITIALIZED: someone else in this process owns it; then
-	 * we must not finalize it either */
-	p->p_initialized = rv == CKR_OK;
+	p->p_loaded = true;
+	if (PKCS11_enumerate_slots(p->p_ctx, &p->p_slots, &p->p_nslots) < 0) {
+		p11_why(why, why_len, "module %s: cannot list its slots: %s", p->p_module,
+			p11_rv_name(p11_lib_rv(), b, sizeof(b)));
+		p11_module_fini(p);
+		return GW_E_IO;
+	}
 	return 0;
 }
 
+/* libp11 releases its slots (closing its sessions), C_Finalizes and
+ * unloads; our dlopen() keeps the library mapped for p_fn. */
 void p11_module_fini(struct p11 *p)
 {
-	if (p->p_fn != NULL && p->p_initialized)
-		p->p_fn->C_Finalize(NULL);
-	p->p_initialized = false;
+	if (p->p_slots != NULL)
+		PKCS11_release_all_slots(p->p_ctx, p->p_slots, p->p_nslots);
+	p->p_slots = NULL;
+	p->p_nslots = 0;
+	if (p->p_loaded)
+		PKCS11_CTX_unload(p->p_ctx);
+	p->p_loaded = false;
+	ERR_clear_error();
 }
 
 static int p11_setup(struct p11 *p, const struct p11_config *cfg)
@@ -229,6 +298,10 @@ int p11_new(const struct p11_config *cfg, struct p11 **out, char *why, size_t wh
 			goto fail;
 		p->p_has_pin = true;
 	}
+	if ((p->p_ctx = PKCS11_CTX_new()) == NULL) {
+		r = GW_E_NOMEM;
+		goto fail;
+	}
 	if ((r = module_load(p, why, why_len)) != 0 ||
 	    (r = p11_module_init(p, why, why_len)) != 0 || (r = p11_recover_start(p)) != 0)
 		goto fail;
@@ -250,11 +323,14 @@ void p11_free(struct p11 *p)
 	p11_recover_stop(p);
 	for (t = p->p_tokens; t != NULL; t = next) {
 		next = t->t_next;
-		if (p->p_fn != NULL && p->p_initialized)
+		if (p->p_fn != NULL && p->p_loaded)
 			p->p_fn->C_CloseAllSessions(atomic_load(&t->t_slot));
 		p11_token_free(t);
 	}
-	p11_module_fini(p);
+	if (p->p_ctx != NULL) {
+		p11_module_fini(p);
+		PKCS11_CTX_free(p->p_ctx);
+	}
 	if (p->p_dl != NULL)
 		dlclose(p->p_dl);
 	p11_pin_free(p->p_pin, p->p_pin_len);

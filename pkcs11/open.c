@@ -71,6 +71,8 @@ static int login_refused(struct p11_token *t, CK_RV rv, char *why, size_t why_le
 	CK_FLAGS f = 0;
 	char b[40];
 
+	/* direct: libp11 keeps the CK_TOKEN_INFO of its enumeration, and the
+	 * tries-left flags change with this very refusal */
 	if (p->p_fn->C_GetTokenInfo(atomic_load(&t->t_slot), &ti) == CKR_OK)
 		f = ti.flags;
 	atomic_store(&t->t_state, P11_TOKEN_REFUSED);
@@ -82,7 +84,32 @@ static int login_refused(struct p11_token *t, CK_RV rv, char *why, size_t why_le
 	return GW_E_AUTH;
 }
 
-/* Log in on session h, as the token wants it. */
+/*
+ * C_Login as the user through libp11 (PKCS11_login on its slot, in a
+ * session of its own pool). The login belongs to the application, so our
+ * sessions share it. libp11 wants the PIN as a C string: the PIN page is
+ * zero-filled beyond the PIN and pin.c refuses a NUL inside it. libp11
+ * keeps a copy in its slot (to log in again after a fork()) that we
+ * cannot wipe ourselves: it lives until the slot is released
+ * (p11_module_fini: recovery and p11_free). With no PIN file, NULL:
+ * the token's PIN pad asks (protected authentication path).
+ */
+static CK_RV token_lib_login(struct p11_token *t)
+{
+	struct p11 *p = t->t_p11;
+	PKCS11_SLOT *slot = p11_lib_slot(p, atomic_load(&t->t_slot));
+
+	if (slot == NULL)
+		return CKR_SLOT_ID_INVALID;
+	if (p->p_has_pin && p->p_pin[p->p_pin_len] != '\0')
+		return CKR_PIN_LEN_RANGE; /* cannot be: pin.c leaves room */
+	if (PKCS11_login(slot, 0, p->p_has_pin ? (const char *)p->p_pin : NULL) < 0)
+		return p11_lib_rv();
+	return CKR_OK;
+}
+
+/* Log in, as the token wants it (h: a session of ours, unused by libp11's
+ * login but kept open across it so the token stays in the same state). */
 static int token_login(struct p11_token *t, CK_SESSION_HANDLE h, char *why, size_t why_len)
 {
 	struct p11 *p = t->t_p11;
@@ -98,7 +125,8 @@ static int token_login(struct p11_token *t, CK_SESSION_HANDLE h, char *why, size
 			t->t_label);
 		return GW_E_INVAL;
 	}
-	rv = p11_login(p, h, CKU_USER);
+	(void)h;
+	rv = token_lib_login(t);
 	if (rv == CKR_OK || rv == CKR_USER_ALREADY_LOGGED_IN) {
 		atomic_store(&t->t_logged_in, true);
 		return 0;

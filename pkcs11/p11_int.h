@@ -17,6 +17,8 @@
 
 #include "pkcs11/ck.h"
 
+#include <libp11.h>
+
 #include "pkcs11/pkcs11.h"
 #include "util/log.h"
 
@@ -86,9 +88,17 @@ struct p11_key;
 
 struct p11 {
 	char p_module[4096];
+	/* libp11 owns the module: it loads it, C_Initializes it (with
+	 * CKF_OS_LOCKING_OK), enumerates its slots and logs in (module.c,
+	 * open.c). p_fn is the same module's function list, for the calls
+	 * libp11 0.4.12 has no API for (see module.c); p_dl only holds the
+	 * library mapped for it across a libp11 reload. */
+	PKCS11_CTX *p_ctx;
+	bool p_loaded;
+	PKCS11_SLOT *p_slots; /* libp11's slot list of this load */
+	unsigned p_nslots;
 	void *p_dl;
 	CK_FUNCTION_LIST *p_fn;
-	bool p_initialized;
 	/* every module call holds it shared; C_Finalize/C_Initialize hold
 	 * it exclusive (recover.c) */
 	pthread_rwlock_t p_mod_lock;
@@ -148,6 +158,11 @@ struct p11_key {
 	X509 *k_cert;
 	uint8_t k_id[P11_ID_MAX];
 	size_t k_id_len;
+	/* libp11's handle on the key (PKCS11_get_private_key): the digest
+	 * signatures go through it (sign.c). NULL when libp11 did not find
+	 * it or the module is being reloaded; freed under the exclusive
+	 * module lock, before libp11 releases its slots. */
+	_Atomic(EVP_PKEY *) k_lpriv;
 	_Atomic uint32_t k_refused; /* combined mechanisms the module refused */
 	_Atomic uint32_t k_logged;  /* fallbacks already logged */
 };
@@ -157,6 +172,12 @@ int p11_module_init(struct p11 *p, char *why, size_t why_len);
 void p11_module_fini(struct p11 *p);
 int p11_call_lock(struct p11 *p);
 void p11_call_unlock(struct p11 *p);
+/* The CKR_* code of libp11's last failure (from the OpenSSL error queue,
+ * which it empties); CKR_FUNCTION_FAILED when libp11 gave none. */
+CK_RV p11_lib_rv(void);
+/* libp11's slot with this id (token.c keeps the list); NULL if it has
+ * none. Caller holds p_open_lock. */
+PKCS11_SLOT *p11_lib_slot(struct p11 *p, CK_SLOT_ID id);
 /* "CKR_PIN_INCORRECT" written into buf (returned) */
 const char *p11_rv_name(CK_RV rv, char *buf, size_t len);
 /* Fixed-size, blank-padded PKCS#11 text into a C string (trailing blanks off). */
@@ -190,6 +211,11 @@ CK_RV p11_login(struct p11 *p, CK_SESSION_HANDLE h, CK_USER_TYPE who);
 /* key.c */
 /* Find the key object on the token again (after a reopen). */
 int p11_key_refind(struct p11_key *k, CK_SESSION_HANDLE h);
+
+/* libp11's private key object for k (after key_describe), or none. */
+void p11_key_lib_find(struct p11_key *k);
+/* Drop it: the module is about to be reloaded or k freed. */
+void p11_key_lib_drop(struct p11_key *k);
 
 /* recover.c */
 int p11_recover_start(struct p11 *p);

@@ -5,7 +5,9 @@
  * name (each with a pool of logged-in sessions), finds keys, signs with
  * them, and reopens a token that went away. A key never leaves its token:
  * p11_sign() is the one operation on it. Every function is thread-safe;
- * signatures run in parallel, up to the pool size per token.
+ * signatures run in parallel, up to the pool size per token. libp11 does
+ * the module loading, slot listing, login and the digest signatures;
+ * what it has no API for stays direct (pkcs11/module.c says what, why).
  */
 #ifndef PAL_PKCS11_PKCS11_H
 #define PAL_PKCS11_PKCS11_H
@@ -27,7 +29,8 @@ struct p11_key;
 struct p11_config {
 	const char *pc_module;           /* the module's path (a .so exporting C_GetFunctionList) */
 	const char *pc_pin_file;         /* NULL or "": the token has no user PIN */
-	unsigned pc_sessions;            /* sessions per token, 1..P11_SESSIONS_MAX */
+	unsigned pc_sessions;            /* sessions per token, 1..P11_SESSIONS_MAX (libp11
+					  * keeps one more: the one it logged in with) */
 	bool pc_require_non_extractable; /* refuse keys that were ever extractable */
 	bool pc_rsa_pss;                 /* RSA keys sign RSASSA-PSS where the method allows */
 	unsigned pc_retry_ms;            /* first back-off step after a token loss (0: 500) */

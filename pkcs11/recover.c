@@ -38,6 +38,8 @@ static void keys_refind(struct p11_token *t)
 			atomic_store(&k->k_handle, CK_INVALID_HANDLE);
 			log_warn(LOG_SUB_P11, "pkcs11: key %s is no longer on token '%s'", k->k_uri,
 				 t->t_label);
+		} else {
+			p11_key_lib_find(k);
 		}
 	}
 	pthread_mutex_unlock(&t->t_lock);
@@ -105,6 +107,13 @@ static bool recover_once(struct p11 *p)
 	pthread_mutex_lock(&p->p_open_lock);
 	n = tokens_down(p, list, lost, P11_SLOTS_MAX);
 	pthread_rwlock_wrlock(&p->p_mod_lock);
+	/* libp11's key objects die with its slots: no signer holds one now */
+	for (unsigned i = 0; i < n; i++) {
+		pthread_mutex_lock(&list[i]->t_lock);
+		for (struct p11_key *k = list[i]->t_keys; k != NULL; k = k->k_next)
+			p11_key_lib_drop(k);
+		pthread_mutex_unlock(&list[i]->t_lock);
+	}
 	p11_module_fini(p);
 	r = p11_module_init(p, why, sizeof(why));
 	pthread_rwlock_unlock(&p->p_mod_lock);

@@ -15,6 +15,7 @@
 #include <openssl/bn.h>
 #include <openssl/ec.h>
 #include <openssl/err.h>
+#include <openssl/rsa.h>
 
 #include "pkcs11/p11_int.h"
 #include "util/err.h"
@@ -137,17 +138,80 @@ static bool rv_refused(CK_RV rv)
 	       rv == CKR_KEY_FUNCTION_NOT_PERMITTED;
 }
 
+/* libp11 gives ECDSA as DER (its method builds an ECDSA_SIG); back to
+ * what the token gave it, r | s of the order's size (v2.40 2.3.1). */
+static CK_RV lib_ec_raw(const struct p11_key *k, const uint8_t *der, size_t len, uint8_t *out,
+			CK_ULONG *out_len)
+{
+	const unsigned char *q = der;
+	ECDSA_SIG *es = d2i_ECDSA_SIG(NULL, &q, (long)len);
+	const BIGNUM *r, *s;
+	CK_RV rv = CKR_FUNCTION_FAILED;
+
+	if (es == NULL || q != der + len || *out_len < 2 * k->k_size)
+		goto out;
+	ECDSA_SIG_get0(es, &r, &s);
+	if (BN_bn2binpad(r, out, (int)k->k_size) < 0 ||
+	    BN_bn2binpad(s, out + k->k_size, (int)k->k_size) < 0)
+		goto out;
+	*out_len = 2 * k->k_size;
+	rv = CKR_OK;
+out:
+	ECDSA_SIG_free(es);
+	return rv;
+}
+
+/*
+ * A digest signature through libp11's EVP_PKEY (PKCS11_get_private_key):
+ * EVP_PKEY_sign hands the DigestInfo (CKM_RSA_PKCS, PKCS#1 padding) or
+ * the cut digest (CKM_ECDSA) to libp11's RSA / EC method, which signs in
+ * the token on a session of libp11's own pool. The token's CKR code of a
+ * failure comes back through OpenSSL's error queue, so a loss is still
+ * told from a refusal.
+ */
+static CK_RV lib_sign(struct p11_key *k, EVP_PKEY *pk, const struct plan *pl, uint8_t *out,
+		      CK_ULONG *out_len)
+{
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(pk, NULL);
+	uint8_t der[P11_SIG_MAX];
+	size_t len = pl->pl_mech.mechanism == CKM_ECDSA ? sizeof(der) : *out_len;
+	CK_RV rv = CKR_OK;
+
+	ERR_clear_error();
+	if (ctx == NULL || EVP_PKEY_sign_init(ctx) != 1 ||
+	    (pl->pl_mech.mechanism == CKM_RSA_PKCS &&
+	     EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) != 1) ||
+	    EVP_PKEY_sign(ctx, pl->pl_mech.mechanism == CKM_ECDSA ? der : out, &len, pl->pl_in,
+			  pl->pl_in_len) != 1)
+		rv = p11_lib_rv();
+	else if (pl->pl_mech.mechanism == CKM_ECDSA)
+		rv = lib_ec_raw(k, der, len, out, out_len);
+	else
+		*out_len = len;
+	EVP_PKEY_CTX_free(ctx);
+	return rv;
+}
+
 /*
  * C_SignInit [C_Login context-specific] C_Sign. *dirty: an operation may
  * still be active on the session (only closing it ends it for sure).
+ * Digest signatures (CKM_RSA_PKCS, CKM_ECDSA) go through libp11 when it
+ * holds the key; not CKM_RSA_PKCS_PSS (libp11 0.4.12's RSA method would
+ * pad here and sign with CKM_RSA_X_509, which tokens often refuse) nor a
+ * key wanting a context-specific login (libp11 would ask its UI for the
+ * PIN).
  */
 static CK_RV sign_once(struct p11_key *k, CK_SESSION_HANDLE h, struct plan *pl, uint8_t *out,
 		       CK_ULONG *out_len, bool *dirty)
 {
 	struct p11 *p = k->k_tok->t_p11;
+	EVP_PKEY *pk = atomic_load(&k->k_lpriv);
 	CK_RV rv;
 
 	*dirty = false;
+	if (pk != NULL && !k->k_always_auth &&
+	    (pl->pl_mech.mechanism == CKM_RSA_PKCS || pl->pl_mech.mechanism == CKM_ECDSA))
+		return lib_sign(k, pk, pl, out, out_len);
 	rv = p->p_fn->C_SignInit(h, &pl->pl_mech, atomic_load(&k->k_handle));
 	if (rv != CKR_OK)
 		return rv;

@@ -1,7 +1,9 @@
 /*
  * token.c: finding the token a URI names among the module's slots (RFC
  * 7512 section 2.5: each path attribute compared with its CK_TOKEN_INFO,
- * CK_SLOT_INFO or CK_INFO field), and opening it: the session pool and
+ * CK_SLOT_INFO or CK_INFO field; the slots and their token fields as
+ * libp11 read them, CK_INFO's version by C_GetInfo, which libp11 does
+ * not keep), and opening it: the session pool and
  * the login (PKCS#11 v2.40 5.6: one C_Login logs in every session of the
  * application on that token). Slots whose token the module cannot read
  * (CKR_TOKEN_NOT_RECOGNIZED, an uninitialised token, as SoftHSM2 always
@@ -12,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <openssl/err.h>
 
 #include "pkcs11/p11_int.h"
 #include "util/err.h"
@@ -58,19 +62,23 @@ static bool field_eq(bool set, const char *want, const unsigned char *field, siz
 	return strlen(want) == n && memcmp(want, field, n) == 0;
 }
 
-static bool slot_matches(const struct p11_uri *u, CK_SLOT_ID slot, const CK_SLOT_INFO *si,
-			 const CK_TOKEN_INFO *ti)
+/* A libp11 string (blanks at the end already cut) against the URI's. */
+static bool lib_eq(bool set, const char *want, const char *have)
 {
-	return field_eq(u->u_token_set, u->u_token, ti->label, sizeof(ti->label)) &&
-	       field_eq(u->u_manuf_set, u->u_manuf, ti->manufacturerID,
-			sizeof(ti->manufacturerID)) &&
-	       field_eq(u->u_serial_set, u->u_serial, ti->serialNumber, sizeof(ti->serialNumber)) &&
-	       field_eq(u->u_model_set, u->u_model, ti->model, sizeof(ti->model)) &&
-	       field_eq(u->u_slot_desc_set, u->u_slot_desc, si->slotDescription,
-			sizeof(si->slotDescription)) &&
-	       field_eq(u->u_slot_manuf_set, u->u_slot_manuf, si->manufacturerID,
-			sizeof(si->manufacturerID)) &&
-	       (!u->u_slot_id_set || u->u_slot_id == slot);
+	return !set || (have != NULL && strcmp(want, have) == 0);
+}
+
+static bool slot_matches(const struct p11_uri *u, CK_SLOT_ID id, const PKCS11_SLOT *slot)
+{
+	const PKCS11_TOKEN *tk = slot->token;
+
+	return lib_eq(u->u_token_set, u->u_token, tk->label) &&
+	       lib_eq(u->u_manuf_set, u->u_manuf, tk->manufacturer) &&
+	       lib_eq(u->u_serial_set, u->u_serial, tk->serialnr) &&
+	       lib_eq(u->u_model_set, u->u_model, tk->model) &&
+	       lib_eq(u->u_slot_desc_set, u->u_slot_desc, slot->description) &&
+	       lib_eq(u->u_slot_manuf_set, u->u_slot_manuf, slot->manufacturer) &&
+	       (!u->u_slot_id_set || u->u_slot_id == id);
 }
 
 /* Library attributes and module-path/-name against the module we have. */
@@ -108,47 +116,73 @@ static int module_matches(struct p11 *p, const struct p11_uri *u, char *why, siz
 	return 0;
 }
 
-/* Slots with a token present (v2.40 5.5: ask for the count, then fill;
- * the count may grow in between). */
-static int slot_list(struct p11 *p, CK_SLOT_ID *slots, CK_ULONG *n)
+/*
+ * libp11's slots (C_GetSlotList, then each slot's CK_SLOT_INFO and
+ * CK_TOKEN_INFO). Read again while no token is open, so the first key
+ * sees the tokens of now; once one is open, its libp11 slot holds the
+ * login and libp11's session, so the list stays as it is until the next
+ * module reload (recovery), and a token that arrives in between is found
+ * after that. Not PKCS11_update_slots(): in libp11 0.4.12 a login on a
+ * slot it kept crashes (seen here with both modules). Called under
+ * p_open_lock only: never on the sign path.
+ */
+static int lib_slots(struct p11 *p)
 {
-	CK_RV rv;
-
-	*n = P11_SLOTS_MAX;
-	rv = p->p_fn->C_GetSlotList(CK_TRUE, slots, n);
-	if (rv == CKR_BUFFER_TOO_SMALL)
-		*n = P11_SLOTS_MAX; /* more than we look at: the first ones */
-	return rv == CKR_OK || rv == CKR_BUFFER_TOO_SMALL ? 0 : GW_E_IO;
+	if (p->p_tokens != NULL)
+		return 0;
+	if (p->p_slots != NULL)
+		PKCS11_release_all_slots(p->p_ctx, p->p_slots, p->p_nslots);
+	p->p_slots = NULL;
+	p->p_nslots = 0;
+	if (PKCS11_enumerate_slots(p->p_ctx, &p->p_slots, &p->p_nslots) < 0) {
+		ERR_clear_error();
+		return GW_E_IO;
+	}
+	return 0;
 }
 
-/* CK_TOKEN_INFO of an initialised, readable token; false to skip the slot. */
-static bool slot_token(struct p11 *p, CK_SLOT_ID slot, CK_SLOT_INFO *si, CK_TOKEN_INFO *ti)
+/* An initialised token libp11 could read; false to skip the slot (no
+ * token, CKR_TOKEN_NOT_RECOGNIZED, or an uninitialised one, as SoftHSM2
+ * always offers). */
+static bool slot_token(const PKCS11_SLOT *slot)
 {
-	char b[40];
-	CK_RV rv;
-
-	if (p->p_fn->C_GetSlotInfo(slot, si) != CKR_OK)
-		return false;
-	rv = p->p_fn->C_GetTokenInfo(slot, ti);
-	if (rv != CKR_OK) {
-		log_debug(LOG_SUB_P11, "pkcs11: slot %lu skipped: %s", (unsigned long)slot,
-			  p11_rv_name(rv, b, sizeof(b)));
-		return false;
-	}
-	if (!(ti->flags & CKF_TOKEN_INITIALIZED)) {
-		log_debug(LOG_SUB_P11, "pkcs11: slot %lu skipped: token not initialised",
-			  (unsigned long)slot);
+	if (slot->token == NULL || !slot->token->initialized) {
+		log_debug(LOG_SUB_P11, "pkcs11: slot %lu skipped: no initialised token",
+			  PKCS11_get_slotid_from_slot((PKCS11_SLOT *)slot));
 		return false;
 	}
 	return true;
 }
 
-static void token_identity(struct p11_token *t, const CK_TOKEN_INFO *ti)
+static void lib_text(char *out, size_t outsz, const char *in)
 {
-	p11_text(t->t_label, sizeof(t->t_label), ti->label, sizeof(ti->label));
-	p11_text(t->t_serial, sizeof(t->t_serial), ti->serialNumber, sizeof(ti->serialNumber));
-	p11_text(t->t_model, sizeof(t->t_model), ti->model, sizeof(ti->model));
-	p11_text(t->t_manuf, sizeof(t->t_manuf), ti->manufacturerID, sizeof(ti->manufacturerID));
+	p11_text(out, outsz, (const unsigned char *)(in ? in : ""), in ? strlen(in) : 0);
+}
+
+/* What open.c needs of CK_TOKEN_INFO.flags, from libp11's copy. */
+static CK_FLAGS lib_flags(const PKCS11_TOKEN *tk)
+{
+	CK_FLAGS f = CKF_TOKEN_INITIALIZED;
+
+	if (tk->loginRequired)
+		f |= CKF_LOGIN_REQUIRED;
+	if (tk->secureLogin)
+		f |= CKF_PROTECTED_AUTHENTICATION_PATH;
+	if (tk->userPinLocked)
+		f |= CKF_USER_PIN_LOCKED;
+	if (tk->userPinFinalTry)
+		f |= CKF_USER_PIN_FINAL_TRY;
+	if (tk->userPinCountLow)
+		f |= CKF_USER_PIN_COUNT_LOW;
+	return f;
+}
+
+static void token_identity(struct p11_token *t, const PKCS11_TOKEN *tk)
+{
+	lib_text(t->t_label, sizeof(t->t_label), tk->label);
+	lib_text(t->t_serial, sizeof(t->t_serial), tk->serialnr);
+	lib_text(t->t_model, sizeof(t->t_model), tk->model);
+	lib_text(t->t_manuf, sizeof(t->t_manuf), tk->manufacturer);
 }
 
 static bool same_identity(const struct p11_token *a, const struct p11_token *b)
@@ -161,33 +195,31 @@ static bool same_identity(const struct p11_token *a, const struct p11_token *b)
 static int slot_find(struct p11 *p, const struct p11_uri *u, struct p11_token *found, char *why,
 		     size_t why_len)
 {
-	CK_SLOT_ID slots[P11_SLOTS_MAX];
 	char seen[160] = "", one[64];
 	unsigned matches = 0;
-	CK_ULONG n;
 
-	if (slot_list(p, slots, &n) != 0) {
+	if (lib_slots(p) != 0) {
 		p11_why(why, why_len, "module %s: cannot list its slots", p->p_module);
 		return GW_E_IO;
 	}
-	for (CK_ULONG i = 0; i < n; i++) {
+	for (unsigned i = 0; i < p->p_nslots; i++) {
+		PKCS11_SLOT *slot = &p->p_slots[i];
+		CK_SLOT_ID id = PKCS11_get_slotid_from_slot(slot);
 		struct p11_token t;
-		CK_SLOT_INFO si;
-		CK_TOKEN_INFO ti;
 
-		if (!slot_token(p, slots[i], &si, &ti))
+		if (!slot_token(slot))
 			continue;
-		token_identity(&t, &ti);
+		token_identity(&t, slot->token);
 		snprintf(one, sizeof(one), "%s'%s' (serial %s)", seen[0] ? ", " : "", t.t_label,
 			 t.t_serial);
 		if (strlen(seen) + strlen(one) < sizeof(seen))
 			strcat(seen, one);
-		if (!slot_matches(u, slots[i], &si, &ti))
+		if (!slot_matches(u, id, slot))
 			continue;
 		if (matches++ == 0) {
-			token_identity(found, &ti);
-			atomic_store(&found->t_slot, slots[i]);
-			found->t_flags = ti.flags;
+			token_identity(found, slot->token);
+			atomic_store(&found->t_slot, id);
+			found->t_flags = lib_flags(slot->token);
 		}
 	}
 	if (matches == 1)
@@ -203,22 +235,19 @@ static int slot_find(struct p11 *p, const struct p11_uri *u, struct p11_token *f
 int p11_token_find_slot(struct p11_token *t)
 {
 	struct p11 *p = t->t_p11;
-	CK_SLOT_ID slots[P11_SLOTS_MAX];
-	CK_ULONG n;
 
-	if (slot_list(p, slots, &n) != 0)
+	if (lib_slots(p) != 0)
 		return GW_E_IO;
-	for (CK_ULONG i = 0; i < n; i++) {
+	for (unsigned i = 0; i < p->p_nslots; i++) {
+		PKCS11_SLOT *slot = &p->p_slots[i];
 		struct p11_token seen;
-		CK_SLOT_INFO si;
-		CK_TOKEN_INFO ti;
 
-		if (!slot_token(p, slots[i], &si, &ti))
+		if (!slot_token(slot))
 			continue;
-		token_identity(&seen, &ti);
+		token_identity(&seen, slot->token);
 		if (same_identity(&seen, t)) {
-			atomic_store(&t->t_slot, slots[i]);
-			t->t_flags = ti.flags;
+			atomic_store(&t->t_slot, PKCS11_get_slotid_from_slot(slot));
+			t->t_flags = lib_flags(slot->token);
 			return 0;
 		}
 	}

@@ -140,7 +140,7 @@ endif
 EXTRA_DIST += tests/fuzz/fuzz_esp.in
 
 # fuzz_p11uri: RFC 7512 PKCS#11 URIs (pkcs11/uri.c)
-FUZZ_P11URI_LIBS = pkcs11/libpalp11.a gateway/util/libpalutil.a $(OPENSSL_LIBS) $(DL_LIBS)
+FUZZ_P11URI_LIBS = pkcs11/libpalp11.a gateway/util/libpalutil.a $(LIBP11_LIBS) $(OPENSSL_LIBS) $(DL_LIBS)
 
 check_PROGRAMS += tests/fuzz/run_fuzz_p11uri
 TESTS += tests/fuzz/run_fuzz_p11uri

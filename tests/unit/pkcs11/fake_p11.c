@@ -129,7 +129,9 @@ static CK_RV f_Initialize(void *args)
 	(void)args;
 	pthread_mutex_lock(&F.lock);
 	atomic_fetch_add(&F.cnt[FAKE_CNT_INIT], 1);
-	if (F.init)
+	if (F.opt[FAKE_INIT_RV] != 0)
+		rv = (CK_RV)F.opt[FAKE_INIT_RV];
+	else if (F.init)
 		rv = CKR_CRYPTOKI_ALREADY_INITIALIZED;
 	else if ((rv = load_key()) == CKR_OK)
 		F.init = true;

@@ -20,6 +20,7 @@ enum fake_opt {
 	FAKE_NO_PUBKEY,      /* no CKA_EC_POINT on the public key object */
 	FAKE_SIGN_DELAY_US,  /* each C_Sign takes this long */
 	FAKE_SESSION_LIMIT,  /* CKR_SESSION_COUNT beyond this many sessions */
+	FAKE_INIT_RV,        /* C_Initialize fails with this CKR_* code */
 	FAKE_OPT_MAX
 };
 

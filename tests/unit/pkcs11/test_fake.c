@@ -11,9 +11,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
 #include <openssl/evp.h>
 
 #include "pkcs11/ck.h"
+#include "pkcs11/p11_int.h"
 #include "tp.h"
 #include "util/err.h"
 
@@ -275,6 +277,27 @@ static void wrong_pin(void)
 	tp.reset();
 }
 
+/* libp11 loads the module: a C_Initialize failure comes back through its
+ * error queue with the module's own code, and nothing is left loaded. */
+static void init_fails(void)
+{
+	struct p11 *p = NULL;
+	char why[256];
+
+	setup();
+	tp.set(FAKE_INIT_RV, CKR_DEVICE_ERROR);
+	CU_ASSERT_EQUAL(tp_fake_try("ec", tp.pin, 1, false, &p, why, sizeof(why)), GW_E_IO);
+	CU_ASSERT_PTR_NULL(p);
+	CU_ASSERT(tp_has(why, "C_Initialize failed: CKR_DEVICE_ERROR"));
+	CU_ASSERT_EQUAL(tp.get(FAKE_CNT_INIT), 1);
+	CU_ASSERT_EQUAL(ERR_peek_error(), 0); /* libp11's queue read and emptied */
+	/* the next start, with a working module, succeeds */
+	tp.set(FAKE_INIT_RV, 0);
+	p = tp_fake("ec", false, tp.pin, 1, false);
+	p11_free(p);
+	tp.reset();
+}
+
 static void missing_key(void)
 {
 	struct p11_key *k = NULL;
@@ -424,7 +447,9 @@ static void pool(void)
 	CU_ASSERT(busy >= 2 && busy <= 4);
 }
 
-/* The token allows fewer sessions than configured: we run with those. */
+/* The token allows fewer sessions than configured: we run with those.
+ * libp11 keeps the session it logged in with (its own pool), so of a
+ * limit of 3 our pool gets 2. */
 static void session_limit(void)
 {
 	struct p11_token_status ts;
@@ -432,7 +457,7 @@ static void session_limit(void)
 	struct p11_key *k;
 
 	setup();
-	tp.set(FAKE_SESSION_LIMIT, 2);
+	tp.set(FAKE_SESSION_LIMIT, 3);
 	p = tp_fake("ec", false, tp.pin, 4, false);
 	k = tp_key(p, URI);
 	CU_ASSERT(tp_sign_verify(k, tp.ec, P11_ECDSA, P11_SHA256, false));
@@ -456,6 +481,62 @@ static bool wait_state(struct p11 *p, enum p11_token_state want)
 
 /* Pulled out: signatures fail fast and are counted, the token comes back
  * on its own (module restart, new login, key found again). */
+/* Until the module has been reloaded (C_Initialize called again). */
+static bool wait_reload(long inits)
+{
+	for (int i = 0; i < 300 && tp.get(FAKE_CNT_INIT) <= inits; i++)
+		usleep(10000);
+	return tp.get(FAKE_CNT_INIT) > inits;
+}
+
+/* Digest signatures go through libp11's EVP_PKEY: found when the key is
+ * opened, dropped when the module is reloaded under it (libp11's key
+ * objects die with its slots), found again when the token is back. */
+static void lib_key(void)
+{
+	struct p11_sigalg a = { P11_ECDSA, P11_SHA256, 0, false };
+	uint8_t sig[200];
+	struct p11_key *k, *r;
+	struct p11 *p;
+	long raw, inits;
+	size_t len;
+
+	setup();
+	tp.set(FAKE_REFUSE, 0xfff); /* none listed: every signature by digest */
+	p = tp_fake("ec", false, tp.pin, 2, false);
+	k = tp_key(p, URI);
+	CU_ASSERT_PTR_NOT_NULL(atomic_load(&k->k_lpriv));
+	raw = tp.get(FAKE_CNT_SIGN_RAW);
+	CU_ASSERT(tp_sign_verify(k, tp.ec, P11_ECDSA, P11_SHA256, false));
+	CU_ASSERT(tp_sign_verify(k, tp.ec, P11_ECDSA, P11_SHA512, true)); /* cut, r | s */
+	CU_ASSERT_EQUAL(tp.get(FAKE_CNT_SIGN_RAW), raw + 2);
+	CU_ASSERT_EQUAL(tp.get(FAKE_CNT_SIGN_COMBINED), 0);
+	inits = tp.get(FAKE_CNT_INIT);
+	tp.set(FAKE_REMOVED, 1);
+	len = sizeof(sig);
+	CU_ASSERT_NOT_EQUAL(p11_sign(k, &a, (const uint8_t *)"m", 1, sig, &len), 0);
+	CU_ASSERT_FATAL(wait_reload(inits));
+	CU_ASSERT_PTR_NULL(atomic_load(&k->k_lpriv));
+	tp.set(FAKE_REMOVED, 0);
+	CU_ASSERT_FATAL(wait_state(p, P11_TOKEN_READY));
+	CU_ASSERT_PTR_NOT_NULL(atomic_load(&k->k_lpriv));
+	CU_ASSERT(tp_sign_verify(k, tp.ec, P11_ECDSA, P11_SHA384, false));
+	p11_key_free(k);
+	p11_free(p);
+	/* RSA: CKM_RSA_PKCS over the DigestInfo, by libp11 */
+	setup();
+	tp.set(FAKE_REFUSE, 0xfff);
+	p = tp_fake("rsa", false, tp.pin, 1, false);
+	r = tp_key(p, URI);
+	CU_ASSERT_PTR_NOT_NULL(atomic_load(&r->k_lpriv));
+	CU_ASSERT(tp_sign_verify(r, tp.rsa, P11_PKCS1, P11_SHA256, false));
+	CU_ASSERT(tp_sign_verify(r, tp.rsa, P11_PKCS1, P11_SHA512, false));
+	CU_ASSERT_EQUAL(tp.get(FAKE_CNT_SIGN_RAW), 2);
+	p11_key_free(r);
+	p11_free(p);
+	tp.reset();
+}
+
 static void token_loss(void)
 {
 	struct p11_sigalg a = { P11_ECDSA, P11_SHA256, 0, false };
@@ -530,12 +611,14 @@ static const struct ut_case cases[] = {
 	{ "tokens without a user PIN, PIN pad", no_pin },
 	{ "slots with CKR_TOKEN_NOT_RECOGNIZED skipped", unrecognized_slots },
 	{ "wrong PIN: clear error, never retried", wrong_pin },
+	{ "C_Initialize failing under libp11", init_fails },
 	{ "key, token, module not matching", missing_key },
 	{ "extractable or imported keys", extractable },
 	{ "certificate and public key from the token", token_cert },
 	{ "session pool: parallel, bounded", pool },
 	{ "token with fewer sessions", session_limit },
 	{ "token pulled out and put back", token_loss },
+	{ "digest signatures by libp11, across a reload", lib_key },
 	{ "sessions closed under us", session_invalid },
 	{ NULL, NULL },
 };

@@ -26,13 +26,7 @@
 
 static char conf[256];
 
-/* LeakSanitizer (sanitizer builds): libp11 0.4.12 keeps a few blocks
- * after PKCS11_CTX_free(); they are its own, not ours. */
-const char *__lsan_default_suppressions(void);
-const char *__lsan_default_suppressions(void)
-{
-	return "leak:libp11.so\n";
-}
+/* LeakSanitizer: libp11's own leftovers are suppressed in pkcs11/module.c */
 
 static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
