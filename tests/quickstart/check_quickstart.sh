@@ -164,9 +164,15 @@ TUN_BEFORE=$(ip -o link show palisade0 2>/dev/null)
 
 # ---- refusals ----
 no_root() {
-	local out
-	out=$(setpriv --reuid=nobody --regid=nogroup --clear-groups "$QS" "${QS_ARGS[@]}" 2>&1)
-	[ $? != 0 ] && echo "$out" | grep -q "run as root"
+	local out rc d
+	# a copy nobody can reach (the checkout may sit in a directory of mode 0700)
+	d=$(mktemp -d) && chmod 755 "$d" && cp "$QS" "$d/quickstart" && chmod 755 "$d/quickstart" ||
+		return 1
+	out=$(cd / && setpriv --reuid=nobody --regid=nogroup --clear-groups "$d/quickstart" \
+		"${QS_ARGS[@]}" 2>&1)
+	rc=$?
+	rm -rf "$d"
+	[ $rc != 0 ] && echo "$out" | grep -q "run as root"
 }
 check "without root: refused with 'run as root'" no_root
 
