@@ -19,7 +19,10 @@
 
 #define CACHELINE 64
 
-/* A keyed crypto context; threads pick one by index and lock it. */
+/* A keyed crypto context; threads pick one by index and lock it. It is
+ * copied from the SA's template when its thread first uses it: an OpenSSL
+ * AES-GCM context is ~1.2 KiB, and an idle SA would otherwise hold one per
+ * packet thread and external caller (12 per CHILD SA with 2 CPUs). */
 struct esp_slot {
 	pthread_mutex_t sl_lock;
 	struct esp_cctx sl_cc;
@@ -37,6 +40,7 @@ struct esp_sa {
 	dp_event_fn es_event;
 	void *es_event_arg;
 	struct esp_suite es_suite;
+	struct esp_cctx es_tmpl; /* keyed, never used for a packet: copied */
 	unsigned es_nslots;
 	struct esp_slot *es_slots;
 
@@ -66,14 +70,26 @@ static int slots_init(struct esp_sa *sa, const struct dp_sa *d, unsigned n)
 	if (posix_memalign((void **)&sa->es_slots, CACHELINE, n * sizeof(*sa->es_slots)) != 0)
 		return GW_E_NOMEM;
 	memset(sa->es_slots, 0, n * sizeof(*sa->es_slots));
-	for (unsigned i = 0; i < n; i++) {
+	for (unsigned i = 0; i < n; i++)
 		pthread_mutex_init(&sa->es_slots[i].sl_lock, NULL);
-		sa->es_nslots = i + 1;
-		if ((r = esp_cctx_init(&sa->es_slots[i].sl_cc, &sa->es_suite, d, !d->sa_inbound)) <
-		    0)
-			return r;
-	}
+	sa->es_nslots = n;
+	if ((r = esp_cctx_init(&sa->es_tmpl, &sa->es_suite, d, !d->sa_inbound)) < 0)
+		return r;
 	return 0;
+}
+
+/* The slot of ctx, locked, with its context keyed; NULL on failure. */
+static struct esp_slot *slot_lock(struct esp_sa *sa, unsigned ctx, int *r)
+{
+	struct esp_slot *sl = &sa->es_slots[ctx % sa->es_nslots];
+
+	pthread_mutex_lock(&sl->sl_lock);
+	*r = 0;
+	if (!sl->sl_cc.cc_cipher && (*r = esp_cctx_dup(&sl->sl_cc, &sa->es_tmpl)) < 0) {
+		pthread_mutex_unlock(&sl->sl_lock);
+		return NULL;
+	}
+	return sl;
 }
 
 int esp_sa_new(const struct dp_sa *d, const struct esp_opts *o, struct esp_sa **out)
@@ -124,6 +140,7 @@ void esp_sa_free(struct esp_sa *sa)
 		pthread_mutex_destroy(&sa->es_slots[i].sl_lock);
 	}
 	free(sa->es_slots);
+	esp_cctx_fini(&sa->es_tmpl);
 	esp_suite_fini(&sa->es_suite);
 	esp_replay_fini(&sa->es_rp);
 	pthread_mutex_destroy(&sa->es_rp_lock);
@@ -290,10 +307,11 @@ static int payload_of(const struct esp_sa *sa, const uint8_t *ip, size_t len, si
 
 static int seal(struct esp_sa *sa, unsigned ctx, uint8_t *esp, size_t n, uint64_t seq)
 {
-	struct esp_slot *sl = &sa->es_slots[ctx % sa->es_nslots];
+	struct esp_slot *sl;
 	int r;
 
-	pthread_mutex_lock(&sl->sl_lock);
+	if (!(sl = slot_lock(sa, ctx, &r)))
+		return r;
 	r = esp_crypto_seal(&sa->es_suite, &sl->sl_cc, esp, n, sa->es_esn, seq);
 	pthread_mutex_unlock(&sl->sl_lock);
 	return r;
@@ -374,10 +392,11 @@ static int replay_update(struct esp_sa *sa, uint64_t seq)
 
 static int open_icv(struct esp_sa *sa, unsigned ctx, uint8_t *pkt, size_t ct, uint64_t seq)
 {
-	struct esp_slot *sl = &sa->es_slots[ctx % sa->es_nslots];
+	struct esp_slot *sl;
 	int r;
 
-	pthread_mutex_lock(&sl->sl_lock);
+	if (!(sl = slot_lock(sa, ctx, &r)))
+		return r;
 	r = esp_crypto_open(&sa->es_suite, &sl->sl_cc, pkt, ct, sa->es_esn, seq);
 	pthread_mutex_unlock(&sl->sl_lock);
 	if (r == GW_E_AUTH)
