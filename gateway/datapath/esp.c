@@ -17,10 +17,12 @@
 #include "util/err.h"
 #include "util/reader.h"
 
-#define CACHELINE 64
+#define CACHELINE    64
+#define ESP_EKEY_MAX 36 /* AES-256 | salt */
+#define ESP_AKEY_MAX 64 /* HMAC-SHA2-512 */
 
 /* A keyed crypto context; threads pick one by index and lock it. It is
- * copied from the SA's template when its thread first uses it: an OpenSSL
+ * keyed from the SA's keys when its thread first uses it: an OpenSSL
  * AES-GCM context is ~1.2 KiB, and an idle SA would otherwise hold one per
  * packet thread and external caller (12 per CHILD SA with 2 CPUs). */
 struct esp_slot {
@@ -40,7 +42,10 @@ struct esp_sa {
 	dp_event_fn es_event;
 	void *es_event_arg;
 	struct esp_suite es_suite;
-	struct esp_cctx es_tmpl; /* keyed, never used for a packet: copied */
+	/* The keys, for the slots keyed on first use (wiped with the SA). */
+	uint8_t es_ekey[ESP_EKEY_MAX];
+	uint8_t es_akey[ESP_AKEY_MAX];
+	size_t es_ekey_len, es_akey_len;
 	unsigned es_nslots;
 	struct esp_slot *es_slots;
 
@@ -73,9 +78,29 @@ static int slots_init(struct esp_sa *sa, const struct dp_sa *d, unsigned n)
 	for (unsigned i = 0; i < n; i++)
 		pthread_mutex_init(&sa->es_slots[i].sl_lock, NULL);
 	sa->es_nslots = n;
-	if ((r = esp_cctx_init(&sa->es_tmpl, &sa->es_suite, d, !d->sa_inbound)) < 0)
+	if (d->sa_enc_key_len > sizeof(sa->es_ekey) || d->sa_int_key_len > sizeof(sa->es_akey) ||
+	    (d->sa_int_key_len && !d->sa_int_key))
+		return GW_E_INVAL;
+	memcpy(sa->es_ekey, d->sa_enc_key, d->sa_enc_key_len);
+	sa->es_ekey_len = d->sa_enc_key_len;
+	if (d->sa_int_key_len)
+		memcpy(sa->es_akey, d->sa_int_key, d->sa_int_key_len);
+	sa->es_akey_len = d->sa_int_key_len;
+	/* keyed once now so that a bad key fails the add, not a packet */
+	if ((r = esp_cctx_init(&sa->es_slots[0].sl_cc, &sa->es_suite, d, !d->sa_inbound)) < 0)
 		return r;
+	esp_cctx_fini(&sa->es_slots[0].sl_cc);
 	return 0;
+}
+
+static int slot_key(struct esp_sa *sa, struct esp_slot *sl)
+{
+	struct dp_sa d = { .sa_enc_key = sa->es_ekey,
+			   .sa_enc_key_len = sa->es_ekey_len,
+			   .sa_int_key = sa->es_akey,
+			   .sa_int_key_len = sa->es_akey_len };
+
+	return esp_cctx_init(&sl->sl_cc, &sa->es_suite, &d, !sa->es_inbound);
 }
 
 /* The slot of ctx, locked, with its context keyed; NULL on failure. */
@@ -85,7 +110,7 @@ static struct esp_slot *slot_lock(struct esp_sa *sa, unsigned ctx, int *r)
 
 	pthread_mutex_lock(&sl->sl_lock);
 	*r = 0;
-	if (!sl->sl_cc.cc_cipher && (*r = esp_cctx_dup(&sl->sl_cc, &sa->es_tmpl)) < 0) {
+	if (!sl->sl_cc.cc_cipher && (*r = slot_key(sa, sl)) < 0) {
 		pthread_mutex_unlock(&sl->sl_lock);
 		return NULL;
 	}
@@ -140,7 +165,6 @@ void esp_sa_free(struct esp_sa *sa)
 		pthread_mutex_destroy(&sa->es_slots[i].sl_lock);
 	}
 	free(sa->es_slots);
-	esp_cctx_fini(&sa->es_tmpl);
 	esp_suite_fini(&sa->es_suite);
 	esp_replay_fini(&sa->es_rp);
 	pthread_mutex_destroy(&sa->es_rp_lock);

@@ -193,20 +193,6 @@ void esp_cctx_fini(struct esp_cctx *cc)
 	cc->cc_ivpool = NULL;
 }
 
-int esp_cctx_dup(struct esp_cctx *cc, const struct esp_cctx *src)
-{
-	memset(cc, 0, sizeof(*cc));
-	cc->cc_ivpos = ESP_IV_POOL; /* empty: allocated and filled on first use */
-	if (!(cc->cc_cipher = EVP_CIPHER_CTX_new()))
-		return GW_E_NOMEM;
-	if (!EVP_CIPHER_CTX_copy(cc->cc_cipher, src->cc_cipher) ||
-	    (src->cc_mac && !(cc->cc_mac = EVP_MAC_CTX_dup(src->cc_mac)))) {
-		esp_cctx_fini(cc);
-		return GW_E_CRYPTO;
-	}
-	return 0;
-}
-
 /* RFC 3602 section 2.3: a CBC IV must be unpredictable. Random bytes are
  * drawn a pool at a time and each byte is used once. */
 static int iv_take(struct esp_cctx *cc, uint8_t *iv, size_t n)

@@ -58,9 +58,6 @@ void esp_suite_fini(struct esp_suite *su);
 int esp_cctx_init(struct esp_cctx *cc, const struct esp_suite *su, const struct dp_sa *sa,
 		  bool enc);
 void esp_cctx_fini(struct esp_cctx *cc);
-/* Keys cc as a copy of src (same key and direction; a CBC context gets its
- * own IV pool). src is only read: threads may copy it at the same time. */
-int esp_cctx_dup(struct esp_cctx *cc, const struct esp_cctx *src);
 
 /*
  * The packet is laid out as ESP header (8 bytes) | IV | data (n bytes) and
