@@ -47,7 +47,7 @@ struct esp_sa {
 	uint8_t es_akey[ESP_AKEY_MAX];
 	size_t es_ekey_len, es_akey_len;
 	unsigned es_nslots;
-	struct esp_slot *es_slots;
+	_Atomic(struct esp_slot *) es_slots; /* made by the first packet */
 
 	/* Lifetimes: dp_sa_update() may change them while packets flow. */
 	_Atomic uint64_t es_bytes_soft, es_bytes_hard;
@@ -68,15 +68,12 @@ struct esp_sa {
 	struct esp_replay es_rp;
 };
 
+/* Keeps the keys for the slots, which are made and keyed on first use. */
 static int slots_init(struct esp_sa *sa, const struct dp_sa *d, unsigned n)
 {
+	struct esp_cctx cc;
 	int r;
 
-	if (posix_memalign((void **)&sa->es_slots, CACHELINE, n * sizeof(*sa->es_slots)) != 0)
-		return GW_E_NOMEM;
-	memset(sa->es_slots, 0, n * sizeof(*sa->es_slots));
-	for (unsigned i = 0; i < n; i++)
-		pthread_mutex_init(&sa->es_slots[i].sl_lock, NULL);
 	sa->es_nslots = n;
 	if (d->sa_enc_key_len > sizeof(sa->es_ekey) || d->sa_int_key_len > sizeof(sa->es_akey) ||
 	    (d->sa_int_key_len && !d->sa_int_key))
@@ -87,10 +84,42 @@ static int slots_init(struct esp_sa *sa, const struct dp_sa *d, unsigned n)
 		memcpy(sa->es_akey, d->sa_int_key, d->sa_int_key_len);
 	sa->es_akey_len = d->sa_int_key_len;
 	/* keyed once now so that a bad key fails the add, not a packet */
-	if ((r = esp_cctx_init(&sa->es_slots[0].sl_cc, &sa->es_suite, d, !d->sa_inbound)) < 0)
+	if ((r = esp_cctx_init(&cc, &sa->es_suite, d, !d->sa_inbound)) < 0)
 		return r;
-	esp_cctx_fini(&sa->es_slots[0].sl_cc);
+	esp_cctx_fini(&cc);
 	return 0;
+}
+
+static void slots_free(struct esp_slot *sl, unsigned n)
+{
+	for (unsigned i = 0; sl && i < n; i++) {
+		esp_cctx_fini(&sl[i].sl_cc);
+		pthread_mutex_destroy(&sl[i].sl_lock);
+	}
+	free(sl);
+}
+
+/* The slots, made by the first thread that needs one (a race is settled
+ * by a compare-and-swap; the loser frees its array). */
+static struct esp_slot *slots_get(struct esp_sa *sa)
+{
+	struct esp_slot *sl = atomic_load_explicit(&sa->es_slots, memory_order_acquire),
+			*none = NULL;
+	size_t n = sa->es_nslots;
+
+	if (sl)
+		return sl;
+	if (posix_memalign((void **)&sl, CACHELINE, n * sizeof(*sl)) != 0)
+		return NULL;
+	memset(sl, 0, n * sizeof(*sl));
+	for (unsigned i = 0; i < n; i++)
+		pthread_mutex_init(&sl[i].sl_lock, NULL);
+	if (!atomic_compare_exchange_strong_explicit(&sa->es_slots, &none, sl, memory_order_acq_rel,
+						     memory_order_acquire)) {
+		slots_free(sl, sa->es_nslots);
+		return none;
+	}
+	return sl;
 }
 
 static int slot_key(struct esp_sa *sa, struct esp_slot *sl)
@@ -106,8 +135,13 @@ static int slot_key(struct esp_sa *sa, struct esp_slot *sl)
 /* The slot of ctx, locked, with its context keyed; NULL on failure. */
 static struct esp_slot *slot_lock(struct esp_sa *sa, unsigned ctx, int *r)
 {
-	struct esp_slot *sl = &sa->es_slots[ctx % sa->es_nslots];
+	struct esp_slot *sl = slots_get(sa);
 
+	if (!sl) {
+		*r = GW_E_NOMEM;
+		return NULL;
+	}
+	sl += ctx % sa->es_nslots;
 	pthread_mutex_lock(&sl->sl_lock);
 	*r = 0;
 	if (!sl->sl_cc.cc_cipher && (*r = slot_key(sa, sl)) < 0) {
@@ -160,11 +194,7 @@ void esp_sa_free(struct esp_sa *sa)
 {
 	if (!sa)
 		return;
-	for (unsigned i = 0; i < sa->es_nslots; i++) {
-		esp_cctx_fini(&sa->es_slots[i].sl_cc);
-		pthread_mutex_destroy(&sa->es_slots[i].sl_lock);
-	}
-	free(sa->es_slots);
+	slots_free(atomic_load(&sa->es_slots), sa->es_nslots);
 	esp_suite_fini(&sa->es_suite);
 	esp_replay_fini(&sa->es_rp);
 	pthread_mutex_destroy(&sa->es_rp_lock);
