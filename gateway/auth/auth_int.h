@@ -158,6 +158,13 @@ int auth_local_encode(struct auth_local *l, STACK_OF(X509) * chain, const char *
 
 /* ---- trust in a peer's certificate (chain.c) ---- */
 
+/* A peer certificate from its DER (exactly one, at most 65535 bytes), as
+ * a new reference: from the parse cache (x509cache.c) when the same DER was
+ * parsed before. GW_E_INVAL when it is not X.509 DER. */
+int auth_x509_parse(const uint8_t *der, size_t len, X509 **out);
+/* Empties the parse cache (tests; a clean exit). */
+void auth_x509_cache_clear(void);
+
 /*
  * The chain of ee (untrusted: the peer's other certificates) to a trust
  * anchor of cas/, or ee being the pinned certificate; validity dates; the

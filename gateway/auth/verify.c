@@ -33,13 +33,9 @@ static int certs_parse(const struct auth_peer_certs *pc, X509 **ee, STACK_OF(X50
 	if ((*rest = sk_X509_new_null()) == NULL)
 		return GW_E_NOMEM;
 	for (size_t i = 0; i < pc->pc_n; i++) {
-		const unsigned char *p = pc->pc_der[i];
 		X509 *x = NULL;
 
-		if (p != NULL && pc->pc_len[i] > 0 && pc->pc_len[i] <= 65535)
-			x = d2i_X509(NULL, &p, (long)pc->pc_len[i]);
-		if (x == NULL || p != pc->pc_der[i] + pc->pc_len[i]) {
-			X509_free(x);
+		if (auth_x509_parse(pc->pc_der[i], pc->pc_len[i], &x) < 0) {
 			auth_why(why, why_len,
 				 "certificate %zu from the peer is not valid X.509 DER", i + 1);
 			return GW_E_AUTH;

@@ -3,6 +3,7 @@
  * RFC 4868 section 2.1.2) through EVP_MAC "HMAC", and prf+ (RFC 7296
  * section 2.13).
  */
+#include <pthread.h>
 #include <string.h>
 
 #include <openssl/core_names.h>
@@ -54,13 +55,17 @@ const char *alg_prf_digest(uint16_t prf)
 	return p ? p->p_digest : NULL;
 }
 
-EVP_MAC_CTX *crypto_hmac_new(const char *digest, const uint8_t *key, size_t key_len)
+/* One unkeyed HMAC context per PRF digest, made once and only read
+ * afterwards: a PRF call duplicates it instead of fetching the HMAC
+ * implementation and setting its digest again (each PRF call did, several
+ * per IKE SA setup; EVP_MAC_fetch takes OpenSSL's method store lock). */
+static EVP_MAC_CTX *hmac_tmpl[sizeof(prf_tab) / sizeof(prf_tab[0])];
+static pthread_once_t hmac_once = PTHREAD_ONCE_INIT;
+
+static EVP_MAC_CTX *hmac_fresh(const char *digest)
 {
-	/* A non-NULL key pointer even for an empty key: NULL means "keep the
-	 * previous key" to EVP_MAC_init. */
-	static const uint8_t empty[1];
 	OSSL_PARAM params[2];
-	EVP_MAC_CTX *ctx = NULL;
+	EVP_MAC_CTX *ctx;
 	EVP_MAC *mac;
 
 	if ((mac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL)
@@ -71,7 +76,38 @@ EVP_MAC_CTX *crypto_hmac_new(const char *digest, const uint8_t *key, size_t key_
 		return NULL;
 	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)digest, 0);
 	params[1] = OSSL_PARAM_construct_end();
-	if (EVP_MAC_init(ctx, key_len ? key : empty, key_len, params) != 1) {
+	if (EVP_MAC_CTX_set_params(ctx, params) != 1) {
+		EVP_MAC_CTX_free(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+static void hmac_tmpl_init(void)
+{
+	for (size_t i = 0; i < sizeof(prf_tab) / sizeof(prf_tab[0]); i++)
+		hmac_tmpl[i] = hmac_fresh(prf_tab[i].p_digest); /* NULL: fetched per call */
+}
+
+static EVP_MAC_CTX *hmac_unkeyed(const char *digest)
+{
+	pthread_once(&hmac_once, hmac_tmpl_init);
+	for (size_t i = 0; i < sizeof(prf_tab) / sizeof(prf_tab[0]); i++)
+		if (hmac_tmpl[i] && !strcmp(prf_tab[i].p_digest, digest))
+			return EVP_MAC_CTX_dup(hmac_tmpl[i]);
+	return hmac_fresh(digest);
+}
+
+EVP_MAC_CTX *crypto_hmac_new(const char *digest, const uint8_t *key, size_t key_len)
+{
+	/* A non-NULL key pointer even for an empty key: NULL means "keep the
+	 * previous key" to EVP_MAC_init. */
+	static const uint8_t empty[1];
+	EVP_MAC_CTX *ctx;
+
+	if ((ctx = hmac_unkeyed(digest)) == NULL)
+		return NULL;
+	if (EVP_MAC_init(ctx, key_len ? key : empty, key_len, NULL) != 1) {
 		EVP_MAC_CTX_free(ctx);
 		return NULL;
 	}

@@ -17,9 +17,14 @@
 #include "util/err.h"
 #include "util/reader.h"
 
-#define CACHELINE 64
+#define CACHELINE    64
+#define ESP_EKEY_MAX 36 /* AES-256 | salt */
+#define ESP_AKEY_MAX 64 /* HMAC-SHA2-512 */
 
-/* A keyed crypto context; threads pick one by index and lock it. */
+/* A keyed crypto context; threads pick one by index and lock it. It is
+ * keyed from the SA's keys when its thread first uses it: an OpenSSL
+ * AES-GCM context is ~1.2 KiB, and an idle SA would otherwise hold one per
+ * packet thread and external caller (12 per CHILD SA with 2 CPUs). */
 struct esp_slot {
 	pthread_mutex_t sl_lock;
 	struct esp_cctx sl_cc;
@@ -37,8 +42,12 @@ struct esp_sa {
 	dp_event_fn es_event;
 	void *es_event_arg;
 	struct esp_suite es_suite;
+	/* The keys, for the slots keyed on first use (wiped with the SA). */
+	uint8_t es_ekey[ESP_EKEY_MAX];
+	uint8_t es_akey[ESP_AKEY_MAX];
+	size_t es_ekey_len, es_akey_len;
 	unsigned es_nslots;
-	struct esp_slot *es_slots;
+	_Atomic(struct esp_slot *) es_slots; /* made by the first packet */
 
 	/* Lifetimes: dp_sa_update() may change them while packets flow. */
 	_Atomic uint64_t es_bytes_soft, es_bytes_hard;
@@ -59,21 +68,87 @@ struct esp_sa {
 	struct esp_replay es_rp;
 };
 
+/* Keeps the keys for the slots, which are made and keyed on first use. */
 static int slots_init(struct esp_sa *sa, const struct dp_sa *d, unsigned n)
 {
+	struct esp_cctx cc;
 	int r;
 
-	if (posix_memalign((void **)&sa->es_slots, CACHELINE, n * sizeof(*sa->es_slots)) != 0)
-		return GW_E_NOMEM;
-	memset(sa->es_slots, 0, n * sizeof(*sa->es_slots));
-	for (unsigned i = 0; i < n; i++) {
-		pthread_mutex_init(&sa->es_slots[i].sl_lock, NULL);
-		sa->es_nslots = i + 1;
-		if ((r = esp_cctx_init(&sa->es_slots[i].sl_cc, &sa->es_suite, d, !d->sa_inbound)) <
-		    0)
-			return r;
-	}
+	sa->es_nslots = n;
+	if (d->sa_enc_key_len > sizeof(sa->es_ekey) || d->sa_int_key_len > sizeof(sa->es_akey) ||
+	    (d->sa_int_key_len && !d->sa_int_key))
+		return GW_E_INVAL;
+	memcpy(sa->es_ekey, d->sa_enc_key, d->sa_enc_key_len);
+	sa->es_ekey_len = d->sa_enc_key_len;
+	if (d->sa_int_key_len)
+		memcpy(sa->es_akey, d->sa_int_key, d->sa_int_key_len);
+	sa->es_akey_len = d->sa_int_key_len;
+	/* keyed once now so that a bad key fails the add, not a packet */
+	if ((r = esp_cctx_init(&cc, &sa->es_suite, d, !d->sa_inbound)) < 0)
+		return r;
+	esp_cctx_fini(&cc);
 	return 0;
+}
+
+static void slots_free(struct esp_slot *sl, unsigned n)
+{
+	for (unsigned i = 0; sl && i < n; i++) {
+		esp_cctx_fini(&sl[i].sl_cc);
+		pthread_mutex_destroy(&sl[i].sl_lock);
+	}
+	free(sl);
+}
+
+/* The slots, made by the first thread that needs one (a race is settled
+ * by a compare-and-swap; the loser frees its array). */
+static struct esp_slot *slots_get(struct esp_sa *sa)
+{
+	struct esp_slot *sl = atomic_load_explicit(&sa->es_slots, memory_order_acquire),
+			*none = NULL;
+	size_t n = sa->es_nslots;
+
+	if (sl)
+		return sl;
+	if (posix_memalign((void **)&sl, CACHELINE, n * sizeof(*sl)) != 0)
+		return NULL;
+	memset(sl, 0, n * sizeof(*sl));
+	for (unsigned i = 0; i < n; i++)
+		pthread_mutex_init(&sl[i].sl_lock, NULL);
+	if (!atomic_compare_exchange_strong_explicit(&sa->es_slots, &none, sl, memory_order_acq_rel,
+						     memory_order_acquire)) {
+		slots_free(sl, sa->es_nslots);
+		return none;
+	}
+	return sl;
+}
+
+static int slot_key(struct esp_sa *sa, struct esp_slot *sl)
+{
+	struct dp_sa d = { .sa_enc_key = sa->es_ekey,
+			   .sa_enc_key_len = sa->es_ekey_len,
+			   .sa_int_key = sa->es_akey,
+			   .sa_int_key_len = sa->es_akey_len };
+
+	return esp_cctx_init(&sl->sl_cc, &sa->es_suite, &d, !sa->es_inbound);
+}
+
+/* The slot of ctx, locked, with its context keyed; NULL on failure. */
+static struct esp_slot *slot_lock(struct esp_sa *sa, unsigned ctx, int *r)
+{
+	struct esp_slot *sl = slots_get(sa);
+
+	if (!sl) {
+		*r = GW_E_NOMEM;
+		return NULL;
+	}
+	sl += ctx % sa->es_nslots;
+	pthread_mutex_lock(&sl->sl_lock);
+	*r = 0;
+	if (!sl->sl_cc.cc_cipher && (*r = slot_key(sa, sl)) < 0) {
+		pthread_mutex_unlock(&sl->sl_lock);
+		return NULL;
+	}
+	return sl;
 }
 
 int esp_sa_new(const struct dp_sa *d, const struct esp_opts *o, struct esp_sa **out)
@@ -119,11 +194,7 @@ void esp_sa_free(struct esp_sa *sa)
 {
 	if (!sa)
 		return;
-	for (unsigned i = 0; i < sa->es_nslots; i++) {
-		esp_cctx_fini(&sa->es_slots[i].sl_cc);
-		pthread_mutex_destroy(&sa->es_slots[i].sl_lock);
-	}
-	free(sa->es_slots);
+	slots_free(atomic_load(&sa->es_slots), sa->es_nslots);
 	esp_suite_fini(&sa->es_suite);
 	esp_replay_fini(&sa->es_rp);
 	pthread_mutex_destroy(&sa->es_rp_lock);
@@ -290,10 +361,11 @@ static int payload_of(const struct esp_sa *sa, const uint8_t *ip, size_t len, si
 
 static int seal(struct esp_sa *sa, unsigned ctx, uint8_t *esp, size_t n, uint64_t seq)
 {
-	struct esp_slot *sl = &sa->es_slots[ctx % sa->es_nslots];
+	struct esp_slot *sl;
 	int r;
 
-	pthread_mutex_lock(&sl->sl_lock);
+	if (!(sl = slot_lock(sa, ctx, &r)))
+		return r;
 	r = esp_crypto_seal(&sa->es_suite, &sl->sl_cc, esp, n, sa->es_esn, seq);
 	pthread_mutex_unlock(&sl->sl_lock);
 	return r;
@@ -374,10 +446,11 @@ static int replay_update(struct esp_sa *sa, uint64_t seq)
 
 static int open_icv(struct esp_sa *sa, unsigned ctx, uint8_t *pkt, size_t ct, uint64_t seq)
 {
-	struct esp_slot *sl = &sa->es_slots[ctx % sa->es_nslots];
+	struct esp_slot *sl;
 	int r;
 
-	pthread_mutex_lock(&sl->sl_lock);
+	if (!(sl = slot_lock(sa, ctx, &r)))
+		return r;
 	r = esp_crypto_open(&sa->es_suite, &sl->sl_cc, pkt, ct, sa->es_esn, seq);
 	pthread_mutex_unlock(&sl->sl_lock);
 	if (r == GW_E_AUTH)

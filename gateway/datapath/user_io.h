@@ -82,7 +82,11 @@ struct dp_user {
 	struct user_ctrs u_ext; /* dp_esp_input_udp callers, shared */
 	_Atomic uint64_t u_log_at;
 	atomic_bool u_no_udp_gso; /* the kernel refused UDP_SEGMENT once */
-	pthread_mutex_t u_lock;   /* writers: routes, SPI reservations */
+	pthread_mutex_t u_lock;   /* SPI reservations */
+	/* The TUN routes: its own lock, since a route change is an rtnetlink
+	 * round trip (the kernel's RTNL lock, shared with every namespace on
+	 * the host); SPI allocation must not queue behind it. */
+	pthread_mutex_t u_route_lock;
 	struct user_spi_rsv *u_rsv;
 };
 

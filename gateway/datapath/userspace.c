@@ -191,6 +191,7 @@ static void user_close(void *state)
 	}
 	free(u->u_w);
 	pthread_mutex_destroy(&u->u_lock);
+	pthread_mutex_destroy(&u->u_route_lock);
 	free(u);
 }
 
@@ -208,6 +209,7 @@ static int user_open(const struct dp_config *cfg, void **state)
 	if (!(u = calloc(1, sizeof(*u))))
 		return r;
 	pthread_mutex_init(&u->u_lock, NULL);
+	pthread_mutex_init(&u->u_route_lock, NULL);
 	u->u_cfg = *cfg;
 	u->u_cfg.c_tun_name = NULL; /* borrowed: only tun_open reads it */
 	u->u_udp4 = cfg->c_udp4_fd;
@@ -339,44 +341,59 @@ static int user_sa_stats(void *state, uint32_t spi, const struct dp_addr *dst,
 	return user_table_sa_stats(u->u_tab, spi, dst, st);
 }
 
-/* RFC 4303 section 2.1: 1-255 are reserved; 0 means none. */
+/* Reserves v for dst unless it is reserved or in use already: 1 when
+ * reserved, 0 when taken, a negative GW_E_* on error. Called with u_lock. */
+static int spi_reserve(struct dp_user *u, uint32_t v, const struct dp_addr *dst, uint64_t now)
+{
+	struct user_spi_rsv *rsv;
+
+	for (rsv = u->u_rsv; rsv; rsv = rsv->sr_next)
+		if (rsv->sr_spi == v && user_addr_eq(&rsv->sr_dst, dst))
+			return 0;
+	if (user_table_spi_used(u->u_tab, v, dst))
+		return 0;
+	if (!(rsv = calloc(1, sizeof(*rsv))))
+		return GW_E_NOMEM;
+	rsv->sr_spi = v;
+	rsv->sr_dst = *dst;
+	rsv->sr_at = now;
+	rsv->sr_next = u->u_rsv;
+	u->u_rsv = rsv;
+	return 1;
+}
+
+/* RFC 4303 section 2.1: 1-255 are reserved; 0 means none. The random
+ * draw stays outside u_lock: every CHILD SA setup comes through here. */
 static int user_spi_alloc(void *state, const struct dp_addr *src, const struct dp_addr *dst,
 			  uint32_t *spi)
 {
 	struct dp_user *u = state;
 	uint64_t now = (uint64_t)time(NULL);
-	struct user_spi_rsv *rsv;
 	int r = GW_E_RANGE;
 
 	if (!addr_ok(dst))
 		return GW_E_INVAL;
 	pthread_mutex_lock(&u->u_lock);
 	rsv_drop(u, 0, dst, now);
-	for (int tries = 0; tries < 1000; tries++) {
-		uint32_t v;
-		bool taken = false;
-
-		if (RAND_bytes((uint8_t *)&v, sizeof(v)) != 1) {
-			r = GW_E_CRYPTO;
-			break;
-		}
-		for (rsv = u->u_rsv; rsv; rsv = rsv->sr_next)
-			taken |= rsv->sr_spi == v && user_addr_eq(&rsv->sr_dst, dst);
-		if (v < 256 || taken || user_table_spi_used(u->u_tab, v, dst))
-			continue;
-		r = GW_E_NOMEM;
-		if (!(rsv = calloc(1, sizeof(*rsv))))
-			break;
-		rsv->sr_spi = v;
-		rsv->sr_dst = *dst;
-		rsv->sr_at = now;
-		rsv->sr_next = u->u_rsv;
-		u->u_rsv = rsv;
-		*spi = v;
-		r = 0;
-		break;
-	}
 	pthread_mutex_unlock(&u->u_lock);
+	for (int tries = 0; tries < 1000 && r == GW_E_RANGE; tries++) {
+		uint32_t v;
+		int k;
+
+		if (RAND_bytes((uint8_t *)&v, sizeof(v)) != 1)
+			return GW_E_CRYPTO;
+		if (v < 256)
+			continue;
+		pthread_mutex_lock(&u->u_lock);
+		k = spi_reserve(u, v, dst, now);
+		pthread_mutex_unlock(&u->u_lock);
+		if (k < 0)
+			r = k;
+		else if (k > 0) {
+			*spi = v;
+			r = 0;
+		}
+	}
 	return r;
 }
 
@@ -388,7 +405,7 @@ static int pol_route(struct dp_user *u, const struct dp_selector *sel, bool add)
 	static const int fams[] = { AF_INET, AF_INET6 };
 	int r = 0;
 
-	pthread_mutex_lock(&u->u_lock);
+	pthread_mutex_lock(&u->u_route_lock);
 	for (size_t i = 0; i < 2; i++) {
 		struct dp_addr dst = sel->s_dst;
 		unsigned plen = sel->s_dst_plen, full = fams[i] == AF_INET ? 32 : 128;
@@ -408,7 +425,7 @@ static int pol_route(struct dp_user *u, const struct dp_selector *sel, bool add)
 		if (r < 0)
 			break;
 	}
-	pthread_mutex_unlock(&u->u_lock);
+	pthread_mutex_unlock(&u->u_route_lock);
 	return r;
 }
 

@@ -3,9 +3,12 @@
  * (a peer that connects twice, and later a rekey, make-before-break), but
  * the data path keeps one policy per selector and direction. This table
  * counts who holds each policy; the newest holder's policy is installed,
- * and when it goes the previous holder's comes back. Thread-safe (one
- * mutex: policy changes happen at setup and teardown only, never per
- * packet and never around crypto).
+ * and when it goes the previous holder's comes back. Thread-safe: the
+ * table is split in shards by key hash, one mutex each. A shard's mutex is
+ * held across the data path call (so a key's holders and what is
+ * installed stay in step), and that call can be slow (the userspace data
+ * path publishes a snapshot and changes a route over rtnetlink): with one
+ * mutex for all, every CHILD SA setup and teardown queued behind it.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -28,34 +31,22 @@ struct pol_entry {
 
 /* A hash table on (direction, mark, selector): every CHILD SA holds a few
  * policies, so a list would make each setup scan all of them. */
-struct sa_policies {
+struct pol_shard {
 	pthread_mutex_t sp_lock;
 	struct pol_entry **sp_bucket;
 	size_t sp_nbucket; /* a power of two */
 	size_t sp_n;
 };
 
-#define POL_BUCKETS_MIN 256
+#define POL_SHARDS      16
+#define POL_BUCKETS_MIN 32
 
-struct sa_policies *sa_policies_new(void)
+struct sa_policies {
+	struct pol_shard sp_shard[POL_SHARDS];
+};
+
+static void shard_clear(struct pol_shard *sp)
 {
-	struct sa_policies *sp = calloc(1, sizeof(*sp));
-
-	if (!sp)
-		return NULL;
-	if (!(sp->sp_bucket = calloc(POL_BUCKETS_MIN, sizeof(*sp->sp_bucket)))) {
-		free(sp);
-		return NULL;
-	}
-	sp->sp_nbucket = POL_BUCKETS_MIN;
-	pthread_mutex_init(&sp->sp_lock, NULL);
-	return sp;
-}
-
-void sa_policies_free(struct sa_policies *sp)
-{
-	if (!sp)
-		return;
 	for (size_t b = 0; b < sp->sp_nbucket; b++) {
 		for (struct pol_entry *p = sp->sp_bucket[b], *n; p; p = n) {
 			n = p->pe_next;
@@ -65,7 +56,35 @@ void sa_policies_free(struct sa_policies *sp)
 	}
 	free(sp->sp_bucket);
 	pthread_mutex_destroy(&sp->sp_lock);
-	free(sp);
+}
+
+void sa_policies_free(struct sa_policies *t)
+{
+	if (!t)
+		return;
+	for (size_t i = 0; i < POL_SHARDS; i++)
+		if (t->sp_shard[i].sp_bucket)
+			shard_clear(&t->sp_shard[i]);
+	free(t);
+}
+
+struct sa_policies *sa_policies_new(void)
+{
+	struct sa_policies *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	for (size_t i = 0; i < POL_SHARDS; i++) {
+		struct pol_shard *sp = &t->sp_shard[i];
+
+		if (!(sp->sp_bucket = calloc(POL_BUCKETS_MIN, sizeof(*sp->sp_bucket)))) {
+			sa_policies_free(t);
+			return NULL;
+		}
+		sp->sp_nbucket = POL_BUCKETS_MIN;
+		pthread_mutex_init(&sp->sp_lock, NULL);
+	}
+	return t;
 }
 
 static bool same_key(const struct dp_policy *a, const struct dp_policy *b)
@@ -86,7 +105,13 @@ static uint64_t key_hash(const struct dp_policy *pol)
 	return h ^ (h >> 29);
 }
 
-static struct pol_entry **find(struct sa_policies *sp, const struct dp_policy *pol, uint64_t h)
+/* The shard of a key: the hash's high bits (find() uses the low ones). */
+static struct pol_shard *shard_of(struct sa_policies *t, uint64_t h)
+{
+	return &t->sp_shard[(h >> 56) % POL_SHARDS];
+}
+
+static struct pol_entry **find(struct pol_shard *sp, const struct dp_policy *pol, uint64_t h)
 {
 	struct pol_entry **pp = &sp->sp_bucket[h & (sp->sp_nbucket - 1)];
 
@@ -97,7 +122,7 @@ static struct pol_entry **find(struct sa_policies *sp, const struct dp_policy *p
 
 /* Keep chains short: double the buckets when there are more entries
  * (without memory, the table only gets slower). */
-static void grow(struct sa_policies *sp)
+static void grow(struct pol_shard *sp)
 {
 	size_t nb = sp->sp_nbucket * 2;
 	struct pol_entry **b;
@@ -125,8 +150,8 @@ static int replace(struct datapath *dp, const struct dp_policy *pol)
 
 int sa_policy_hold(struct sa_engine *e, const struct dp_policy *pol, uint32_t owner)
 {
-	struct sa_policies *sp = e->e_policies;
 	uint64_t hash = key_hash(pol);
+	struct pol_shard *sp = shard_of(e->e_policies, hash);
 	struct pol_entry **pp, *p;
 	struct pol_holder *h;
 	int r;
@@ -171,11 +196,12 @@ out:
 
 void sa_policy_release(struct sa_engine *e, const struct dp_policy *pol, uint32_t owner)
 {
-	struct sa_policies *sp = e->e_policies;
+	uint64_t hash = key_hash(pol);
+	struct pol_shard *sp = shard_of(e->e_policies, hash);
 	struct pol_entry **pp, *p;
 
 	pthread_mutex_lock(&sp->sp_lock);
-	if (!(p = *(pp = find(sp, pol, key_hash(pol)))))
+	if (!(p = *(pp = find(sp, pol, hash))))
 		goto out;
 	for (size_t i = 0; i < p->pe_n; i++) {
 		if (p->pe_h[i].h_owner != owner)
@@ -205,13 +231,14 @@ out:
  * 0 when there is none. */
 uint32_t sa_policy_reqid(struct sa_engine *e, const struct dp_policy *pol)
 {
-	struct sa_policies *sp = e->e_policies;
+	uint64_t hash = key_hash(pol);
+	struct pol_shard *sp = shard_of(e->e_policies, hash);
 	struct pol_entry *p;
 	struct dp_policy a, b;
 	uint32_t reqid = 0;
 
 	pthread_mutex_lock(&sp->sp_lock);
-	if ((p = *find(sp, pol, key_hash(pol)))) {
+	if ((p = *find(sp, pol, hash))) {
 		a = p->pe_h[p->pe_n - 1].h_pol;
 		b = *pol;
 		a.p_reqid = b.p_reqid = 0;

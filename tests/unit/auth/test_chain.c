@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "auth/auth_int.h"
 #include "ta.h"
 #include "util/err.h"
 
@@ -281,10 +282,59 @@ static void test_chain_threads(void)
 	}
 }
 
+/* x509cache.c: the same DER gives the same parsed object; anything but
+ * exactly one certificate is refused even when its prefix is cached; the
+ * cache stays bounded (entries pushed out are parsed again). */
+static void test_chain_parse_cache(void)
+{
+	X509 *certs[] = { ta.ee_p256, ta.inter, ta.root, ta.ee_rsa };
+	uint8_t *der = NULL, *big;
+	X509 *a = NULL, *b = NULL, *c = NULL;
+	int n = i2d_X509(ta.ee_p256, &der);
+
+	CU_ASSERT_FATAL(n > 0);
+	auth_x509_cache_clear();
+	CU_ASSERT_EQUAL(auth_x509_parse(der, (size_t)n, &a), 0);
+	CU_ASSERT_EQUAL(auth_x509_parse(der, (size_t)n, &b), 0);
+	CU_ASSERT_PTR_EQUAL(a, b);
+	CU_ASSERT_EQUAL(X509_cmp(a, ta.ee_p256), 0);
+	big = malloc((size_t)n + 1);
+	CU_ASSERT_FATAL(big != NULL);
+	memcpy(big, der, (size_t)n);
+	big[n] = 0;
+	CU_ASSERT_EQUAL(auth_x509_parse(big, (size_t)n + 1, &c), GW_E_INVAL);
+	CU_ASSERT_PTR_NULL(c);
+	CU_ASSERT_EQUAL(auth_x509_parse(der, (size_t)n - 1, &c), GW_E_INVAL);
+	CU_ASSERT_EQUAL(auth_x509_parse(NULL, 10, &c), GW_E_INVAL);
+	/* 200 distinct certificates (the 4 with a changed byte in the
+	 * signature, which parses) through 64 slots */
+	for (int i = 0; i < 200; i++) {
+		uint8_t *d = NULL;
+		int m = i2d_X509(certs[i % 4], &d);
+		X509 *x = NULL;
+
+		CU_ASSERT_FATAL(m > 8);
+		d[m - 1] ^= (uint8_t)(i / 4 + 1);
+		d[m - 2] ^= (uint8_t)(i / 4 >> 8);
+		CU_ASSERT_EQUAL(auth_x509_parse(d, (size_t)m, &x), 0);
+		X509_free(x);
+		OPENSSL_free(d);
+	}
+	CU_ASSERT_EQUAL(auth_x509_parse(der, (size_t)n, &c), 0);
+	CU_ASSERT_EQUAL(X509_cmp(c, ta.ee_p256), 0);
+	X509_free(a);
+	X509_free(b);
+	X509_free(c);
+	free(big);
+	OPENSSL_free(der);
+	auth_x509_cache_clear();
+}
+
 static const struct ut_case chain_cases_tab[] = {
 	{ "trust, dates, ca restriction, pinning, identities", test_chain_cases },
 	{ "broken, missing and too many certificates", test_chain_bad_certs },
 	{ "one shared creds, four threads", test_chain_threads },
+	{ "parse cache of peer certificates", test_chain_parse_cache },
 	{ NULL, NULL },
 };
 
