@@ -141,7 +141,7 @@ const browser = await chromium.launch({
 const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
 const page = await ctx.newPage();
 watch(page, 'admin');
-page.setDefaultTimeout(15000);
+page.setDefaultTimeout(45000); // a loaded CI machine: waits end as soon as the element shows
 
 try {
   // ---- login ----
@@ -419,7 +419,7 @@ try {
   const dctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: 'dark' });
   const dp = await dctx.newPage();
   watch(dp, 'dark');
-  dp.setDefaultTimeout(15000);
+  dp.setDefaultTimeout(45000);
   await step('dark theme follows the browser', async () => {
     await login(dp, 'admin', E.ADMIN_PW);
     const bg = await dp.evaluate(() => getComputedStyle(document.body).backgroundColor);
