@@ -144,9 +144,8 @@ static int cmd_terminate(struct control_req *req, json_t *args, void *arg, json_
 /* 5.6: the selection of terminate, plus reauth and wait. */
 static int cmd_rekey(struct control_req *req, json_t *args, void *arg, json_t **result)
 {
-	static const char *const keys[] = { "ike_uid", "conn",	 "child_uid",
-					    "child",   "reauth", "wait",
-					    NULL };
+	static const char *const keys[] = { "ike_uid", "conn", "child_uid", "child",
+					    "reauth",  "wait", NULL };
 	const char *conn = NULL, *child = NULL, *code;
 	char why[WHY_LEN];
 	uint64_t uid = 0, cuid = 0;

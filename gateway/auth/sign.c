@@ -61,7 +61,7 @@ size_t auth_hash_set_ours(uint8_t *out, size_t max)
  * a bigger one adds nothing and some peers check the pairing. */
 static uint8_t curve_hash(enum auth_key_kind kind)
 {
-	return kind == AUTH_KEY_EC256	? IKE_HASH_SHA2_256
+	return kind == AUTH_KEY_EC256   ? IKE_HASH_SHA2_256
 	       : kind == AUTH_KEY_EC384 ? IKE_HASH_SHA2_384
 	       : kind == AUTH_KEY_EC521 ? IKE_HASH_SHA2_512
 					: 0;

@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 enum dp_backend {
-	DP_BACKEND_AUTO,      /* xfrm if the kernel accepts an ESP state, else userspace */
+	DP_BACKEND_AUTO, /* xfrm if the kernel accepts an ESP state, else userspace */
 	DP_BACKEND_XFRM,
 	DP_BACKEND_USERSPACE,
 };
@@ -64,17 +64,17 @@ struct dp_sa {
 	struct dp_addr sa_src; /* outer addresses */
 	struct dp_addr sa_dst;
 	enum dp_mode sa_mode;
-	uint16_t sa_encr;        /* IKE ENCR transform ID (util/iana.h) */
-	uint16_t sa_encr_keylen; /* bits, 0 = algorithm's fixed size */
-	uint16_t sa_integ;       /* IKE INTEG transform ID, NONE for AEAD */
+	uint16_t sa_encr;          /* IKE ENCR transform ID (util/iana.h) */
+	uint16_t sa_encr_keylen;   /* bits, 0 = algorithm's fixed size */
+	uint16_t sa_integ;         /* IKE INTEG transform ID, NONE for AEAD */
 	const uint8_t *sa_enc_key; /* AEAD: key | 4-byte salt (RFC 4106, RFC 7634) */
 	size_t sa_enc_key_len;
 	const uint8_t *sa_int_key;
 	size_t sa_int_key_len;
-	bool sa_esn;             /* 64-bit extended sequence numbers */
+	bool sa_esn;               /* 64-bit extended sequence numbers */
 	uint32_t sa_replay_window; /* packets; 0 = the backend's default (1024) */
 	struct dp_lifetime sa_lt;
-	uint16_t sa_encap_sport;   /* UDP encapsulation (RFC 3948); 0 = raw ESP */
+	uint16_t sa_encap_sport; /* UDP encapsulation (RFC 3948); 0 = raw ESP */
 	uint16_t sa_encap_dport;
 	uint32_t sa_reqid;
 	uint32_t sa_mark, sa_mark_mask;
@@ -95,7 +95,7 @@ struct dp_policy {
 };
 
 struct dp_sa_stats {
-	uint64_t st_bytes;   /* payload bytes processed */
+	uint64_t st_bytes; /* payload bytes processed */
 	uint64_t st_packets;
 	uint64_t st_replay_errors;
 	uint64_t st_integrity_failures;
@@ -121,9 +121,9 @@ typedef void (*dp_event_fn)(void *arg, const struct dp_event *ev);
 
 struct dp_config {
 	enum dp_backend c_backend;
-	const char *c_tun_name;     /* userspace: TUN device name ("palisade0") */
-	uint32_t c_replay_window;   /* default window, 0 = 1024 */
-	unsigned c_threads;         /* userspace: packet threads, 0 = one per CPU */
+	const char *c_tun_name;   /* userspace: TUN device name ("palisade0") */
+	uint32_t c_replay_window; /* default window, 0 = 1024 */
+	unsigned c_threads;       /* userspace: packet threads, 0 = one per CPU */
 	dp_event_fn c_event;
 	void *c_event_arg;
 	/* userspace: the IKE daemon's UDP 4500 sockets (-1 = none), used to

@@ -66,7 +66,6 @@ struct sa_id *sa_id_new(const struct auth_id *id)
 	return s;
 }
 
-
 /* struct sa_id has a flexible array: a struct copy would leave si_data
  * behind (a rekeyed SA keeps the identity, 2.18). */
 struct sa_id *sa_id_dup(const struct sa_id *id)

@@ -140,7 +140,9 @@ static void arm_retransmit(struct sa_engine *e, struct ike_sa *sa)
 	if (dead_after(sa)) { /* 2.4: no later than dpd_timeout after the first try */
 		uint64_t left = sa->s_req_first_ms + dead_after(sa) - pool_now_ms();
 
-		ms = sa->s_req_first_ms + dead_after(sa) <= pool_now_ms() ? 1 : ms < left ? ms : left;
+		ms = sa->s_req_first_ms + dead_after(sa) <= pool_now_ms() ? 1
+		     : ms < left                                          ? ms
+									  : left;
 	}
 	sa_timer(e, sa, (uint32_t)ms, retransmit, sa->s_req.w_msgid);
 }

@@ -228,8 +228,7 @@ static void test_held_twice(void)
 	CU_ASSERT_EQUAL(get(v, "p", AF_INET, "carol", NULL, &b, NULL), GW_E_RANGE);
 	CU_ASSERT_EQUAL(vip_release_hold(v, &a, (const uint8_t *)"alice", 5, &gone), 0);
 	CU_ASSERT_TRUE(gone);
-	CU_ASSERT_EQUAL(vip_release_hold(v, &a, (const uint8_t *)"alice", 5, &gone),
-			GW_E_NOTFOUND);
+	CU_ASSERT_EQUAL(vip_release_hold(v, &a, (const uint8_t *)"alice", 5, &gone), GW_E_NOTFOUND);
 	CU_ASSERT_FALSE(gone);
 	/* free now: remembered for alice, so carol gets it only as the last one */
 	expect(v, "p", "carol", "10.3.0.1");
