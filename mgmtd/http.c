@@ -148,8 +148,15 @@ static enum MHD_Result body_add(struct req *rq, const char *data, size_t n)
 
 		while (cap < rq->rq_len + n + 1)
 			cap *= 2;
-		if (!(nb = realloc(rq->rq_body, cap)))
+		/* not realloc(): a moved body (passwords, NT hashes) would
+		 * leave its old copy in the heap unwiped */
+		if (!(nb = malloc(cap)))
 			return MHD_NO;
+		if (rq->rq_body) {
+			memcpy(nb, rq->rq_body, rq->rq_len);
+			OPENSSL_cleanse(rq->rq_body, rq->rq_cap);
+			free(rq->rq_body);
+		}
 		rq->rq_body = nb;
 		rq->rq_cap = cap;
 	}
