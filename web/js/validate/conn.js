@@ -14,7 +14,7 @@ const CONN_KEYS = ['name', 'local', 'remote', 'ike', 'children', 'pools', 'psk']
 const LOCAL_KEYS = ['addrs', 'id', 'auth', 'cert', 'key', 'eap_id', 'vips'];
 const REMOTE_KEYS = ['addrs', 'id', 'auth', 'ca', 'cert', 'port'];
 const IKE_KEYS = ['proposals', 'rekey_time', 'reauth_time', 'over_time', 'dpd_delay', 'dpd_timeout', 'encap',
-  'fragmentation', 'keyingtries', 'retransmit_tries', 'retransmit_timeout'];
+  'fragmentation', 'keyingtries', 'retransmit_tries', 'retransmit_timeout', 'reauth_mode'];
 const CHILD_KEYS = ['name', 'mode', 'local_ts', 'remote_ts', 'esp_proposals', 'rekey_time', 'life_time',
   'rekey_bytes', 'life_bytes', 'rekey_packets', 'life_packets', 'start_action', 'dpd_action', 'close_action',
   'replay_window'];
@@ -33,6 +33,7 @@ const ENUMS = {
   start_action: [['none', 'start', 'trap'], 'none, start or trap'],
   dpd_action: [['clear', 'trap', 'restart'], 'clear, trap or restart'],
   close_action: [['none', 'trap', 'start'], 'none, trap or start'],
+  reauth_mode: [['make-before-break', 'break-before-make'], 'make-before-break or break-before-make'],
 };
 
 const isObj = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -144,7 +145,8 @@ function checkIke(pr, v) {
     } else if (k === 'retransmit_timeout') {
       if (typeof val !== 'number') pr.add(p, 'must be a number of seconds');
       else if (!(val >= 0.1 && val <= 600)) pr.add(p, `must be between 0.1 and 600 seconds: '${val}'`);
-    } else pr.uint(val, p, ...IKE_NUM[k]);
+    } else if (k in ENUMS) pr.oneOf(val, p, ...ENUMS[k]);
+    else pr.uint(val, p, ...IKE_NUM[k]);
   }
   if (!has(v, 'proposals')) pr.add('$.ike.proposals', 'required: 1-8 IKE proposals (e.g. aes256gcm16-prfsha384-x25519)');
 }
