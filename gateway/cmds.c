@@ -294,6 +294,18 @@ static void event_sink(void *arg, const char *type, json_t *data)
 	pthread_rwlock_unlock(&cm->cm_lock);
 }
 
+/* No subscriber, no event: the engine then skips building them. */
+static bool event_wanted(void *arg)
+{
+	struct cmds *cm = arg;
+	bool want;
+
+	pthread_rwlock_rdlock(&cm->cm_lock);
+	want = cm->cm_live && control_has_subscribers(cm->cm_ctl);
+	pthread_rwlock_unlock(&cm->cm_lock);
+	return want;
+}
+
 void cmds_detach(struct cmds *cm)
 {
 	pthread_rwlock_wrlock(&cm->cm_lock);
@@ -321,5 +333,6 @@ int cmds_register(struct cmds *cm)
 		return r;
 	cm->cm_live = true;
 	sa_engine_set_events(e, event_sink, cm);
+	sa_engine_set_event_want(e, event_wanted);
 	return 0;
 }

@@ -67,4 +67,23 @@ extern const struct ke_ops ke_modp_ops;
 extern const struct ke_ops ke_ec_ops;  /* ECP groups 19-21 */
 extern const struct ke_ops ke_xdh_ops; /* Curve25519, Curve448 */
 
+/* The group's position in ke.c's table, < KE_GROUP_SLOTS. */
+#define KE_GROUP_SLOTS 10
+size_t ke_group_slot(const struct ke_group_info *g);
+
+/* ---- ke_pool.c: prepared EVP_PKEY_CTXs per group, reused ---- */
+
+enum ke_pool_op {
+	KE_POOL_GEN,    /* after EVP_PKEY_keygen_init, group set */
+	KE_POOL_IMPORT, /* after EVP_PKEY_fromdata_init */
+};
+#define KE_POOL_OPS 2
+
+/* A context of the pool, or a new one from make() (NULL on failure).
+ * Return it with ke_pool_put (after a failed call too: OpenSSL leaves
+ * the context reusable), or free it if in doubt. */
+EVP_PKEY_CTX *ke_pool_get(const struct ke_group_info *g, enum ke_pool_op op,
+			  EVP_PKEY_CTX *(*make)(const struct ke_group_info *g));
+void ke_pool_put(const struct ke_group_info *g, enum ke_pool_op op, EVP_PKEY_CTX *ctx);
+
 #endif

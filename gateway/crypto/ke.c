@@ -33,6 +33,14 @@ static const struct ke_group_info ke_groups[] = {
 	{ IKE_KE_CURVE448, KE_KIND_XDH, "X448", 56, 56, 56 },
 };
 
+_Static_assert(sizeof(ke_groups) / sizeof(ke_groups[0]) <= KE_GROUP_SLOTS,
+	       "KE_GROUP_SLOTS too small for ke_groups");
+
+size_t ke_group_slot(const struct ke_group_info *g)
+{
+	return (size_t)(g - ke_groups);
+}
+
 struct ke {
 	const struct ke_group_info *ke_info;
 	const struct ke_ops *ke_ops;

@@ -16,12 +16,77 @@
 
 #define EC_POINT_MAX (1 + 2 * 66) /* 0x04 | x | y for P-521 */
 
+/* ---- contexts from ke_pool.c (shared by ECP and XDH) ---- */
+
+static const char *ec_keytype(const struct ke_group_info *g)
+{
+	return g->g_kind == KE_KIND_ECP ? "EC" : g->g_name;
+}
+
+static EVP_PKEY_CTX *ec_make_gen(const struct ke_group_info *g)
+{
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, ec_keytype(g), NULL);
+
+	if (ctx != NULL &&
+	    (EVP_PKEY_keygen_init(ctx) != 1 ||
+	     (g->g_kind == KE_KIND_ECP && EVP_PKEY_CTX_set_group_name(ctx, g->g_name) != 1))) {
+		EVP_PKEY_CTX_free(ctx);
+		ctx = NULL;
+	}
+	return ctx;
+}
+
+static EVP_PKEY_CTX *ec_make_import(const struct ke_group_info *g)
+{
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, ec_keytype(g), NULL);
+
+	if (ctx != NULL && EVP_PKEY_fromdata_init(ctx) != 1) {
+		EVP_PKEY_CTX_free(ctx);
+		ctx = NULL;
+	}
+	return ctx;
+}
+
+/* A fresh key pair of the group (a new random private key each call). */
+static int ec_pool_gen(const struct ke_group_info *g, EVP_PKEY **out)
+{
+	EVP_PKEY_CTX *ctx = ke_pool_get(g, KE_POOL_GEN, ec_make_gen);
+
+	*out = NULL;
+	if (ctx == NULL)
+		return GW_E_NOMEM;
+	if (EVP_PKEY_generate(ctx, out) != 1) {
+		EVP_PKEY_CTX_free(ctx); /* not back into the pool */
+		*out = NULL;
+		return GW_E_CRYPTO;
+	}
+	ke_pool_put(g, KE_POOL_GEN, ctx);
+	return 0;
+}
+
+/* EVP_PKEY_fromdata through a pooled context; GW_E_INVAL if refused. */
+static int ec_pool_fromdata(const struct ke_group_info *g, int selection, OSSL_PARAM *params,
+			    EVP_PKEY **out)
+{
+	EVP_PKEY_CTX *ctx = ke_pool_get(g, KE_POOL_IMPORT, ec_make_import);
+
+	*out = NULL;
+	if (ctx == NULL)
+		return GW_E_NOMEM;
+	if (EVP_PKEY_fromdata(ctx, out, selection, params) != 1) {
+		EVP_PKEY_CTX_free(ctx);
+		*out = NULL;
+		return GW_E_INVAL;
+	}
+	ke_pool_put(g, KE_POOL_IMPORT, ctx);
+	return 0;
+}
+
 /* ---- ECP (RFC 5903) ---- */
 
 static int ec_gen(const struct ke_group_info *g, EVP_PKEY **out)
 {
-	*out = EVP_PKEY_Q_keygen(NULL, NULL, "EC", g->g_name);
-	return *out ? 0 : GW_E_CRYPTO;
+	return ec_pool_gen(g, out);
 }
 
 /*
@@ -34,7 +99,6 @@ static int ec_fromdata(const struct ke_group_info *g, const BIGNUM *d, const uin
 {
 	OSSL_PARAM_BLD *bld;
 	OSSL_PARAM *params = NULL, *priv;
-	EVP_PKEY_CTX *ctx = NULL;
 	int rc = GW_E_NOMEM;
 
 	if ((bld = OSSL_PARAM_BLD_new()) == NULL)
@@ -42,20 +106,14 @@ static int ec_fromdata(const struct ke_group_info *g, const BIGNUM *d, const uin
 	if (OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, g->g_name, 0) != 1 ||
 	    OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, pt, pt_len) != 1 ||
 	    (d && OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, d) != 1) ||
-	    (params = OSSL_PARAM_BLD_to_param(bld)) == NULL ||
-	    (ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL)) == NULL)
+	    (params = OSSL_PARAM_BLD_to_param(bld)) == NULL)
 		goto out;
-	rc = GW_E_INVAL;
-	if (EVP_PKEY_fromdata_init(ctx) != 1 ||
-	    EVP_PKEY_fromdata(ctx, out, d ? EVP_PKEY_KEYPAIR : EVP_PKEY_PUBLIC_KEY, params) != 1)
-		goto out;
-	rc = 0;
+	rc = ec_pool_fromdata(g, d ? EVP_PKEY_KEYPAIR : EVP_PKEY_PUBLIC_KEY, params, out);
 out:
 	if (params && (priv = OSSL_PARAM_locate(params, OSSL_PKEY_PARAM_PRIV_KEY)) != NULL)
 		crypto_wipe(priv->data, priv->data_size);
 	OSSL_PARAM_free(params);
 	OSSL_PARAM_BLD_free(bld);
-	EVP_PKEY_CTX_free(ctx);
 	return rc;
 }
 
@@ -167,8 +225,7 @@ const struct ke_ops ke_ec_ops = {
 
 static int xdh_gen(const struct ke_group_info *g, EVP_PKEY **out)
 {
-	*out = EVP_PKEY_Q_keygen(NULL, NULL, g->g_name);
-	return *out ? 0 : GW_E_CRYPTO;
+	return ec_pool_gen(g, out);
 }
 
 static int xdh_from_priv(const struct ke_group_info *g, const uint8_t *priv, size_t len,
@@ -197,10 +254,16 @@ static int xdh_get_pub(const struct ke_group_info *g, EVP_PKEY *pkey, uint8_t *o
 static int xdh_peer_import(const struct ke_group_info *g, const uint8_t *peer, size_t len,
 			   EVP_PKEY **out)
 {
+	/* What EVP_PKEY_new_raw_public_key_ex does, with a pooled context;
+	 * OpenSSL only reads the value. */
+	OSSL_PARAM params[] = {
+		OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, (void *)peer, len),
+		OSSL_PARAM_construct_end(),
+	};
+
 	if (len != g->g_pub_len)
 		return GW_E_PARSE;
-	*out = EVP_PKEY_new_raw_public_key_ex(NULL, g->g_name, NULL, peer, len);
-	return *out ? 0 : GW_E_INVAL;
+	return ec_pool_fromdata(g, EVP_PKEY_PUBLIC_KEY, params, out);
 }
 
 const struct ke_ops ke_xdh_ops = {

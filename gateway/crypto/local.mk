@@ -8,6 +8,7 @@ gateway_crypto_libpalcrypto_a_SOURCES = \
 	gateway/crypto/prf.c \
 	gateway/crypto/keymat.c \
 	gateway/crypto/ke.c gateway/crypto/ke_modp.c gateway/crypto/ke_ec.c \
+	gateway/crypto/ke_pool.c \
 	gateway/crypto/sk.c \
 	gateway/crypto/proposal.c
 gateway_crypto_libpalcrypto_a_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)

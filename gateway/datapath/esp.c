@@ -3,6 +3,7 @@
  * sequence numbers, the receiver's replay window, lifetimes and counters.
  */
 #include <pthread.h>
+#include <stddef.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,7 +64,8 @@ struct esp_sa {
 	_Atomic uint64_t es_replay_errors;
 	_Atomic uint64_t es_integrity_failures;
 
-	/* Inbound only: the window, under its own lock. */
+	/* Inbound only: the window, under its own lock (an outbound SA is
+	 * allocated without this part, see esp_sa_size()). */
 	_Alignas(CACHELINE) pthread_mutex_t es_rp_lock;
 	struct esp_replay es_rp;
 };
@@ -151,8 +153,16 @@ static struct esp_slot *slot_lock(struct esp_sa *sa, unsigned ctx, int *r)
 	return sl;
 }
 
+/* An outbound SA has no replay window: its allocation ends before the
+ * inbound-only part (es_rp_lock on), which it never touches. */
+static size_t esp_sa_size(bool inbound)
+{
+	return inbound ? sizeof(struct esp_sa) : offsetof(struct esp_sa, es_rp_lock);
+}
+
 int esp_sa_new(const struct dp_sa *d, const struct esp_opts *o, struct esp_sa **out)
 {
+	size_t size = esp_sa_size(d->sa_inbound);
 	struct esp_sa *sa;
 	int r;
 
@@ -160,12 +170,13 @@ int esp_sa_new(const struct dp_sa *d, const struct esp_opts *o, struct esp_sa **
 	if (o->eo_nctx == 0 || o->eo_nctx > 1024 ||
 	    (d->sa_mode != DP_MODE_TUNNEL && d->sa_mode != DP_MODE_TRANSPORT))
 		return GW_E_INVAL;
-	if (posix_memalign((void **)&sa, CACHELINE, sizeof(*sa)) != 0)
+	if (posix_memalign((void **)&sa, CACHELINE, size) != 0)
 		return GW_E_NOMEM;
-	memset(sa, 0, sizeof(*sa));
-	pthread_mutex_init(&sa->es_rp_lock, NULL);
-	sa->es_spi = d->sa_spi;
+	memset(sa, 0, size);
 	sa->es_inbound = d->sa_inbound;
+	if (sa->es_inbound)
+		pthread_mutex_init(&sa->es_rp_lock, NULL);
+	sa->es_spi = d->sa_spi;
 	sa->es_esn = d->sa_esn;
 	sa->es_mode = d->sa_mode;
 	sa->es_dst = d->sa_dst;
@@ -196,9 +207,11 @@ void esp_sa_free(struct esp_sa *sa)
 		return;
 	slots_free(atomic_load(&sa->es_slots), sa->es_nslots);
 	esp_suite_fini(&sa->es_suite);
-	esp_replay_fini(&sa->es_rp);
-	pthread_mutex_destroy(&sa->es_rp_lock);
-	OPENSSL_cleanse(sa, sizeof(*sa));
+	if (sa->es_inbound) {
+		esp_replay_fini(&sa->es_rp);
+		pthread_mutex_destroy(&sa->es_rp_lock);
+	}
+	OPENSSL_cleanse(sa, esp_sa_size(sa->es_inbound));
 	free(sa);
 }
 

@@ -74,6 +74,11 @@ void sa_engine_set_events(struct sa_engine *e, sa_event_fn fn, void *arg)
 	e->e_event_arg = arg;
 }
 
+void sa_engine_set_event_want(struct sa_engine *e, sa_event_want_fn want)
+{
+	e->e_event_want = want;
+}
+
 const struct gw_settings *sa_engine_settings(struct sa_engine *e)
 {
 	return &e->e_cfg->cf_settings;

@@ -26,6 +26,8 @@ struct sa_engine;
 /* Events for the control socket's subscribers (api/control.md 6); the
  * sink takes data. Called from workers. */
 typedef void (*sa_event_fn)(void *arg, const char *type, json_t *data);
+/* Whether anyone listens now (same arg); false skips building the event. */
+typedef bool (*sa_event_want_fn)(void *arg);
 /* The outcome of a control request that waited (initiate, terminate):
  * code NULL and a result (taken), or an error code of api/control.md 3.1
  * and a message. Called once, from a worker. */
@@ -43,6 +45,7 @@ void sa_engine_set_net(struct sa_engine *e, struct net *net);
 void sa_engine_set_pool(struct sa_engine *e, struct pool *pool);
 void sa_engine_set_datapath(struct sa_engine *e, struct datapath *dp);
 void sa_engine_set_events(struct sa_engine *e, sa_event_fn fn, void *arg);
+void sa_engine_set_event_want(struct sa_engine *e, sa_event_want_fn want);
 /* Settings of the current snapshot (borrowed; valid until the next reload). */
 const struct gw_settings *sa_engine_settings(struct sa_engine *e);
 /* Start connections with start_action "start". */

@@ -257,9 +257,10 @@ struct sa_engine {
 	struct sa_counters e_k;
 	sa_event_fn e_event; /* to the control socket's subscribers */
 	void *e_event_arg;
-	uint64_t e_started;         /* unix seconds */
-	struct log_rl e_rl_refused; /* malformed datagrams */
-	struct sa_reqids *e_reqids; /* reqid -> IKE SA, for data path events */
+	sa_event_want_fn e_event_want; /* NULL: always build events */
+	uint64_t e_started;            /* unix seconds */
+	struct log_rl e_rl_refused;    /* malformed datagrams */
+	struct sa_reqids *e_reqids;    /* reqid -> IKE SA, for data path events */
 };
 
 /* One received datagram, copied off the receiver thread (engine.c). */
