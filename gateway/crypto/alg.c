@@ -3,7 +3,10 @@
  * OpenSSL names behind them. One table per transform type; everything else
  * in crypto/ asks here, so adding an algorithm is one row.
  */
+#include <pthread.h>
 #include <stddef.h>
+
+#include <openssl/evp.h>
 
 #include "crypto/crypto.h"
 #include "crypto/crypto_int.h"
@@ -129,6 +132,33 @@ const char *alg_encr_cipher(uint16_t encr, uint16_t keylen_bits)
 	const struct encr_info *e = encr_find(encr, keylen_bits);
 
 	return e ? e->e_cipher : NULL;
+}
+
+/* Each row's cipher implementation, fetched once: EVP_CIPHER_fetch looks
+ * the name up in OpenSSL's method store under its lock, and each IKE SA
+ * needs two SK ciphers. NULL where the provider lacks one (fetched again
+ * per call, and failing there as it would have). */
+static EVP_CIPHER *encr_impl[sizeof(encr_tab) / sizeof(encr_tab[0])];
+static pthread_once_t encr_impl_once = PTHREAD_ONCE_INIT;
+
+static void encr_impl_init(void)
+{
+	for (size_t i = 0; i < sizeof(encr_tab) / sizeof(encr_tab[0]); i++)
+		encr_impl[i] = EVP_CIPHER_fetch(NULL, encr_tab[i].e_cipher, NULL);
+}
+
+EVP_CIPHER *alg_encr_fetch(uint16_t encr, uint16_t keylen_bits)
+{
+	const struct encr_info *e = encr_find(encr, keylen_bits);
+	EVP_CIPHER *c;
+
+	if (e == NULL)
+		return NULL;
+	pthread_once(&encr_impl_once, encr_impl_init);
+	c = encr_impl[e - encr_tab];
+	if (c != NULL && EVP_CIPHER_up_ref(c) == 1)
+		return c;
+	return EVP_CIPHER_fetch(NULL, e->e_cipher, NULL);
 }
 
 size_t alg_encr_salt_len(uint16_t encr)

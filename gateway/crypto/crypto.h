@@ -33,6 +33,9 @@ bool crypto_ct_equal(const void *a, const void *b, size_t len);
 /* Wipe memory the compiler may not optimise away. */
 void crypto_wipe(void *p, size_t len);
 int crypto_random(void *buf, size_t len);
+/* Random bytes that are not secret (nonces, SPIs, IV masks, jitter):
+ * cheaper, from a per-thread buffer of DRBG output. Never for keys. */
+int crypto_random_public(void *buf, size_t len);
 
 /* ---- key exchange (ke.c): MODP 2/5/14/15/16, ECP 19/20/21, 25519, 448 ---- */
 

@@ -20,6 +20,9 @@ const char *alg_prf_digest(uint16_t prf);
 const char *alg_integ_digest(uint16_t integ);
 /* EVP cipher name ("AES-128-CBC"), NULL if unsupported. */
 const char *alg_encr_cipher(uint16_t encr, uint16_t keylen_bits);
+/* The cipher of (encr, keylen), a reference the caller frees; NULL if
+ * unknown or the provider has none. */
+EVP_CIPHER *alg_encr_fetch(uint16_t encr, uint16_t keylen_bits);
 /* Salt bytes at the end of SK_e (AEAD), ICV bytes of an AEAD. */
 size_t alg_encr_salt_len(uint16_t encr);
 size_t alg_encr_icv_len(uint16_t encr);

@@ -4,6 +4,7 @@
  * OPENSSL_cleanse, RAND_bytes from the default DRBG).
  */
 #include <limits.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -91,5 +92,50 @@ int crypto_random(void *buf, size_t len)
 		p += n;
 		len -= (size_t)n;
 	}
+	return 0;
+}
+
+/*
+ * Public random values (nonces, SPIs, IV masks, timer jitter) are served
+ * from a per-thread buffer of DRBG output: each RAND_bytes call costs a
+ * lock, a getpid() for OpenSSL's fork check and the DRBG's own setup, and
+ * an IKE SA setup needs several small values. The buffer only ever holds
+ * bytes that will be sent or are otherwise not secret; a forked child
+ * drops its copy so that parent and child never hand out the same bytes.
+ */
+#define PUBLIC_RND_BUF 512
+
+static _Thread_local struct {
+	uint8_t r_buf[PUBLIC_RND_BUF];
+	size_t r_off; /* bytes already handed out; 0 = never filled */
+} public_rnd;
+static pthread_once_t public_rnd_once = PTHREAD_ONCE_INIT;
+
+static void public_rnd_forked(void)
+{
+	crypto_wipe(&public_rnd, sizeof(public_rnd));
+}
+
+static void public_rnd_init(void)
+{
+	pthread_atfork(NULL, NULL, public_rnd_forked);
+}
+
+int crypto_random_public(void *buf, size_t len)
+{
+	if (len > PUBLIC_RND_BUF / 4)
+		return crypto_random(buf, len);
+	pthread_once(&public_rnd_once, public_rnd_init);
+	if (public_rnd.r_off == 0 || PUBLIC_RND_BUF - public_rnd.r_off < len) {
+		if (RAND_bytes(public_rnd.r_buf, PUBLIC_RND_BUF) != 1)
+			return GW_E_CRYPTO;
+		public_rnd.r_off = 0;
+	}
+	memcpy(buf, public_rnd.r_buf + public_rnd.r_off, len);
+	/* Handed out once: wipe so the bytes cannot be given again. */
+	crypto_wipe(public_rnd.r_buf + public_rnd.r_off, len);
+	public_rnd.r_off += len;
+	if (public_rnd.r_off == 0)
+		public_rnd.r_off = 1; /* len 0: keep "filled" */
 	return 0;
 }

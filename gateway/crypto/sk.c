@@ -67,7 +67,7 @@ static int aead_setup(struct sk_cipher *c, const struct secret *ek)
 	if (EVP_CIPHER_CTX_ctrl(c->c_enc, EVP_CTRL_AEAD_SET_IVLEN, SK_SALT_LEN + SK_AEAD_IV,
 				NULL) != 1)
 		return GW_E_CRYPTO;
-	return crypto_random(&c->c_iv_mask, sizeof(c->c_iv_mask));
+	return crypto_random_public(&c->c_iv_mask, sizeof(c->c_iv_mask));
 }
 
 static int cbc_setup(struct sk_cipher *c, uint16_t integ, const struct secret *ek,
@@ -113,7 +113,7 @@ int sk_cipher_new(uint16_t encr, uint16_t keylen_bits, uint16_t integ, const str
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return GW_E_NOMEM;
 	c->c_aead = encr_is_aead(encr);
-	c->c_cipher = EVP_CIPHER_fetch(NULL, alg_encr_cipher(encr, keylen_bits), NULL);
+	c->c_cipher = alg_encr_fetch(encr, keylen_bits);
 	if (c->c_cipher == NULL) {
 		rc = GW_E_UNSUP;
 		goto out;
@@ -208,7 +208,7 @@ static int cbc_seal(struct sk_cipher *c, uint8_t *msg, size_t iv_off, size_t ct_
 	if (ct_len % c->c_block_len)
 		return GW_E_INVAL;
 	/* 3.14: the IV must be unpredictable for CBC: random. */
-	if (gen_iv && (rc = crypto_random(iv, c->c_iv_len)) != 0)
+	if (gen_iv && (rc = crypto_random_public(iv, c->c_iv_len)) != 0)
 		return rc;
 	if ((rc = cbc_run(c->c_enc, iv, 1, ct, ct_len)) != 0)
 		return rc;

@@ -18,6 +18,7 @@
 #include "datapath/backend.h"
 #include "datapath/esp.h"
 #include "datapath/user_io.h"
+#include "util/cpus.h"
 #include "util/err.h"
 #include "util/log.h"
 
@@ -141,7 +142,7 @@ static int user_socket_bypass(void *state, int fd, int family)
 
 static unsigned workers_of(const struct dp_config *cfg)
 {
-	long n = cfg->c_threads ? (long)cfg->c_threads : sysconf(_SC_NPROCESSORS_ONLN);
+	long n = cfg->c_threads ? (long)cfg->c_threads : (long)util_cpus_usable();
 
 	if (n < 1)
 		n = 1;

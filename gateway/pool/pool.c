@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "pool/pool.h"
+#include "util/cpus.h"
 #include "util/err.h"
 #include "util/log.h"
 
@@ -192,12 +193,11 @@ static int worker_init(struct pool *p, struct worker *w)
 
 int pool_new(unsigned workers, unsigned queue_len, struct pool **out)
 {
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	struct pool *p;
 	int r = 0;
 
 	if (!workers)
-		workers = ncpu > 0 ? (unsigned)ncpu : 1;
+		workers = util_cpus_usable();
 	if (!queue_len || workers > 1024)
 		return GW_E_INVAL;
 	if (!(p = calloc(1, sizeof(*p))) || !(p->p_w = calloc(workers, sizeof(*p->p_w)))) {

@@ -73,7 +73,7 @@ int ccs_req_new(struct sa_engine *e, struct ike_sa *sa, uint8_t kind, uint16_t g
 	sa->s_ccs = q;
 	q->q_kind = kind;
 	q->q_group = group;
-	if ((r = crypto_random(q->q_ni, sizeof(q->q_ni))) ||
+	if ((r = crypto_random_public(q->q_ni, sizeof(q->q_ni))) ||
 	    (group && (r = ke_new(group, &q->q_ke))) ||
 	    (kind != SA_TASK_IKE_REKEY && (r = child_sa_alloc_spi(e, sa, &q->q_spi))))
 		ccs_req_free(e, sa);
@@ -364,7 +364,7 @@ static uint16_t child_accept(struct sa_engine *e, struct ike_sa *sa, const struc
 		a->a_group = 0;
 	if (a->a_group && (!m->m_has_ke || m->m_ke.ke_group != a->a_group))
 		return IKE_N_INVALID_KE_PAYLOAD;
-	if (crypto_random(a->a_nr, sizeof(a->a_nr)) ||
+	if (crypto_random_public(a->a_nr, sizeof(a->a_nr)) ||
 	    (a->a_group && ke_new(a->a_group, &a->a_ke)) ||
 	    (a->a_group && ke_derive(a->a_ke, m->m_ke.ke_data, m->m_ke.ke_len, &shared)))
 		return a->a_group && a->a_ke ? IKE_N_INVALID_KE_PAYLOAD : IKE_N_NO_PROPOSAL_CHOSEN;

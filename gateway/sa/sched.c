@@ -24,7 +24,7 @@ static uint32_t rnd32(void)
 {
 	uint32_t r = 0;
 
-	crypto_random(&r, sizeof(r));
+	crypto_random_public(&r, sizeof(r));
 	return r;
 }
 

@@ -85,7 +85,7 @@ int ike_sa_sk_init(struct ike_sa *sa)
 	sa->s_ops_in.sk_open = sa_open;
 	sa->s_ops_in.sk_ctx = sa;
 	sa->s_iv_next = 0;
-	return crypto_random(&sa->s_iv_mask, sizeof(sa->s_iv_mask));
+	return crypto_random_public(&sa->s_iv_mask, sizeof(sa->s_iv_mask));
 }
 
 void ike_sa_sk_idle(struct ike_sa *sa)

@@ -208,7 +208,7 @@ bool sa_task_retry(struct sa_engine *e, struct ike_sa *sa, const char *code, con
 		return false;
 	}
 	sa->s_task = NULL;
-	crypto_random(&rnd, sizeof(rnd));
+	crypto_random_public(&rnd, sizeof(rnd));
 	ms = sa_task_backoff_ms(t->t_tries, rnd);
 	t->t_due_ms = pool_now_ms() + ms;
 	sa_task_push(&sa->s_delayed, t);

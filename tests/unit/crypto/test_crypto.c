@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "crypto/crypto.h"
 #include "tc.h"
@@ -133,6 +135,41 @@ static void test_random(void)
 	CU_ASSERT_EQUAL(crypto_random(a, 0), 0);
 }
 
+/* The buffered public random: no value is handed out twice, across refills
+ * of the per-thread buffer, for small and for direct (large) requests, and
+ * in a forked child (which must not repeat the parent's next bytes). */
+static void test_random_public(void)
+{
+	enum { N = 200, L = 32 };
+	static uint8_t v[N][L];
+	uint8_t big[256], parent[L], child[L];
+	int fds[2], st = 0;
+	pid_t pid;
+
+	for (size_t i = 0; i < N; i++)
+		CU_ASSERT_EQUAL_FATAL(crypto_random_public(v[i], i % 2 ? L : 7), 0);
+	for (size_t i = 0; i < N; i++)
+		for (size_t j = i + 1; j < N; j++)
+			CU_ASSERT_NOT_EQUAL(memcmp(v[i], v[j], L), 0);
+	memset(big, 0, sizeof(big));
+	CU_ASSERT_EQUAL(crypto_random_public(big, sizeof(big)), 0);
+	CU_ASSERT_NOT_EQUAL(memcmp(big, big + 128, 128), 0);
+	CU_ASSERT_EQUAL(crypto_random_public(big, 0), 0);
+	CU_ASSERT_EQUAL_FATAL(crypto_random_public(parent, 1), 0); /* buffer filled */
+	CU_ASSERT_EQUAL_FATAL(pipe(fds), 0);
+	if ((pid = fork()) == 0) {
+		int ok = crypto_random_public(child, L) == 0 && write(fds[1], child, L) == L;
+		_exit(ok ? 0 : 1);
+	}
+	CU_ASSERT_EQUAL(crypto_random_public(parent, L), 0);
+	CU_ASSERT_EQUAL(read(fds[0], child, L), L);
+	waitpid(pid, &st, 0);
+	CU_ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	CU_ASSERT_NOT_EQUAL(memcmp(parent, child, L), 0);
+	close(fds[0]);
+	close(fds[1]);
+}
+
 static void test_spec_helper(void)
 {
 	uint8_t buf[300];
@@ -152,6 +189,7 @@ static const struct ut_case secret_cases[] = {
 	{ "secret new/dup/concat/free", test_secret_basics },
 	{ "constant-time compare and wipe", test_ct_equal_and_wipe },
 	{ "random bytes", test_random },
+	{ "public random bytes (per-thread buffer)", test_random_public },
 	{ "vector spec helper", test_spec_helper },
 	{ NULL, NULL },
 };

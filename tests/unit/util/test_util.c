@@ -1,8 +1,10 @@
 /* Unit tests for gateway/util: the bounded reader and writer, logging helpers. */
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "runner.h"
+#include "util/cpus.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "util/reader.h"
@@ -136,6 +138,25 @@ static void test_log_escape(void)
 	CU_ASSERT_STRING_EQUAL(gw_strerror(GW_E_CRITICAL), "unsupported critical payload");
 }
 
+/* Default thread counts follow the affinity mask: pinned to one CPU, one. */
+static void test_cpus_usable(void)
+{
+	cpu_set_t saved, one;
+	int first = -1;
+
+	CU_ASSERT_EQUAL_FATAL(sched_getaffinity(0, sizeof(saved), &saved), 0);
+	CU_ASSERT_EQUAL(util_cpus_usable(), (unsigned)CPU_COUNT(&saved));
+	for (int i = 0; i < CPU_SETSIZE && first < 0; i++)
+		if (CPU_ISSET(i, &saved))
+			first = i;
+	CU_ASSERT_FATAL(first >= 0);
+	CPU_ZERO(&one);
+	CPU_SET(first, &one);
+	CU_ASSERT_EQUAL_FATAL(sched_setaffinity(0, sizeof(one), &one), 0);
+	CU_ASSERT_EQUAL(util_cpus_usable(), 1);
+	CU_ASSERT_EQUAL(sched_setaffinity(0, sizeof(saved), &saved), 0);
+}
+
 static const struct ut_case reader_cases[] = {
 	{ "integers", test_reader_ints },
 	{ "overrun is sticky", test_reader_overrun_is_sticky },
@@ -152,6 +173,7 @@ static const struct ut_case writer_cases[] = {
 
 static const struct ut_case log_cases[] = {
 	{ "escape and levels", test_log_escape },
+	{ "usable CPUs follow the affinity mask", test_cpus_usable },
 	{ NULL, NULL },
 };
 
