@@ -9,6 +9,7 @@ gateway_datapath_libpaldatapath_a_SOURCES = \
 	gateway/datapath/pkt.c gateway/datapath/pkt.h \
 	gateway/datapath/offload.c gateway/datapath/offload.h \
 	gateway/datapath/tun.c gateway/datapath/tun.h \
+	gateway/datapath/tun_route.c gateway/datapath/tun_route.h \
 	gateway/datapath/user_table.c gateway/datapath/user_table.h \
 	gateway/datapath/user_io.c gateway/datapath/user_io.h \
 	gateway/datapath/userspace.c gateway/datapath/userspace.h

@@ -24,22 +24,15 @@
 
 #include <netlink/netlink.h>
 #include <netlink/route/link.h>
-#include <netlink/route/route.h>
 #include <netlink/route/rule.h>
 
 #include "datapath/tun.h"
+#include "datapath/tun_route.h"
 #include "util/err.h"
 #include "util/log.h"
 
 #define TUN_MAX_QUEUES 64
 #define TUN_TXQLEN     1000
-
-struct tun_route {
-	struct dp_addr tr_dst;
-	unsigned tr_plen;
-	unsigned tr_refs;
-	struct tun_route *tr_next;
-};
 
 struct tun {
 	char t_name[IFNAMSIZ];
@@ -49,7 +42,7 @@ struct tun {
 	struct tun_opts t_opts;
 	struct nl_sock *t_nl;
 	bool t_rules; /* we added the rules */
-	struct tun_route *t_routes;
+	struct tun_rtab *t_routes;
 };
 
 static int queue_open(struct tun *t, bool multi)
@@ -199,7 +192,8 @@ int tun_open(const struct tun_opts *o, struct tun **out)
 	for (unsigned q = 0; q < o->to_queues; q++)
 		if ((r = queue_open(t, o->to_queues > 1)) < 0)
 			goto out;
-	if ((r = link_up(t)) < 0 || (r = rules_add(t)) < 0)
+	if ((r = link_up(t)) < 0 || (r = rules_add(t)) < 0 ||
+	    (r = tun_rtab_new(t->t_nl, t->t_ifindex, o->to_table, t->t_name, &t->t_routes)) < 0)
 		goto out;
 	log_info(LOG_SUB_KNL, "tun %s: up, %u queue(s), mtu %u, table %u", t->t_name, t->t_nq,
 		 o->to_mtu, o->to_table);
@@ -212,17 +206,12 @@ out:
 
 void tun_close(struct tun *t)
 {
-	struct tun_route *rt, *next;
-
 	if (!t)
 		return;
 	if (t->t_rules)
 		rules_flush(t);
 	/* Routes through the device go with it. */
-	for (rt = t->t_routes; rt; rt = next) {
-		next = rt->tr_next;
-		free(rt);
-	}
+	tun_rtab_free(t->t_routes);
 	for (unsigned q = 0; q < t->t_nq; q++)
 		close(t->t_fds[q]);
 	nl_socket_free(t->t_nl);
@@ -244,123 +233,13 @@ const char *tun_name(const struct tun *t)
 	return t->t_name;
 }
 
-static size_t addr_len(int family)
-{
-	return family == AF_INET ? 4 : 16;
-}
-
-/* dst with the bits past plen cleared: the kernel refuses host bits. */
-static struct nl_addr *prefix_addr(const struct dp_addr *a, unsigned plen)
-{
-	uint8_t buf[16] = { 0 };
-	size_t n = addr_len(a->a_family);
-	struct nl_addr *na;
-
-	if (plen > n * 8)
-		plen = (unsigned)n * 8;
-	memcpy(buf, a->a_addr, plen / 8);
-	if (plen % 8)
-		buf[plen / 8] = a->a_addr[plen / 8] & (uint8_t)(0xff00u >> (plen % 8));
-	if (!(na = nl_addr_build(a->a_family, buf, n)))
-		return NULL;
-	nl_addr_set_prefixlen(na, (int)plen);
-	return na;
-}
-
-static int route_op(struct tun *t, const struct dp_addr *dst, unsigned plen,
-		    const struct dp_addr *prefsrc, bool add)
-{
-	struct rtnl_route *route = rtnl_route_alloc();
-	struct rtnl_nexthop *nh = rtnl_route_nh_alloc();
-	struct nl_addr *na = prefix_addr(dst, plen), *src = NULL;
-	int e = -NLE_NOMEM;
-
-	if (!route || !nh || !na)
-		goto out;
-	rtnl_route_set_family(route, (uint8_t)dst->a_family);
-	rtnl_route_set_table(route, t->t_opts.to_table);
-	rtnl_route_set_scope(route, RT_SCOPE_LINK);
-	rtnl_route_set_protocol(route, RTPROT_STATIC);
-	rtnl_route_set_dst(route, na);
-	rtnl_route_nh_set_ifindex(nh, t->t_ifindex);
-	rtnl_route_add_nexthop(route, nh);
-	nh = NULL;
-	if (prefsrc && prefsrc->a_family == dst->a_family) {
-		if (!(src = nl_addr_build(prefsrc->a_family, prefsrc->a_addr,
-					  addr_len(prefsrc->a_family))))
-			goto out;
-		rtnl_route_set_pref_src(route, src);
-	}
-	e = add ? rtnl_route_add(t->t_nl, route, NLM_F_CREATE | NLM_F_REPLACE)
-		: rtnl_route_delete(t->t_nl, route, 0);
-out:
-	if (nh) /* not NULL-safe, unlike the others */
-		rtnl_route_nh_free(nh);
-	nl_addr_put(na);
-	nl_addr_put(src);
-	rtnl_route_put(route);
-	return e;
-}
-
-static struct tun_route **route_find(struct tun *t, const struct dp_addr *dst, unsigned plen)
-{
-	struct tun_route **pp;
-	struct nl_addr *a = prefix_addr(dst, plen);
-
-	for (pp = &t->t_routes; *pp; pp = &(*pp)->tr_next) {
-		struct nl_addr *b = prefix_addr(&(*pp)->tr_dst, (*pp)->tr_plen);
-		bool eq = a && b && (*pp)->tr_plen == plen && nl_addr_cmp(a, b) == 0;
-
-		nl_addr_put(b);
-		if (eq)
-			break;
-	}
-	nl_addr_put(a);
-	return pp;
-}
-
 int tun_route_add(struct tun *t, const struct dp_addr *dst, unsigned plen,
 		  const struct dp_addr *prefsrc)
 {
-	struct tun_route **pp = route_find(t, dst, plen), *rt;
-	int e;
-
-	if (*pp) {
-		(*pp)->tr_refs++;
-		return 0;
-	}
-	if (!(rt = calloc(1, sizeof(*rt))))
-		return GW_E_NOMEM;
-	/* A preferred source that is not (yet) local makes the kernel refuse
-	 * the route: retry without it. */
-	if ((e = route_op(t, dst, plen, prefsrc, true)) < 0 && prefsrc)
-		e = route_op(t, dst, plen, NULL, true);
-	if (e < 0) {
-		log_err(LOG_SUB_KNL, "tun %s: route: %s", t->t_name, nl_geterror(e));
-		free(rt);
-		return GW_E_IO;
-	}
-	rt->tr_dst = *dst;
-	rt->tr_plen = plen;
-	rt->tr_refs = 1;
-	*pp = rt;
-	return 0;
+	return tun_rtab_add(t->t_routes, dst, plen, prefsrc);
 }
 
 int tun_route_del(struct tun *t, const struct dp_addr *dst, unsigned plen)
 {
-	struct tun_route **pp = route_find(t, dst, plen), *rt = *pp;
-	int e;
-
-	if (!rt)
-		return GW_E_NOTFOUND;
-	if (--rt->tr_refs > 0)
-		return 0;
-	*pp = rt->tr_next;
-	free(rt);
-	if ((e = route_op(t, dst, plen, NULL, false)) < 0) {
-		log_warn(LOG_SUB_KNL, "tun %s: route delete: %s", t->t_name, nl_geterror(e));
-		return GW_E_IO;
-	}
-	return 0;
+	return tun_rtab_del(t->t_routes, dst, plen);
 }

@@ -16,7 +16,12 @@
 #   CHARON_MEM   SA count for charon's memory figure (default 10000)
 #   DP_COUNT     SAs for the userspace data path scaling run (default 2000)
 #   HOLD_CONC    setups in flight while filling for the memory figures (20)
-#   GW_WORKERS   palisade-gatewayd worker threads (default 16, as charon's)
+#   GW_WORKERS   palisade-gatewayd worker threads (default: the daemon's own
+#                default, one per CPU it may run on; charon runs its default 16)
+#   PIN          1 (default with 2 or more CPUs): the load generator runs on
+#                the last CPU, the responder on the others (taskset), so the
+#                generator's own work does not take the responder's CPU
+#                time; 0: all share every CPU
 #   CHARON_MEM=0 skips charon's memory run (it takes ~10 minutes)
 #   HOLD_MAX_S   limit of one memory run in seconds (default 2400)
 #   ONLY         a space-separated subset of: rate latency memory dpscale
@@ -45,10 +50,21 @@ MEM_COUNTS=${MEM_COUNTS:-10000 100000}
 CHARON_MEM=${CHARON_MEM:-10000}
 DP_COUNT=${DP_COUNT:-2000}
 HOLD_CONC=${HOLD_CONC:-20}
-# As many worker threads as charon's (threads = 16): on a shared machine
-# the scheduler shares the CPUs per thread, and 2 workers against charon's
-# 16 measure that share more than either daemon.
-GW_WORKERS=${GW_WORKERS:-16}
+# Each daemon with its default thread count, as an admin runs it.
+GW_WORKERS=${GW_WORKERS:-0}
+NCPU=$(nproc)
+if [ "$NCPU" -ge 2 ]; then PIN=${PIN:-1}; else PIN=0; fi
+if [ "$PIN" = 1 ]; then
+	LOAD_CPUS=$((NCPU - 1))
+	RESP_CPUS=0-$((NCPU - 2))
+	ON_LOAD=(taskset -c "$LOAD_CPUS")
+	ON_RESP=(taskset -c "$RESP_CPUS")
+else
+	LOAD_CPUS=all
+	RESP_CPUS=all
+	ON_LOAD=()
+	ON_RESP=()
+fi
 HOLD_MAX_S=${HOLD_MAX_S:-2400}
 ONLY=${ONLY:-rate latency memory dpscale}
 RESPONDERS=${RESPONDERS:-gw gw-null sw}
@@ -153,7 +169,7 @@ gw_start() { # gw_start BINARY MODE DATAPATH
 	local d=$W/gw-$2-$3 i
 	rm -rf "$d"
 	gw_config "$d" "$2" "$3"
-	ip netns exec "$NS_R" "$1" --foreground --config-dir "$d" --run-dir "$d/run" \
+	ip netns exec "$NS_R" "${ON_RESP[@]}" "$1" --foreground --config-dir "$d" --run-dir "$d/run" \
 		>"$d/gatewayd.log" 2>&1 &
 	RESP_PID=$!
 	RESP_KIND=gw
@@ -279,7 +295,7 @@ sw_start() { # sw_start MODE
 	sw_config "$d" "$1"
 	STRONGSWAN_CONF="$d/strongswan.conf" setsid -f ip netns exec "$NS_R" \
 		unshare --mount --propagation private \
-		sh -c 'mount --bind "$1" /run && exec "$2"' sh "$d/run" "$CHARON" \
+		sh -c 'mount --bind "$1" /run && shift && exec "$@"' sh "$d/run" "${ON_RESP[@]}" "$CHARON" \
 		</dev/null >"$d/charon.out" 2>&1
 	for i in $(seq 100); do
 		pid=$(cat "$d/run/charon.pid" 2>/dev/null || true)
@@ -332,8 +348,8 @@ ikeload() { # ikeload MODE ARGS...: one run, prints its RESULT line
 	local mode=$1
 	shift
 	# shellcheck disable=SC2046
-	ip netns exec "$NS_L" "$IKELOAD" --target "$ADDR_R" --local "$ADDR_L" $(load_args "$mode") \
-		"$@" 2>>"$LOG" | grep '^RESULT'
+	ip netns exec "$NS_L" "${ON_LOAD[@]}" "$IKELOAD" --target "$ADDR_R" --local "$ADDR_L" \
+		$(load_args "$mode") "$@" 2>>"$LOG" | grep '^RESULT'
 }
 
 field() { echo "$2" | tr ' ' '\n' | awk -F= -v k="$1" '$1 == k { print $2 }'; }
@@ -394,8 +410,8 @@ hold_run() { # hold_run WHO MODE N
 	base=$(rss_kib)
 	out=$W/hold-$who-$mode-$n.out
 	# shellcheck disable=SC2046
-	ip netns exec "$NS_L" "$IKELOAD" --target "$ADDR_R" --local "$ADDR_L" $(load_args "$mode") \
-		--count "$n" --concurrency "$HOLD_CONC" --hold --tsi-base 10.129.0.0 \
+	ip netns exec "$NS_L" "${ON_LOAD[@]}" "$IKELOAD" --target "$ADDR_R" --local "$ADDR_L" \
+		$(load_args "$mode") --count "$n" --concurrency "$HOLD_CONC" --hold --tsi-base 10.129.0.0 \
 		--max-seconds "$HOLD_MAX_S" --rto 5000 --progress 10 >"$out" 2>>"$LOG" &
 	LOAD_PID=$!
 	for i in $(seq "$HOLD_MAX_S"); do
@@ -423,6 +439,22 @@ hold_run() { # hold_run WHO MODE N
 		'BEGIN { d = h - b; printf "%s %d %d %d %.0f %s\n", w, N, n, d, n ? d * 1024 / n : 0, r }' >>"$W/mem"
 }
 
+workers_text() {
+	if [ "$GW_WORKERS" = 0 ]; then
+		echo "its default IKE workers (one per CPU it may run on: $([ "$PIN" = 1 ] && echo $((NCPU - 1)) || echo "$NCPU"))"
+	else
+		echo "$GW_WORKERS IKE workers"
+	fi
+}
+
+pin_text() {
+	if [ "$PIN" = 1 ]; then
+		echo "CPUs pinned with taskset (PIN=1): the load generator on CPU $LOAD_CPUS, the responder (palisade or charon, all its threads) on CPU $RESP_CPUS, so the rate is the responder's own, not a share it wins from the generator."
+	else
+		echo "Responder and load generator share all $NCPU CPUs (PIN=0): the rate includes the generator's share of the CPUs."
+	fi
+}
+
 machine() {
 	echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
 	echo "- machine: $(nproc) CPUs, $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo), kernel $(uname -r), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo) RAM; load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -444,7 +476,7 @@ report() { # report HEADER COMMAND
 	echo
 	echo "$1"
 	echo "- command: \`$2\`"
-	echo "- set-up: tests/bench/ikeload (one thread, 16 UDP sockets) in one network namespace, the responder in another, one veth between them; palisade-gatewayd (userspace data path; and tests/bench/gatewayd-nulldp, the same daemon with a data path that installs nothing: the IKE engine alone; $GW_WORKERS IKE workers, log level warning, cookies off) then strongSwan charon (kernel-libipsec, openssl plugin first, 16 threads, no logging, DoS protection off, IKE_SA table 32768) on the same addresses with the same algorithms: IKE aes256gcm16-prfsha256-x25519, ESP aes256gcm16, one CHILD_SA (TSi a /32 per client out of 10.128.0.0/10, TSr 10.2.0.0/16) in IKE_AUTH. charon's kernel-libipsec fakes NAT-D, so against charon the load generator floats to UDP 4500 as RFC 7296 2.23 requires (against palisade it stays on 500). Both run on the same 2 CPUs as the load generator."
+	echo "- set-up: tests/bench/ikeload (one thread, 16 UDP sockets) in one network namespace, the responder in another, one veth between them; palisade-gatewayd (userspace data path; and tests/bench/gatewayd-nulldp, the same daemon with a data path that installs nothing: the IKE engine alone; $(workers_text), log level warning, cookies off) then strongSwan charon (kernel-libipsec, openssl plugin first, 16 threads, no logging, DoS protection off, IKE_SA table 32768) on the same addresses with the same algorithms: IKE aes256gcm16-prfsha256-x25519, ESP aes256gcm16, one CHILD_SA (TSi a /32 per client out of 10.128.0.0/10, TSr 10.2.0.0/16) in IKE_AUTH. charon's kernel-libipsec fakes NAT-D, so against charon the load generator floats to UDP 4500 as RFC 7296 2.23 requires (against palisade it stays on 500). $(pin_text)"
 	echo
 	if want rate; then
 		echo "### IKE_SA + CHILD_SA setups per second"
@@ -534,7 +566,7 @@ HEADER="$HEADER
 - load average after the run: $(cut -d' ' -f1-3 /proc/loadavg) (other engineers' builds and tests share the 2 CPUs)"
 HOW="tests/bench/ike_bench.sh"
 [ -n "${MAKELEVEL:-}" ] && HOW="make bench-ike (tests/bench/ike_bench.sh)"
-report "$HEADER" "$HOW; GW_WORKERS=$GW_WORKERS ROUNDS=$ROUNDS RATE_COUNT=$RATE_COUNT CONC=$CONC LAT_COUNT=$LAT_COUNT MEM_COUNTS='$MEM_COUNTS' CHARON_MEM=$CHARON_MEM DP_COUNT=$DP_COUNT ONLY='$ONLY' RESPONDERS='$RESPONDERS'" >"$W/report.md"
+report "$HEADER" "$HOW; PIN=$PIN GW_WORKERS=$GW_WORKERS ROUNDS=$ROUNDS RATE_COUNT=$RATE_COUNT CONC=$CONC LAT_COUNT=$LAT_COUNT MEM_COUNTS='$MEM_COUNTS' CHARON_MEM=$CHARON_MEM DP_COUNT=$DP_COUNT ONLY='$ONLY' RESPONDERS='$RESPONDERS'" >"$W/report.md"
 cat "$W/report.md"
 if [ "$RESULTS" != - ]; then
 	cat "$W/report.md" >>"$RESULTS"
