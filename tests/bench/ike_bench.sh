@@ -28,6 +28,9 @@
 #   RESPONDERS   responders of the rate and latency runs (default "gw gw-null
 #                sw": palisade-gatewayd with the userspace data path, the
 #                same with the null data path, charon)
+#   KE_REUSE     setups per load generator key pair (default 1000; RFC 7296
+#                2.12 lets an initiator reuse its KE value; the responder's
+#                work is the same, the generator's is a quarter less)
 #   KEEP=1       keep the work directory (configs, logs) after the run
 #
 # Namespaces ikbl$$ (load generator, 10.77.0.1) and ikbr$$ (responder,
@@ -68,6 +71,7 @@ fi
 HOLD_MAX_S=${HOLD_MAX_S:-2400}
 ONLY=${ONLY:-rate latency memory dpscale}
 RESPONDERS=${RESPONDERS:-gw gw-null sw}
+KE_REUSE=${KE_REUSE:-1000}
 NS_L=ikbl$$
 NS_R=ikbr$$
 ADDR_L=10.77.0.1
@@ -338,9 +342,9 @@ resp_sas() {
 # ---- the load ----
 load_args() { # load_args MODE
 	if [ "$1" = psk ]; then
-		echo "--auth psk --psk-file $W/psk"
+		echo "--auth psk --psk-file $W/psk --ke-reuse $KE_REUSE"
 	else
-		echo "--auth cert --creds $W/lg --cert client --key client --id client.bench.test"
+		echo "--auth cert --creds $W/lg --cert client --key client --id client.bench.test --ke-reuse $KE_REUSE"
 	fi
 }
 
@@ -476,7 +480,7 @@ report() { # report HEADER COMMAND
 	echo
 	echo "$1"
 	echo "- command: \`$2\`"
-	echo "- set-up: tests/bench/ikeload (one thread, 16 UDP sockets) in one network namespace, the responder in another, one veth between them; palisade-gatewayd (userspace data path; and tests/bench/gatewayd-nulldp, the same daemon with a data path that installs nothing: the IKE engine alone; $(workers_text), log level warning, cookies off) then strongSwan charon (kernel-libipsec, openssl plugin first, 16 threads, no logging, DoS protection off, IKE_SA table 32768) on the same addresses with the same algorithms: IKE aes256gcm16-prfsha256-x25519, ESP aes256gcm16, one CHILD_SA (TSi a /32 per client out of 10.128.0.0/10, TSr 10.2.0.0/16) in IKE_AUTH. charon's kernel-libipsec fakes NAT-D, so against charon the load generator floats to UDP 4500 as RFC 7296 2.23 requires (against palisade it stays on 500). $(pin_text)"
+	echo "- set-up: tests/bench/ikeload (one thread, 16 UDP sockets; one key pair per $KE_REUSE setups, as RFC 7296 2.12 allows an initiator: a fresh one for every setup on the responder's side) in one network namespace, the responder in another, one veth between them; palisade-gatewayd (userspace data path; and tests/bench/gatewayd-nulldp, the same daemon with a data path that installs nothing: the IKE engine alone; $(workers_text), log level warning, cookies off) then strongSwan charon (kernel-libipsec, openssl plugin first, 16 threads, no logging, DoS protection off, IKE_SA table 32768) on the same addresses with the same algorithms: IKE aes256gcm16-prfsha256-x25519, ESP aes256gcm16, one CHILD_SA (TSi a /32 per client out of 10.128.0.0/10, TSr 10.2.0.0/16) in IKE_AUTH. charon's kernel-libipsec fakes NAT-D, so against charon the load generator floats to UDP 4500 as RFC 7296 2.23 requires (against palisade it stays on 500). $(pin_text)"
 	echo
 	if want rate; then
 		echo "### IKE_SA + CHILD_SA setups per second"
@@ -566,7 +570,7 @@ HEADER="$HEADER
 - load average after the run: $(cut -d' ' -f1-3 /proc/loadavg) (other engineers' builds and tests share the 2 CPUs)"
 HOW="tests/bench/ike_bench.sh"
 [ -n "${MAKELEVEL:-}" ] && HOW="make bench-ike (tests/bench/ike_bench.sh)"
-report "$HEADER" "$HOW; PIN=$PIN GW_WORKERS=$GW_WORKERS ROUNDS=$ROUNDS RATE_COUNT=$RATE_COUNT CONC=$CONC LAT_COUNT=$LAT_COUNT MEM_COUNTS='$MEM_COUNTS' CHARON_MEM=$CHARON_MEM DP_COUNT=$DP_COUNT ONLY='$ONLY' RESPONDERS='$RESPONDERS'" >"$W/report.md"
+report "$HEADER" "$HOW; PIN=$PIN KE_REUSE=$KE_REUSE GW_WORKERS=$GW_WORKERS ROUNDS=$ROUNDS RATE_COUNT=$RATE_COUNT CONC=$CONC LAT_COUNT=$LAT_COUNT MEM_COUNTS='$MEM_COUNTS' CHARON_MEM=$CHARON_MEM DP_COUNT=$DP_COUNT ONLY='$ONLY' RESPONDERS='$RESPONDERS'" >"$W/report.md"
 cat "$W/report.md"
 if [ "$RESULTS" != - ]; then
 	cat "$W/report.md" >>"$RESULTS"

@@ -342,7 +342,7 @@ static void report(struct lg *g, int rc)
 	       "protocol=%u verify=%u local=%u retransmits=%llu cookies=%llu answered=%llu "
 	       "peer_deleted=%u "
 	       "deleted=%u elapsed_s=%.3f rate=%.1f lat_min_ms=%.3f lat_p50_ms=%.3f "
-	       "lat_p99_ms=%.3f lat_max_ms=%.3f natt=%u cpu_s=%.2f complete=%s\n",
+	       "lat_p99_ms=%.3f lat_max_ms=%.3f natt=%u cpu_s=%.2f ke_reuse=%u complete=%s\n",
 	       cf->c_auth == LG_AUTH_PSK ? "psk" : "cert", cf->c_count, cf->c_conc, g->g_ok,
 	       g->g_failed, g->g_fail[LG_FAIL_TIMEOUT], g->g_fail[LG_FAIL_REFUSED],
 	       g->g_fail[LG_FAIL_PROTOCOL], g->g_fail[LG_FAIL_VERIFY], g->g_fail[LG_FAIL_LOCAL],
@@ -353,7 +353,7 @@ static void report(struct lg *g, int rc)
 	       pct(g->g_lat_ms, g->g_ok, 1), g->g_natt,
 	       (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
 		       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6,
-	       rc ? "no" : "yes");
+	       cf->c_ke_reuse > 1 ? cf->c_ke_reuse : 1, rc ? "no" : "yes");
 	fflush(stdout);
 }
 
@@ -400,6 +400,7 @@ int main(int argc, char **argv)
 	report(&g, r);
 	for (uint32_t i = 0; i < g.g_started; i++)
 		lg_sa_clear(&g.g_sas[i]);
+	lg_ke_end(&g);
 	for (unsigned i = 0; i < cf.c_nsock; i++)
 		close(g.g_fd[i]);
 	close(g.g_ep);

@@ -49,6 +49,7 @@ struct lg_cfg {
 	uint32_t c_conc;             /* setups (and deletes) in flight at most */
 	bool c_hold;                 /* keep established SAs until SIGUSR1 */
 	bool c_verify;               /* verify the responder's AUTH */
+	unsigned c_ke_reuse;         /* setups per key pair (RFC 7296 2.12), 0/1 = fresh */
 	unsigned c_rto_ms;           /* first retransmit timeout */
 	unsigned c_tries;            /* retransmits before a setup fails */
 	unsigned c_max_s;            /* the whole run stops after this */
@@ -82,10 +83,11 @@ struct lg_sa {
 	bool s_natt;    /* talking to the NAT-T port */
 	uint32_t s_gen; /* bumps invalidate armed timers */
 	unsigned s_tries;
-	uint32_t s_msgid;    /* of the outstanding request */
-	uint32_t s_rx_msgid; /* next request we expect from the responder */
-	uint64_t s_t0_ns;    /* first IKE_SA_INIT sent */
-	struct ke *s_ke;
+	uint32_t s_msgid;        /* of the outstanding request */
+	uint32_t s_rx_msgid;     /* next request we expect from the responder */
+	uint64_t s_t0_ns;        /* first IKE_SA_INIT sent */
+	struct ke *s_ke;         /* own, or borrowed from s_ke_held */
+	struct lg_ke *s_ke_held; /* a reused key pair (--ke-reuse) */
 	uint8_t s_ni[LG_NONCE_LEN];
 	uint8_t *s_nr;
 	size_t s_nr_len;
@@ -101,6 +103,15 @@ struct lg_sa {
 	struct ike_sk_ops s_ops_out, s_ops_in;
 	auth_hash_set s_peer_hashes;
 	uint32_t s_child_spi;
+};
+
+/* A key pair several setups use (RFC 7296 2.12 lets an initiator reuse
+ * its key exchange value for a while): freed with its last user. */
+struct lg_ke {
+	struct ke *k_ke;
+	uint16_t k_group;
+	unsigned k_refs; /* setups holding it, + 1 while it is the current one */
+	unsigned k_uses; /* setups it was handed to */
 };
 
 struct lg_timer {
@@ -128,7 +139,8 @@ struct lg {
 	uint64_t g_retransmits, g_cookies, g_answered, g_tx, g_rx;
 	double *g_lat_ms; /* one per completed setup */
 	uint64_t g_t_first_ns, g_t_last_ok_ns;
-	bool g_deleting; /* hold mode: deleting what we held */
+	struct lg_ke *g_ke; /* the current reused key pair, NULL = none */
+	bool g_deleting;    /* hold mode: deleting what we held */
 	uint32_t g_del_next;
 };
 
@@ -163,5 +175,7 @@ void lg_sa_input(struct lg *g, uint8_t *buf, size_t len);
 void lg_sa_timeout(struct lg *g, struct lg_sa *sa);
 void lg_sa_delete(struct lg *g, struct lg_sa *sa);
 void lg_sa_clear(struct lg_sa *sa);
+/* Drops the current reused key pair (end of the run). */
+void lg_ke_end(struct lg *g);
 
 #endif

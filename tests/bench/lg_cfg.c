@@ -21,6 +21,8 @@ static const char usage[] =
 	"  --concurrency C        setups in flight at most (default 64)\n"
 	"  --hold                 keep the SAs, print HELD, delete them on SIGUSR1\n"
 	"  --verify               verify the responder's AUTH payload\n"
+	"  --ke-reuse N           one key pair for N setups (RFC 7296 2.12; the\n"
+	"                         responder's work is the same; default 1: fresh)\n"
 	"  --sockets N            UDP sockets / source ports (default 16)\n"
 	"  --port P --natt-port P responder ports (500, 4500)\n"
 	"  --no-float             stay on port 500 even when a NAT is seen\n"
@@ -58,6 +60,7 @@ enum {
 	O_TRIES,
 	O_MAXS,
 	O_PROG,
+	O_KEREUSE,
 };
 
 static const struct option opts[] = {
@@ -75,6 +78,7 @@ static const struct option opts[] = {
 	{ "concurrency", required_argument, NULL, O_CONC },
 	{ "hold", no_argument, NULL, O_HOLD },
 	{ "verify", no_argument, NULL, O_VERIFY },
+	{ "ke-reuse", required_argument, NULL, O_KEREUSE },
 	{ "sockets", required_argument, NULL, O_SOCKS },
 	{ "port", required_argument, NULL, O_PORT },
 	{ "natt-port", required_argument, NULL, O_NATT },
@@ -277,6 +281,9 @@ static int opt_one(int c, const char *arg, struct lg_cfg *cf, bool *have_target,
 		break;
 	case O_PROG:
 		r = num(arg, 0, 3600, &v), cf->c_progress_s = (unsigned)v;
+		break;
+	case O_KEREUSE:
+		r = num(arg, 1, 1000000, &v), cf->c_ke_reuse = (unsigned)v;
 		break;
 	default:
 		return GW_E_INVAL;

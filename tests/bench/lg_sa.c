@@ -35,11 +35,58 @@ static void free_bytes(uint8_t **p, size_t *len)
 	*len = 0;
 }
 
+static void ke_release(struct lg_ke *k)
+{
+	if (k && --k->k_refs == 0) {
+		ke_free(k->k_ke);
+		free(k);
+	}
+}
+
+/* The key pair of a new setup: fresh, or the current reused one while it
+ * has uses left (--ke-reuse). */
+static int ke_take(struct lg *g, struct lg_sa *sa)
+{
+	uint16_t group = sa->s_suite.s_ke;
+	struct lg_ke *k = g->g_ke;
+
+	if (g->g_cfg->c_ke_reuse <= 1)
+		return ke_new(group, &sa->s_ke);
+	if (!k || k->k_group != group || k->k_uses >= g->g_cfg->c_ke_reuse) {
+		ke_release(k); /* no longer the current one */
+		g->g_ke = NULL;
+		if (!(k = calloc(1, sizeof(*k))))
+			return GW_E_NOMEM;
+		if (ke_new(group, &k->k_ke)) {
+			free(k);
+			return GW_E_CRYPTO;
+		}
+		k->k_group = group;
+		k->k_refs = 1;
+		g->g_ke = k;
+	}
+	k->k_refs++;
+	k->k_uses++;
+	sa->s_ke_held = k;
+	sa->s_ke = k->k_ke;
+	return 0;
+}
+
+void lg_ke_end(struct lg *g)
+{
+	ke_release(g->g_ke);
+	g->g_ke = NULL;
+}
+
 /* What only the setup needs. */
 static void clear_setup(struct lg_sa *sa)
 {
-	ke_free(sa->s_ke);
+	if (sa->s_ke_held)
+		ke_release(sa->s_ke_held);
+	else
+		ke_free(sa->s_ke);
 	sa->s_ke = NULL;
+	sa->s_ke_held = NULL;
 	ike_keys_clear(&sa->s_keys);
 	free_bytes(&sa->s_nr, &sa->s_nr_len);
 	free_bytes(&sa->s_init_req, &sa->s_init_req_len);
@@ -112,7 +159,7 @@ void lg_sa_start(struct lg *g, uint32_t idx)
 	sa->s_t0_ns = lg_now_ns();
 	if (!g->g_t_first_ns)
 		g->g_t_first_ns = sa->s_t0_ns;
-	if (crypto_random(sa->s_ni, LG_NONCE_LEN) || ke_new(sa->s_suite.s_ke, &sa->s_ke) ||
+	if (crypto_random(sa->s_ni, LG_NONCE_LEN) || ke_take(g, sa) ||
 	    lg_build_init(g, sa, &req, &len)) {
 		fail(g, sa, LG_FAIL_LOCAL, false);
 		return;
