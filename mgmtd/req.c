@@ -10,22 +10,12 @@
 #include <time.h>
 
 #include "gateway/util/err.h"
+#include "gateway/util/hex.h"
 #include "mgmtd/mgmtd.h"
 
 const char *req_header(struct req *rq, const char *name)
 {
 	return MHD_lookup_connection_value(rq->rq_conn, MHD_HEADER_KIND, name);
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /* %XX decoding; a NUL byte or a bad escape is an error. */
@@ -39,8 +29,8 @@ int pct_decode(const char *in, size_t n, char *out, size_t outlen)
 		if (c == '%') {
 			int hi, lo;
 
-			if (i + 2 >= n || (hi = hexval(in[i + 1])) < 0 ||
-			    (lo = hexval(in[i + 2])) < 0)
+			if (i + 2 >= n || (hi = util_hex_nibble(in[i + 1])) < 0 ||
+			    (lo = util_hex_nibble(in[i + 2])) < 0)
 				return GW_E_PARSE;
 			c = (char)(hi << 4 | lo);
 			i += 2;

@@ -16,6 +16,7 @@
 #include <openssl/sha.h>
 
 #include "gateway/util/err.h"
+#include "gateway/util/hex.h"
 #include "mgmtd/authdb_int.h"
 #include "mgmtd/store.h"
 
@@ -52,27 +53,11 @@ void authdb_hex(const uint8_t *in, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
-static int nib(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 int authdb_unhex(const char *s, uint8_t *out, size_t n)
 {
 	if (!s || strlen(s) != 2 * n)
 		return GW_E_PARSE;
-	for (size_t i = 0; i < n; i++) {
-		int hi = nib(s[2 * i]), lo = nib(s[2 * i + 1]);
-
-		if (hi < 0 || lo < 0)
-			return GW_E_PARSE;
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return 0;
+	return util_hex_decode(s, n, out);
 }
 
 void authdb_b64url(const uint8_t *in, size_t n, char *out, size_t outlen)

@@ -13,6 +13,7 @@
 #include "api/model/conn_int.h"
 #include "api/model/json_util.h"
 #include "gateway/util/err.h"
+#include "gateway/util/hex.h"
 #include "gateway/util/log.h"
 
 #define CONN_FILE_MAX (1 << 20)
@@ -41,7 +42,7 @@ static int conn_psk(json_t *v, struct model_conn *c, struct model_err *err)
 		return mj_fail(err, "$.psk",
 			       "a \"0x\" key needs an even number of hex digits, 1-%d bytes",
 			       MODEL_PSK_MAX);
-	if (mj_hex_decode(s + 2, n / 2, c->c_psk)) {
+	if (util_hex_decode(s + 2, n / 2, c->c_psk)) {
 		OPENSSL_cleanse(c->c_psk, sizeof(c->c_psk));
 		return mj_fail(err, "$.psk", "a \"0x\" key must be all hex digits");
 	}

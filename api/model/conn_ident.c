@@ -17,6 +17,7 @@
 
 #include "api/model/conn_int.h"
 #include "gateway/util/err.h"
+#include "gateway/util/hex.h"
 #include "gateway/util/log.h"
 
 static int why_set(char *why, size_t len, const char *fmt, ...)
@@ -39,12 +40,7 @@ static bool is_alnum(char ch)
 
 static bool is_hex(char ch)
 {
-	return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') || (ch >= 'A' && ch <= 'F');
-}
-
-static int hex_val(char ch)
-{
-	return ch <= '9' ? ch - '0' : (ch | 0x20) - 'a' + 10;
+	return util_hex_nibble((unsigned char)ch) >= 0;
 }
 
 /* RFC 1123 2.1: labels of letters, digits and inner hyphens, 1-63 long,
@@ -90,7 +86,7 @@ static const char *dn_value(const char *p, char *out, size_t size, size_t *outle
 		bool escaped = ch == '\\';
 
 		if (escaped && is_hex(p[0]) && is_hex(p[1])) {
-			ch = (char)(hex_val(p[0]) << 4 | hex_val(p[1]));
+			ch = (char)(util_hex_nibble(p[0]) << 4 | util_hex_nibble(p[1]));
 			p += 2;
 		} else if (escaped) {
 			if (*p == '\0')

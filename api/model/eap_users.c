@@ -14,6 +14,7 @@
 #include "api/model/conn_int.h"
 #include "api/model/json_util.h"
 #include "gateway/util/err.h"
+#include "gateway/util/hex.h"
 
 #define EAP_USERS_FILE_MAX (32u << 20)
 #define NT_HASH_LEN        16
@@ -99,7 +100,7 @@ static int user_nt_hash(json_t *v, const char *path, struct model_eap_user *u,
 		return mj_fail(err, path,
 			       "must be a string of 32 hex digits (MD4 of the "
 			       "UTF-16LE password)");
-	if (mj_hex_decode(s, NT_HASH_LEN, h)) {
+	if (util_hex_decode(s, NT_HASH_LEN, h)) {
 		OPENSSL_cleanse(h, sizeof(h));
 		return mj_fail(err, path, "must be 32 hex digits");
 	}

@@ -21,29 +21,6 @@ int mj_fail(struct model_err *err, const char *path, const char *fmt, ...)
 	return GW_E_INVAL;
 }
 
-static int mj_hex_nibble(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
-int mj_hex_decode(const char *hex, size_t len, uint8_t *out)
-{
-	for (size_t i = 0; i < len; i++) {
-		int hi = mj_hex_nibble(hex[2 * i]), lo = mj_hex_nibble(hex[2 * i + 1]);
-
-		if (hi < 0 || lo < 0)
-			return GW_E_PARSE;
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return 0;
-}
-
 int mj_fail_value(struct model_err *err, const char *path, const char *what, const char *value)
 {
 	char esc[80];

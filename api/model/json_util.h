@@ -28,7 +28,6 @@ int mj_uint(json_t *v, const char *key, uint64_t min, uint64_t max, uint64_t *ou
 	    struct model_err *err);
 /* 2 * len hex digits (either case) into len bytes; GW_E_PARSE at a
  * non-hex digit, out then partly written: the caller wipes it. */
-int mj_hex_decode(const char *hex, size_t len, uint8_t *out);
 /* Whole file into a NUL-terminated heap buffer; GW_E_NOTFOUND if absent,
  * GW_E_RANGE above max bytes. */
 int mj_read_file(const char *path, size_t max, char **buf, size_t *len, struct model_err *err);

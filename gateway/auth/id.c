@@ -16,6 +16,7 @@
 
 #include "auth/auth_int.h"
 #include "util/err.h"
+#include "util/hex.h"
 
 struct id_prefix {
 	const char *ip_text;
@@ -74,17 +75,6 @@ static int id_addr(const char *s, uint8_t type, struct auth_id *id)
 	return id_set(id, type, a, 16);
 }
 
-static int nibble(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static int id_hex(const char *s, struct auth_id *id)
 {
 	uint8_t buf[AUTH_ID_MAX];
@@ -100,7 +90,7 @@ static int id_hex(const char *s, struct auth_id *id)
 	if (slen / 2 > AUTH_ID_MAX)
 		return GW_E_RANGE;
 	for (size_t i = 0; i < slen; i += 2) {
-		int hi = nibble(s[i]), lo = nibble(s[i + 1]);
+		int hi = util_hex_nibble(s[i]), lo = util_hex_nibble(s[i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return GW_E_INVAL;

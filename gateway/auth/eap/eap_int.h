@@ -183,6 +183,5 @@ int eap_cred_nt_hash(const struct eap_ctx *ctx, const struct eap_cred *cred,
 		     uint8_t hash[EAP_NT_HASH_LEN]);
 /* Hex helpers for MS-CHAPv2 messages. */
 void eap_hex_upper(const uint8_t *in, size_t len, char *out);
-int eap_hex_decode(const uint8_t *in, size_t hex_len, uint8_t *out);
 
 #endif

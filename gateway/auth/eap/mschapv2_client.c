@@ -10,6 +10,7 @@
 
 #include "auth/eap/eap_int.h"
 #include "util/err.h"
+#include "util/hex.h"
 #include "util/log.h"
 
 #define MS_OP_CHALLENGE 1
@@ -94,7 +95,7 @@ static int ms_success(struct eap_client *c, struct eap_pkt *p, struct eap_out *o
 		return GW_E_PARSE;
 	msg = rd_bytes(&p->ep_data, 2 + 2 * MSCHAP_AUTH_RESPONSE_LEN);
 	if (!msg || msg[0] != 'S' || msg[1] != '=' ||
-	    eap_hex_decode(msg + 2, 2 * MSCHAP_AUTH_RESPONSE_LEN, got)) {
+	    util_hex_decode((const char *)msg + 2, MSCHAP_AUTH_RESPONSE_LEN, got)) {
 		eap_why(c->c_why, sizeof(c->c_why),
 			"malformed EAP-MSCHAPv2 success request (no S=<40 hex digits>)");
 		return GW_E_PARSE;

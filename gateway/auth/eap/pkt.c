@@ -180,29 +180,3 @@ void eap_hex_upper(const uint8_t *in, size_t len, char *out)
 	}
 	out[2 * len] = '\0';
 }
-
-static int nibble(uint8_t ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
-/* hex_len digits (even) into hex_len / 2 bytes; either case. */
-int eap_hex_decode(const uint8_t *in, size_t hex_len, uint8_t *out)
-{
-	if (hex_len % 2)
-		return GW_E_PARSE;
-	for (size_t i = 0; i < hex_len / 2; i++) {
-		int hi = nibble(in[2 * i]), lo = nibble(in[2 * i + 1]);
-
-		if (hi < 0 || lo < 0)
-			return GW_E_PARSE;
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return 0;
-}

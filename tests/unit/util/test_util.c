@@ -6,6 +6,7 @@
 #include "runner.h"
 #include "util/cpus.h"
 #include "util/err.h"
+#include "util/hex.h"
 #include "util/log.h"
 #include "util/reader.h"
 #include "util/writer.h"
@@ -157,6 +158,25 @@ static void test_cpus_usable(void)
 	CU_ASSERT_EQUAL(sched_setaffinity(0, sizeof(saved), &saved), 0);
 }
 
+/* The one hex decoder: either case, stops at the first non-digit. */
+static void test_hex(void)
+{
+	uint8_t out[4] = { 0 };
+
+	CU_ASSERT_EQUAL(util_hex_decode("00ffAbcD", 4, out), 0);
+	CU_ASSERT_EQUAL(out[0], 0x00);
+	CU_ASSERT_EQUAL(out[1], 0xff);
+	CU_ASSERT_EQUAL(out[2], 0xab);
+	CU_ASSERT_EQUAL(out[3], 0xcd);
+	CU_ASSERT_EQUAL(util_hex_decode("0g", 1, out), GW_E_PARSE);
+	CU_ASSERT_EQUAL(util_hex_decode("g0", 1, out), GW_E_PARSE);
+	CU_ASSERT_EQUAL(util_hex_decode("1", 1, out), GW_E_PARSE); /* NUL is no digit */
+	CU_ASSERT_EQUAL(util_hex_decode("", 0, out), 0);
+	CU_ASSERT_EQUAL(util_hex_nibble('F'), 15);
+	CU_ASSERT_EQUAL(util_hex_nibble('G'), -1);
+	CU_ASSERT_EQUAL(util_hex_nibble(0xe9), -1);
+}
+
 static const struct ut_case reader_cases[] = {
 	{ "integers", test_reader_ints },
 	{ "overrun is sticky", test_reader_overrun_is_sticky },
@@ -174,6 +194,7 @@ static const struct ut_case writer_cases[] = {
 static const struct ut_case log_cases[] = {
 	{ "escape and levels", test_log_escape },
 	{ "usable CPUs follow the affinity mask", test_cpus_usable },
+	{ "hex digits", test_hex },
 	{ NULL, NULL },
 };
 
