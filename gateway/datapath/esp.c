@@ -36,18 +36,19 @@ struct esp_sa {
 	uint32_t es_spi;
 	bool es_inbound;
 	bool es_esn;
+	uint8_t es_ekey_len, es_akey_len;
 	enum dp_mode es_mode;
-	struct dp_addr es_dst;
 	uint32_t es_reqid;
+	struct dp_addr es_dst;
+	unsigned es_nslots;
 	uint64_t es_add_time;
 	dp_event_fn es_event;
 	void *es_event_arg;
 	struct esp_suite es_suite;
-	/* The keys, for the slots keyed on first use (wiped with the SA). */
-	uint8_t es_ekey[ESP_EKEY_MAX];
-	uint8_t es_akey[ESP_AKEY_MAX];
-	size_t es_ekey_len, es_akey_len;
-	unsigned es_nslots;
+	/* The keys (encryption, then integrity), for the slots keyed on first
+	 * use: at the end of the allocation, as long as they are (wiped with
+	 * the SA). */
+	uint8_t *es_keys;
 	_Atomic(struct esp_slot *) es_slots; /* made by the first packet */
 
 	/* Lifetimes: dp_sa_update() may change them while packets flow. */
@@ -65,26 +66,28 @@ struct esp_sa {
 	_Atomic uint64_t es_integrity_failures;
 
 	/* Inbound only: the window, under its own lock (an outbound SA is
-	 * allocated without this part, see esp_sa_size()). */
-	_Alignas(CACHELINE) pthread_mutex_t es_rp_lock;
+	 * allocated without this part, see esp_sa_size()). It shares the
+	 * counters' line: one packet thread receives each SA (SPI % workers),
+	 * and that thread writes both. */
+	pthread_mutex_t es_rp_lock;
 	struct esp_replay es_rp;
 };
 
-/* Keeps the keys for the slots, which are made and keyed on first use. */
+/* Keeps the keys for the slots, which are made and keyed on first use
+ * (es_keys points at the room esp_sa_new() made for them). */
 static int slots_init(struct esp_sa *sa, const struct dp_sa *d, unsigned n)
 {
 	struct esp_cctx cc;
 	int r;
 
 	sa->es_nslots = n;
-	if (d->sa_enc_key_len > sizeof(sa->es_ekey) || d->sa_int_key_len > sizeof(sa->es_akey) ||
-	    (d->sa_int_key_len && !d->sa_int_key))
+	if (d->sa_enc_key_len > ESP_EKEY_MAX || d->sa_int_key_len > ESP_AKEY_MAX ||
+	    (d->sa_int_key_len && !d->sa_int_key) || (d->sa_enc_key_len && !d->sa_enc_key))
 		return GW_E_INVAL;
-	memcpy(sa->es_ekey, d->sa_enc_key, d->sa_enc_key_len);
-	sa->es_ekey_len = d->sa_enc_key_len;
+	if (d->sa_enc_key_len)
+		memcpy(sa->es_keys, d->sa_enc_key, d->sa_enc_key_len);
 	if (d->sa_int_key_len)
-		memcpy(sa->es_akey, d->sa_int_key, d->sa_int_key_len);
-	sa->es_akey_len = d->sa_int_key_len;
+		memcpy(sa->es_keys + d->sa_enc_key_len, d->sa_int_key, d->sa_int_key_len);
 	/* keyed once now so that a bad key fails the add, not a packet */
 	if ((r = esp_cctx_init(&cc, &sa->es_suite, d, !d->sa_inbound)) < 0)
 		return r;
@@ -126,9 +129,9 @@ static struct esp_slot *slots_get(struct esp_sa *sa)
 
 static int slot_key(struct esp_sa *sa, struct esp_slot *sl)
 {
-	struct dp_sa d = { .sa_enc_key = sa->es_ekey,
+	struct dp_sa d = { .sa_enc_key = sa->es_keys,
 			   .sa_enc_key_len = sa->es_ekey_len,
-			   .sa_int_key = sa->es_akey,
+			   .sa_int_key = sa->es_keys + sa->es_ekey_len,
 			   .sa_int_key_len = sa->es_akey_len };
 
 	return esp_cctx_init(&sl->sl_cc, &sa->es_suite, &d, !sa->es_inbound);
@@ -154,15 +157,22 @@ static struct esp_slot *slot_lock(struct esp_sa *sa, unsigned ctx, int *r)
 }
 
 /* An outbound SA has no replay window: its allocation ends before the
- * inbound-only part (es_rp_lock on), which it never touches. */
-static size_t esp_sa_size(bool inbound)
+ * inbound-only part (es_rp_lock on), which it never touches. The keys
+ * follow either part. */
+static size_t esp_sa_base(bool inbound)
 {
-	return inbound ? sizeof(struct esp_sa) : offsetof(struct esp_sa, es_rp_lock);
+	return inbound ? offsetof(struct esp_sa, es_rp) + sizeof(struct esp_replay)
+		       : offsetof(struct esp_sa, es_rp_lock);
+}
+
+static size_t esp_sa_size(const struct esp_sa *sa)
+{
+	return esp_sa_base(sa->es_inbound) + sa->es_ekey_len + sa->es_akey_len;
 }
 
 int esp_sa_new(const struct dp_sa *d, const struct esp_opts *o, struct esp_sa **out)
 {
-	size_t size = esp_sa_size(d->sa_inbound);
+	size_t base = esp_sa_base(d->sa_inbound), size;
 	struct esp_sa *sa;
 	int r;
 
@@ -170,9 +180,15 @@ int esp_sa_new(const struct dp_sa *d, const struct esp_opts *o, struct esp_sa **
 	if (o->eo_nctx == 0 || o->eo_nctx > 1024 ||
 	    (d->sa_mode != DP_MODE_TUNNEL && d->sa_mode != DP_MODE_TRANSPORT))
 		return GW_E_INVAL;
+	/* room for keys of a valid size; slots_init() refuses longer ones */
+	size = base + (d->sa_enc_key_len > ESP_EKEY_MAX ? 0 : d->sa_enc_key_len) +
+	       (d->sa_int_key_len > ESP_AKEY_MAX ? 0 : d->sa_int_key_len);
 	if (posix_memalign((void **)&sa, CACHELINE, size) != 0)
 		return GW_E_NOMEM;
 	memset(sa, 0, size);
+	sa->es_keys = (uint8_t *)sa + base;
+	sa->es_ekey_len = (uint8_t)(d->sa_enc_key_len > ESP_EKEY_MAX ? 0 : d->sa_enc_key_len);
+	sa->es_akey_len = (uint8_t)(d->sa_int_key_len > ESP_AKEY_MAX ? 0 : d->sa_int_key_len);
 	sa->es_inbound = d->sa_inbound;
 	if (sa->es_inbound)
 		pthread_mutex_init(&sa->es_rp_lock, NULL);
@@ -211,7 +227,7 @@ void esp_sa_free(struct esp_sa *sa)
 		esp_replay_fini(&sa->es_rp);
 		pthread_mutex_destroy(&sa->es_rp_lock);
 	}
-	OPENSSL_cleanse(sa, esp_sa_size(sa->es_inbound));
+	OPENSSL_cleanse(sa, esp_sa_size(sa));
 	free(sa);
 }
 
@@ -253,7 +269,8 @@ void esp_sa_set_seq(struct esp_sa *sa, uint64_t seq)
 		return;
 	}
 	pthread_mutex_lock(&sa->es_rp_lock);
-	memset(sa->es_rp.rp_map, 0, sa->es_rp.rp_bits / 8u);
+	if (sa->es_rp.rp_map)
+		memset(sa->es_rp.rp_map, 0, sa->es_rp.rp_bits / 8u);
 	sa->es_rp.rp_top = seq;
 	pthread_mutex_unlock(&sa->es_rp_lock);
 }
@@ -452,7 +469,7 @@ static int replay_update(struct esp_sa *sa, uint64_t seq)
 	pthread_mutex_lock(&sa->es_rp_lock);
 	r = esp_replay_update(&sa->es_rp, seq);
 	pthread_mutex_unlock(&sa->es_rp_lock);
-	if (r < 0)
+	if (r == GW_E_EXISTS)
 		atomic_fetch_add_explicit(&sa->es_replay_errors, 1, memory_order_relaxed);
 	return r;
 }
