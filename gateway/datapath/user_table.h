@@ -37,13 +37,16 @@ struct user_sa {
 	struct user_sa *us_rnext; /* writers: outbound SAs of one reqid bucket */
 };
 
+/* An IN or FWD policy is allocated without the outbound-only part (from
+ * up_acquire_at on): two of the three policies of a CHILD SA are inbound. */
 struct user_pol {
-	struct dp_policy up_pol;
-	_Atomic uint64_t up_acquire_at; /* last DP_EV_ACQUIRE, unix seconds */
-	/* outbound: the SA it resolves to now, NULL: none yet (trap: acquire);
-	 * writers store it when an SA of its reqid comes or goes */
-	_Atomic(struct user_sa *) up_sa;
 	struct user_pol *up_hnext; /* writers: selector hash chain */
+	struct dp_policy up_pol;
+	/* outbound only */
+	_Atomic uint64_t up_acquire_at; /* last DP_EV_ACQUIRE, unix seconds */
+	/* the SA it resolves to now, NULL: none yet (trap: acquire); writers
+	 * store it when an SA of its reqid comes or goes */
+	_Atomic(struct user_sa *) up_sa;
 	struct user_pol *up_rnext; /* writers: outbound policies of one reqid bucket */
 };
 
