@@ -62,13 +62,13 @@ struct esp_sa {
 	_Atomic uint64_t es_bytes;
 	_Atomic uint64_t es_packets;
 	_Atomic uint64_t es_last_use;
+
+	/* Inbound only (an outbound SA is allocated without this part, see
+	 * esp_sa_base()): its counters and the window, under its own lock. It
+	 * shares the counters' line: one packet thread receives each SA
+	 * (SPI % workers), and that thread writes both. */
 	_Atomic uint64_t es_replay_errors;
 	_Atomic uint64_t es_integrity_failures;
-
-	/* Inbound only: the window, under its own lock (an outbound SA is
-	 * allocated without this part, see esp_sa_size()). It shares the
-	 * counters' line: one packet thread receives each SA (SPI % workers),
-	 * and that thread writes both. */
 	pthread_mutex_t es_rp_lock;
 	struct esp_replay es_rp;
 };
@@ -157,12 +157,12 @@ static struct esp_slot *slot_lock(struct esp_sa *sa, unsigned ctx, int *r)
 }
 
 /* An outbound SA has no replay window: its allocation ends before the
- * inbound-only part (es_rp_lock on), which it never touches. The keys
- * follow either part. */
+ * inbound-only part (es_replay_errors on), which it never touches. The
+ * keys follow either part. */
 static size_t esp_sa_base(bool inbound)
 {
 	return inbound ? offsetof(struct esp_sa, es_rp) + sizeof(struct esp_replay)
-		       : offsetof(struct esp_sa, es_rp_lock);
+		       : offsetof(struct esp_sa, es_replay_errors);
 }
 
 static size_t esp_sa_size(const struct esp_sa *sa)
@@ -256,8 +256,10 @@ void esp_sa_get_stats(const struct esp_sa *sa, struct dp_sa_stats *st)
 	memset(st, 0, sizeof(*st));
 	st->st_bytes = atomic_load(&sa->es_bytes);
 	st->st_packets = atomic_load(&sa->es_packets);
-	st->st_replay_errors = atomic_load(&sa->es_replay_errors);
-	st->st_integrity_failures = atomic_load(&sa->es_integrity_failures);
+	if (sa->es_inbound) {
+		st->st_replay_errors = atomic_load(&sa->es_replay_errors);
+		st->st_integrity_failures = atomic_load(&sa->es_integrity_failures);
+	}
 	st->st_add_time = sa->es_add_time;
 	st->st_last_use = atomic_load(&sa->es_last_use);
 }

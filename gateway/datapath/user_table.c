@@ -116,6 +116,11 @@ static void snap_free(struct user_snap *sn)
 	free(sn);
 }
 
+size_t user_sa_size(bool inbound)
+{
+	return inbound ? sizeof(struct user_sa) : offsetof(struct user_sa, us_sel);
+}
+
 static void sa_free(struct user_sa *sa, bool esp)
 {
 	if (!sa)
@@ -422,7 +427,9 @@ static bool in_rchain(const struct user_sa *sa)
 }
 
 /* Keeps the SA hash at most half full (tombstones count): past that, a
- * table twice the live entries' size takes over in a new snapshot. */
+ * table of at least three times the live entries (a power of two) takes
+ * over in a new snapshot. Load stays between a sixth and a half: 8 to 48
+ * bytes of table per SA. */
 static int tab_reserve(struct user_table *t)
 {
 	_Atomic(struct user_sa *) *nt, *old = t->ut_tab;
@@ -431,7 +438,7 @@ static int tab_reserve(struct user_table *t)
 
 	if ((t->ut_nused + 1) * 2 <= t->ut_mask + 1)
 		return 0;
-	while (n < 4 * (t->ut_nsas + 1))
+	while (n < 3 * (t->ut_nsas + 1))
 		n *= 2;
 	if (!(nt = arr_alloc(n * sizeof(*nt))))
 		return GW_E_NOMEM;
@@ -526,12 +533,12 @@ int user_table_sa_update(struct user_table *t, const struct dp_sa *d)
 	size_t at;
 	int r = GW_E_NOTFOUND;
 
-	if (!(nsa = malloc(sizeof(*nsa))))
+	if (!(nsa = malloc(user_sa_size(d->sa_inbound))))
 		return GW_E_NOMEM;
 	pthread_mutex_lock(&t->ut_wlock);
 	if (!(old = find_sa(t, d->sa_spi, &d->sa_dst, &at)) || old->us_inbound != d->sa_inbound)
 		goto out;
-	*nsa = *old;
+	memcpy(nsa, old, user_sa_size(d->sa_inbound));
 	nsa->us_src = d->sa_src;
 	nsa->us_encap_sport = d->sa_encap_sport;
 	nsa->us_encap_dport = d->sa_encap_dport;
@@ -654,6 +661,14 @@ static int grow(struct user_pol ***arr, size_t *cap, size_t n)
 	return 0;
 }
 
+/* See struct user_pol: an inbound policy ends before up_pol.p_mode. */
+static size_t pol_size(enum dp_dir dir)
+{
+	return dir == DP_DIR_OUT
+		       ? sizeof(struct user_pol)
+		       : offsetof(struct user_pol, up_pol) + offsetof(struct dp_policy, p_mode);
+}
+
 static bool pol_is_out(const struct user_pol *up)
 {
 	return up->up_pol.p_dir == DP_DIR_OUT;
@@ -737,10 +752,10 @@ int user_table_pol_add(struct user_table *t, const struct dp_policy *p)
 	struct user_snap *sn;
 	int r;
 
-	if (!(up = calloc(1, p->p_dir == DP_DIR_OUT ? sizeof(*up)
-						    : offsetof(struct user_pol, up_acquire_at))))
+	if (!(up = calloc(1, pol_size(p->p_dir))))
 		return GW_E_NOMEM;
-	up->up_pol = *p;
+	memcpy(&up->up_pol, p,
+	       p->p_dir == DP_DIR_OUT ? sizeof(*p) : offsetof(struct dp_policy, p_mode));
 	pthread_mutex_lock(&t->ut_wlock);
 	r = GW_E_EXISTS;
 	if (*(slot = find_pol(t, &p->p_sel, p->p_dir, p->p_mark, p->p_mark_mask)))

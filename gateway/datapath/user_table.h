@@ -21,7 +21,9 @@
 #define USER_RD_SLOTS 64 /* concurrent readers: packet threads + callers of esp_input_udp */
 
 /* One direction of an SA: the ESP state plus where its packets go. A
- * dp_sa_update() replaces the wrapper and keeps the esp_sa. */
+ * dp_sa_update() replaces the wrapper and keeps the esp_sa. An outbound
+ * SA is allocated without the inbound-only part (us_sel), see
+ * user_sa_size(). */
 struct user_sa {
 	struct esp_sa *us_esp;
 	uint32_t us_spi;
@@ -32,13 +34,18 @@ struct user_sa {
 	uint16_t us_encap_sport;
 	uint16_t us_encap_dport;
 	uint32_t us_reqid;
-	struct dp_selector us_sel;
 	uint64_t us_serial;       /* add order: the newest SA of a policy wins */
 	struct user_sa *us_rnext; /* writers: outbound SAs of one reqid bucket */
+	/* inbound only: what the decapsulated packets may be */
+	struct dp_selector us_sel;
 };
 
+/* What to allocate for a struct user_sa of this direction. */
+size_t user_sa_size(bool inbound);
+
 /* An IN or FWD policy is allocated without the outbound-only part (from
- * up_acquire_at on): two of the three policies of a CHILD SA are inbound. */
+ * up_pol.p_mode on): two of the three policies of a CHILD SA are inbound,
+ * and only an outbound one needs a template, an SA or an acquire time. */
 struct user_pol {
 	struct user_pol *up_hnext; /* writers: selector hash chain */
 	struct dp_policy up_pol;
