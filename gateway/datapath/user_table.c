@@ -612,7 +612,13 @@ static bool sel_eq(const struct dp_selector *a, const struct dp_selector *b)
 	return memcmp(a, b, sizeof(*a)) == 0;
 }
 
-/* FNV-1a over the selector's bytes (compared with memcmp), direction and
+static unsigned dir_bit(enum dp_dir dir)
+{
+	return (unsigned)dir <= DP_DIR_FWD ? 1u << dir : 0; /* 0 matches nothing */
+}
+
+/* FNV-1a over the selector's bytes (compared with memcmp), whether the
+ * direction is OUT (IN and FWD share buckets, and may share a record) and
  * mark. */
 static size_t pol_bucket(const struct dp_selector *sel, enum dp_dir dir, uint32_t mark,
 			 uint32_t mask)
@@ -622,12 +628,13 @@ static size_t pol_bucket(const struct dp_selector *sel, enum dp_dir dir, uint32_
 
 	for (size_t i = 0; i < sizeof(*sel); i++)
 		h = (h ^ b[i]) * 16777619u;
-	h = (h ^ (uint32_t)dir) * 16777619u;
+	h = (h ^ (uint32_t)(dir == DP_DIR_OUT)) * 16777619u;
 	h = (h ^ mark) * 16777619u;
 	h = (h ^ mask) * 16777619u;
 	return h & (POL_BUCKETS - 1);
 }
 
+/* The record standing for (sel, dir, mark), else the end of its chain. */
 static struct user_pol **find_pol(struct user_table *t, const struct dp_selector *sel,
 				  enum dp_dir dir, uint32_t mark, uint32_t mask)
 {
@@ -636,11 +643,33 @@ static struct user_pol **find_pol(struct user_table *t, const struct dp_selector
 	for (; *pp; pp = &(*pp)->up_hnext) {
 		const struct dp_policy *p = &(*pp)->up_pol;
 
-		if (p->p_dir == dir && sel_eq(&p->p_sel, sel) && p->p_mark == mark &&
-		    p->p_mark_mask == mask)
+		if (((*pp)->up_dirs & dir_bit(dir)) && sel_eq(&p->p_sel, sel) &&
+		    p->p_mark == mark && p->p_mark_mask == mask)
 			return pp;
 	}
 	return pp;
+}
+
+/* An IN or FWD record that p (the other inbound direction) can join: the
+ * same selector, mark, priority and reqid mean the same inbound check
+ * (user_snap_in_allowed), so one record does for both. */
+static struct user_pol *find_twin(struct user_table *t, const struct dp_policy *p)
+{
+	struct user_pol *up;
+
+	if (p->p_dir == DP_DIR_OUT)
+		return NULL;
+	up = t->ut_polh[pol_bucket(&p->p_sel, p->p_dir, p->p_mark, p->p_mark_mask)];
+	for (; up; up = up->up_hnext) {
+		const struct dp_policy *q = &up->up_pol;
+
+		if (q->p_dir != DP_DIR_OUT && !(up->up_dirs & dir_bit(p->p_dir)) &&
+		    sel_eq(&q->p_sel, &p->p_sel) && q->p_mark == p->p_mark &&
+		    q->p_mark_mask == p->p_mark_mask && q->p_priority == p->p_priority &&
+		    q->p_reqid == p->p_reqid)
+			return up;
+	}
+	return NULL;
 }
 
 static int grow(struct user_pol ***arr, size_t *cap, size_t n)
@@ -748,18 +777,26 @@ static void pol_unlink(struct user_table *t, struct user_pol *up, struct user_po
 
 int user_table_pol_add(struct user_table *t, const struct dp_policy *p)
 {
-	struct user_pol *up, **slot;
+	struct user_pol *up, **slot, *twin;
 	struct user_snap *sn;
 	int r;
 
+	if (p->p_dir != DP_DIR_OUT && p->p_dir != DP_DIR_IN && p->p_dir != DP_DIR_FWD)
+		return GW_E_INVAL;
 	if (!(up = calloc(1, pol_size(p->p_dir))))
 		return GW_E_NOMEM;
 	memcpy(&up->up_pol, p,
 	       p->p_dir == DP_DIR_OUT ? sizeof(*p) : offsetof(struct dp_policy, p_mode));
+	up->up_dirs = (uint8_t)dir_bit(p->p_dir);
 	pthread_mutex_lock(&t->ut_wlock);
 	r = GW_E_EXISTS;
 	if (*(slot = find_pol(t, &p->p_sel, p->p_dir, p->p_mark, p->p_mark_mask)))
 		goto out;
+	r = 0;
+	if ((twin = find_twin(t, p))) { /* what packets see does not change */
+		twin->up_dirs |= up->up_dirs;
+		goto out;
+	}
 	r = pol_is_out(up) ? grow(&t->ut_out, &t->ut_capout, t->ut_nout)
 			   : grow(&t->ut_inp, &t->ut_capinp, t->ut_ninp);
 	if (r < 0)
@@ -788,6 +825,14 @@ int user_table_pol_del(struct user_table *t, const struct dp_selector *sel, enum
 	pthread_mutex_lock(&t->ut_wlock);
 	if (!(up = *(slot = find_pol(t, sel, dir, mark, mark_mask))))
 		goto out;
+	r = 0;
+	if (up->up_dirs != dir_bit(dir)) { /* its twin stays: the record too */
+		up->up_dirs &= (uint8_t)~dir_bit(dir);
+		if (up->up_pol.p_dir == dir)
+			up->up_pol.p_dir = dir == DP_DIR_IN ? DP_DIR_FWD : DP_DIR_IN;
+		up = NULL;
+		goto out;
+	}
 	pol_unlink(t, up, slot);
 	if (!(sn = snap_build(t))) {
 		pol_link(t, up, slot); /* its array still has the room */

@@ -48,6 +48,10 @@ size_t user_sa_size(bool inbound);
  * and only an outbound one needs a template, an SA or an acquire time. */
 struct user_pol {
 	struct user_pol *up_hnext; /* writers: selector hash chain */
+	/* writers: the directions it stands for (1 << dir): in tunnel mode
+	 * IN and FWD come as twins (same selector, reqid, priority, mark), and
+	 * one record does for both; up_pol.p_dir is one of them */
+	uint8_t up_dirs;
 	struct dp_policy up_pol;
 	/* outbound only */
 	_Atomic uint64_t up_acquire_at; /* last DP_EV_ACQUIRE, unix seconds */
