@@ -118,7 +118,8 @@ static void snap_free(struct user_snap *sn)
 
 size_t user_sa_size(bool inbound)
 {
-	return inbound ? sizeof(struct user_sa) : offsetof(struct user_sa, us_sel);
+	return inbound ? sizeof(struct user_sa)
+		       : offsetof(struct user_sa, us_rnext) + sizeof(struct user_sa *);
 }
 
 static void sa_free(struct user_sa *sa, bool esp)
@@ -495,7 +496,6 @@ int user_table_sa_add(struct user_table *t, struct user_sa *sa)
 	if (find_sa(t, sa->us_spi, &sa->us_dst, NULL) || (r = tab_reserve(t)) < 0)
 		goto out;
 	sa->us_serial = ++t->ut_serial;
-	sa->us_rnext = NULL;
 	if (in_rchain(sa)) {
 		size_t b = reqid_bucket(sa->us_reqid);
 

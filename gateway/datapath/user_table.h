@@ -22,8 +22,7 @@
 
 /* One direction of an SA: the ESP state plus where its packets go. A
  * dp_sa_update() replaces the wrapper and keeps the esp_sa. An outbound
- * SA is allocated without the inbound-only part (us_sel), see
- * user_sa_size(). */
+ * SA is allocated without the room of the selector, see user_sa_size(). */
 struct user_sa {
 	struct esp_sa *us_esp;
 	uint32_t us_spi;
@@ -34,10 +33,13 @@ struct user_sa {
 	uint16_t us_encap_sport;
 	uint16_t us_encap_dport;
 	uint32_t us_reqid;
-	uint64_t us_serial;       /* add order: the newest SA of a policy wins */
-	struct user_sa *us_rnext; /* writers: outbound SAs of one reqid bucket */
-	/* inbound only: what the decapsulated packets may be */
-	struct dp_selector us_sel;
+	uint64_t us_serial; /* add order: the newest SA of a policy wins */
+	union {
+		/* outbound, writers: the SAs of one reqid bucket */
+		struct user_sa *us_rnext;
+		/* inbound: what the decapsulated packets may be */
+		struct dp_selector us_sel;
+	};
 };
 
 /* What to allocate for a struct user_sa of this direction. */
