@@ -32,29 +32,27 @@ struct esp_slot {
 } __attribute__((aligned(CACHELINE)));
 
 struct esp_sa {
-	/* Set at creation, read-only afterwards. */
+	/* Set at creation, read-only afterwards (the lifetimes excepted). The
+	 * keys (encryption, then integrity) follow the struct, as long as
+	 * they are (sa_keys()): the slots are keyed from them on first use;
+	 * wiped with the SA. */
 	uint32_t es_spi;
 	bool es_inbound;
 	bool es_esn;
 	uint8_t es_ekey_len, es_akey_len;
 	enum dp_mode es_mode;
 	uint32_t es_reqid;
-	struct dp_addr es_dst;
 	unsigned es_nslots;
+	struct dp_addr es_dst;
+	/* Lifetimes: dp_sa_update() may change them while packets flow. */
+	_Atomic uint32_t es_time_soft, es_time_hard;
 	uint64_t es_add_time;
 	dp_event_fn es_event;
 	void *es_event_arg;
-	struct esp_suite es_suite;
-	/* The keys (encryption, then integrity), for the slots keyed on first
-	 * use: at the end of the allocation, as long as they are (wiped with
-	 * the SA). */
-	uint8_t *es_keys;
+	const struct esp_suite *es_suite;    /* shared, see suite_get() */
 	_Atomic(struct esp_slot *) es_slots; /* made by the first packet */
-
-	/* Lifetimes: dp_sa_update() may change them while packets flow. */
 	_Atomic uint64_t es_bytes_soft, es_bytes_hard;
 	_Atomic uint64_t es_packets_soft, es_packets_hard;
-	_Atomic uint32_t es_time_soft, es_time_hard;
 	atomic_bool es_soft_done, es_hard_done;
 
 	/* Hot counters, on their own cache line. */
@@ -73,8 +71,58 @@ struct esp_sa {
 	struct esp_replay es_rp;
 };
 
+/* The read-only part fits two cache lines: more would cost a whole line
+ * of padding per SA before the counters. */
+_Static_assert(offsetof(struct esp_sa, es_seq) == 2 * CACHELINE, "esp_sa grew");
+
+/* Suites are per algorithm, not per SA (the salt is in each context): SAs
+ * share one, made by the first SA of its algorithm and kept until exit
+ * (each cipher, key size and HMAC: a few dozen at most). */
+#define SUITES_MAX 64
+
+static pthread_mutex_t suites_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct esp_suite *suites[SUITES_MAX];
+static size_t nsuites;
+
+static bool str_eq(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+static bool suite_same(const struct esp_suite *a, const struct esp_suite *b)
+{
+	return a->su_kind == b->su_kind && a->su_iv_len == b->su_iv_len &&
+	       a->su_icv_len == b->su_icv_len && a->su_block == b->su_block &&
+	       str_eq(a->su_name, b->su_name) && str_eq(a->su_digest, b->su_digest);
+}
+
+static int suite_get(const struct dp_sa *d, const struct esp_suite **out)
+{
+	struct esp_suite su, *p = NULL;
+	int r;
+
+	*out = NULL;
+	if ((r = esp_suite_init(&su, d)) < 0)
+		return r;
+	pthread_mutex_lock(&suites_lock);
+	for (size_t i = 0; i < nsuites && !*out; i++)
+		if (suite_same(suites[i], &su))
+			*out = suites[i];
+	if (!*out && nsuites < SUITES_MAX && (p = malloc(sizeof(*p)))) {
+		*p = su; /* the table owns its fetched algorithms now */
+		suites[nsuites++] = p;
+		*out = p;
+	}
+	pthread_mutex_unlock(&suites_lock);
+	if (!p)
+		esp_suite_fini(&su);
+	return *out ? 0 : GW_E_NOMEM;
+}
+
+static uint8_t *sa_keys(const struct esp_sa *sa);
+
 /* Keeps the keys for the slots, which are made and keyed on first use
- * (es_keys points at the room esp_sa_new() made for them). */
+ * (in the room esp_sa_new() made for them after the struct). */
 static int slots_init(struct esp_sa *sa, const struct dp_sa *d, unsigned n)
 {
 	struct esp_cctx cc;
@@ -85,11 +133,11 @@ static int slots_init(struct esp_sa *sa, const struct dp_sa *d, unsigned n)
 	    (d->sa_int_key_len && !d->sa_int_key) || (d->sa_enc_key_len && !d->sa_enc_key))
 		return GW_E_INVAL;
 	if (d->sa_enc_key_len)
-		memcpy(sa->es_keys, d->sa_enc_key, d->sa_enc_key_len);
+		memcpy(sa_keys(sa), d->sa_enc_key, d->sa_enc_key_len);
 	if (d->sa_int_key_len)
-		memcpy(sa->es_keys + d->sa_enc_key_len, d->sa_int_key, d->sa_int_key_len);
+		memcpy(sa_keys(sa) + d->sa_enc_key_len, d->sa_int_key, d->sa_int_key_len);
 	/* keyed once now so that a bad key fails the add, not a packet */
-	if ((r = esp_cctx_init(&cc, &sa->es_suite, d, !d->sa_inbound)) < 0)
+	if ((r = esp_cctx_init(&cc, sa->es_suite, d, !d->sa_inbound)) < 0)
 		return r;
 	esp_cctx_fini(&cc);
 	return 0;
@@ -129,12 +177,12 @@ static struct esp_slot *slots_get(struct esp_sa *sa)
 
 static int slot_key(struct esp_sa *sa, struct esp_slot *sl)
 {
-	struct dp_sa d = { .sa_enc_key = sa->es_keys,
+	struct dp_sa d = { .sa_enc_key = sa_keys(sa),
 			   .sa_enc_key_len = sa->es_ekey_len,
-			   .sa_int_key = sa->es_keys + sa->es_ekey_len,
+			   .sa_int_key = sa_keys(sa) + sa->es_ekey_len,
 			   .sa_int_key_len = sa->es_akey_len };
 
-	return esp_cctx_init(&sl->sl_cc, &sa->es_suite, &d, !sa->es_inbound);
+	return esp_cctx_init(&sl->sl_cc, sa->es_suite, &d, !sa->es_inbound);
 }
 
 /* The slot of ctx, locked, with its context keyed; NULL on failure. */
@@ -165,6 +213,11 @@ static size_t esp_sa_base(bool inbound)
 		       : offsetof(struct esp_sa, es_replay_errors);
 }
 
+static uint8_t *sa_keys(const struct esp_sa *sa)
+{
+	return (uint8_t *)sa + esp_sa_base(sa->es_inbound);
+}
+
 static size_t esp_sa_size(const struct esp_sa *sa)
 {
 	return esp_sa_base(sa->es_inbound) + sa->es_ekey_len + sa->es_akey_len;
@@ -186,7 +239,6 @@ int esp_sa_new(const struct dp_sa *d, const struct esp_opts *o, struct esp_sa **
 	if (posix_memalign((void **)&sa, CACHELINE, size) != 0)
 		return GW_E_NOMEM;
 	memset(sa, 0, size);
-	sa->es_keys = (uint8_t *)sa + base;
 	sa->es_ekey_len = (uint8_t)(d->sa_enc_key_len > ESP_EKEY_MAX ? 0 : d->sa_enc_key_len);
 	sa->es_akey_len = (uint8_t)(d->sa_int_key_len > ESP_AKEY_MAX ? 0 : d->sa_int_key_len);
 	sa->es_inbound = d->sa_inbound;
@@ -201,7 +253,7 @@ int esp_sa_new(const struct dp_sa *d, const struct esp_opts *o, struct esp_sa **
 	sa->es_event = o->eo_event;
 	sa->es_event_arg = o->eo_event_arg;
 	esp_sa_set_lifetime(sa, &d->sa_lt);
-	if ((r = esp_suite_init(&sa->es_suite, d)) < 0)
+	if ((r = suite_get(d, &sa->es_suite)) < 0)
 		goto out;
 	if ((r = slots_init(sa, d, o->eo_nctx)) < 0)
 		goto out;
@@ -222,7 +274,6 @@ void esp_sa_free(struct esp_sa *sa)
 	if (!sa)
 		return;
 	slots_free(atomic_load(&sa->es_slots), sa->es_nslots);
-	esp_suite_fini(&sa->es_suite);
 	if (sa->es_inbound) {
 		esp_replay_fini(&sa->es_rp);
 		pthread_mutex_destroy(&sa->es_rp_lock);
@@ -238,7 +289,7 @@ uint32_t esp_sa_spi(const struct esp_sa *sa)
 
 const char *esp_sa_alg_name(const struct esp_sa *sa)
 {
-	return sa->es_suite.su_name;
+	return sa->es_suite->su_name;
 }
 
 void esp_sa_set_lifetime(struct esp_sa *sa, const struct dp_lifetime *lt)
@@ -398,7 +449,7 @@ static int seal(struct esp_sa *sa, unsigned ctx, uint8_t *esp, size_t n, uint64_
 
 	if (!(sl = slot_lock(sa, ctx, &r)))
 		return r;
-	r = esp_crypto_seal(&sa->es_suite, &sl->sl_cc, esp, n, sa->es_esn, seq);
+	r = esp_crypto_seal(sa->es_suite, &sl->sl_cc, esp, n, sa->es_esn, seq);
 	pthread_mutex_unlock(&sl->sl_lock);
 	return r;
 }
@@ -410,7 +461,7 @@ static int seal(struct esp_sa *sa, unsigned ctx, uint8_t *esp, size_t n, uint64_
 int esp_encap(struct esp_sa *sa, unsigned ctx, uint8_t *buf, size_t cap, size_t off, size_t len,
 	      uint64_t now, struct esp_pkt *out)
 {
-	const struct esp_suite *su = &sa->es_suite;
+	const struct esp_suite *su = sa->es_suite;
 	size_t hl, pl, pad, ct, esp;
 	uint8_t nh, *tr;
 	uint64_t seq;
@@ -483,7 +534,7 @@ static int open_icv(struct esp_sa *sa, unsigned ctx, uint8_t *pkt, size_t ct, ui
 
 	if (!(sl = slot_lock(sa, ctx, &r)))
 		return r;
-	r = esp_crypto_open(&sa->es_suite, &sl->sl_cc, pkt, ct, sa->es_esn, seq);
+	r = esp_crypto_open(sa->es_suite, &sl->sl_cc, pkt, ct, sa->es_esn, seq);
 	pthread_mutex_unlock(&sl->sl_lock);
 	if (r == GW_E_AUTH)
 		atomic_fetch_add_explicit(&sa->es_integrity_failures, 1, memory_order_relaxed);
@@ -548,7 +599,7 @@ static int check_inner(const uint8_t *p, size_t *len, uint8_t nh)
 int esp_decap(struct esp_sa *sa, unsigned ctx, uint8_t *pkt, size_t len, uint64_t now,
 	      struct esp_pkt *out)
 {
-	const struct esp_suite *su = &sa->es_suite;
+	const struct esp_suite *su = sa->es_suite;
 	struct reader rd;
 	uint32_t spi, seq_lo;
 	size_t ct, pl;
