@@ -81,15 +81,17 @@ struct dp_sa {
 	struct dp_selector sa_sel; /* inner traffic this SA may carry (all zero = any) */
 };
 
+/* What an inbound (IN, FWD) policy needs comes first: the userspace
+ * backend keeps those without the fields from p_mode on. */
 struct dp_policy {
 	struct dp_selector p_sel;
 	enum dp_dir p_dir;
 	uint32_t p_priority; /* lower wins, as in XFRM */
+	uint32_t p_reqid;
+	uint32_t p_mark, p_mark_mask;
 	enum dp_mode p_mode;
 	struct dp_addr p_tmpl_src; /* tunnel endpoints (tunnel mode) */
 	struct dp_addr p_tmpl_dst;
-	uint32_t p_reqid;
-	uint32_t p_mark, p_mark_mask;
 	/* Traffic with no SA yet: queue/drop and raise DP_EV_ACQUIRE. */
 	bool p_trap;
 };

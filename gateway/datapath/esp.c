@@ -32,28 +32,27 @@ struct esp_slot {
 } __attribute__((aligned(CACHELINE)));
 
 struct esp_sa {
-	/* Set at creation, read-only afterwards. */
+	/* Set at creation, read-only afterwards (the lifetimes excepted). The
+	 * keys (encryption, then integrity) follow the struct, as long as
+	 * they are (sa_keys()): the slots are keyed from them on first use;
+	 * wiped with the SA. */
 	uint32_t es_spi;
 	bool es_inbound;
 	bool es_esn;
+	uint8_t es_ekey_len, es_akey_len;
 	enum dp_mode es_mode;
-	struct dp_addr es_dst;
 	uint32_t es_reqid;
+	unsigned es_nslots;
+	struct dp_addr es_dst;
+	/* Lifetimes: dp_sa_update() may change them while packets flow. */
+	_Atomic uint32_t es_time_soft, es_time_hard;
 	uint64_t es_add_time;
 	dp_event_fn es_event;
 	void *es_event_arg;
-	struct esp_suite es_suite;
-	/* The keys, for the slots keyed on first use (wiped with the SA). */
-	uint8_t es_ekey[ESP_EKEY_MAX];
-	uint8_t es_akey[ESP_AKEY_MAX];
-	size_t es_ekey_len, es_akey_len;
-	unsigned es_nslots;
+	const struct esp_suite *es_suite;    /* shared, see suite_get() */
 	_Atomic(struct esp_slot *) es_slots; /* made by the first packet */
-
-	/* Lifetimes: dp_sa_update() may change them while packets flow. */
 	_Atomic uint64_t es_bytes_soft, es_bytes_hard;
 	_Atomic uint64_t es_packets_soft, es_packets_hard;
-	_Atomic uint32_t es_time_soft, es_time_hard;
 	atomic_bool es_soft_done, es_hard_done;
 
 	/* Hot counters, on their own cache line. */
@@ -61,32 +60,84 @@ struct esp_sa {
 	_Atomic uint64_t es_bytes;
 	_Atomic uint64_t es_packets;
 	_Atomic uint64_t es_last_use;
+
+	/* Inbound only (an outbound SA is allocated without this part, see
+	 * esp_sa_base()): its counters and the window, under its own lock. It
+	 * shares the counters' line: one packet thread receives each SA
+	 * (SPI % workers), and that thread writes both. */
 	_Atomic uint64_t es_replay_errors;
 	_Atomic uint64_t es_integrity_failures;
-
-	/* Inbound only: the window, under its own lock (an outbound SA is
-	 * allocated without this part, see esp_sa_size()). */
-	_Alignas(CACHELINE) pthread_mutex_t es_rp_lock;
+	pthread_mutex_t es_rp_lock;
 	struct esp_replay es_rp;
 };
 
-/* Keeps the keys for the slots, which are made and keyed on first use. */
+/* The read-only part fits two cache lines: more would cost a whole line
+ * of padding per SA before the counters. */
+_Static_assert(offsetof(struct esp_sa, es_seq) == 2 * CACHELINE, "esp_sa grew");
+
+/* Suites are per algorithm, not per SA (the salt is in each context): SAs
+ * share one, made by the first SA of its algorithm and kept until exit
+ * (each cipher, key size and HMAC: a few dozen at most). */
+#define SUITES_MAX 64
+
+static pthread_mutex_t suites_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct esp_suite *suites[SUITES_MAX];
+static size_t nsuites;
+
+static bool str_eq(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+static bool suite_same(const struct esp_suite *a, const struct esp_suite *b)
+{
+	return a->su_kind == b->su_kind && a->su_iv_len == b->su_iv_len &&
+	       a->su_icv_len == b->su_icv_len && a->su_block == b->su_block &&
+	       str_eq(a->su_name, b->su_name) && str_eq(a->su_digest, b->su_digest);
+}
+
+static int suite_get(const struct dp_sa *d, const struct esp_suite **out)
+{
+	struct esp_suite su, *p = NULL;
+	int r;
+
+	*out = NULL;
+	if ((r = esp_suite_init(&su, d)) < 0)
+		return r;
+	pthread_mutex_lock(&suites_lock);
+	for (size_t i = 0; i < nsuites && !*out; i++)
+		if (suite_same(suites[i], &su))
+			*out = suites[i];
+	if (!*out && nsuites < SUITES_MAX && (p = malloc(sizeof(*p)))) {
+		*p = su; /* the table owns its fetched algorithms now */
+		suites[nsuites++] = p;
+		*out = p;
+	}
+	pthread_mutex_unlock(&suites_lock);
+	if (!p)
+		esp_suite_fini(&su);
+	return *out ? 0 : GW_E_NOMEM;
+}
+
+static uint8_t *sa_keys(const struct esp_sa *sa);
+
+/* Keeps the keys for the slots, which are made and keyed on first use
+ * (in the room esp_sa_new() made for them after the struct). */
 static int slots_init(struct esp_sa *sa, const struct dp_sa *d, unsigned n)
 {
 	struct esp_cctx cc;
 	int r;
 
 	sa->es_nslots = n;
-	if (d->sa_enc_key_len > sizeof(sa->es_ekey) || d->sa_int_key_len > sizeof(sa->es_akey) ||
-	    (d->sa_int_key_len && !d->sa_int_key))
+	if (d->sa_enc_key_len > ESP_EKEY_MAX || d->sa_int_key_len > ESP_AKEY_MAX ||
+	    (d->sa_int_key_len && !d->sa_int_key) || (d->sa_enc_key_len && !d->sa_enc_key))
 		return GW_E_INVAL;
-	memcpy(sa->es_ekey, d->sa_enc_key, d->sa_enc_key_len);
-	sa->es_ekey_len = d->sa_enc_key_len;
+	if (d->sa_enc_key_len)
+		memcpy(sa_keys(sa), d->sa_enc_key, d->sa_enc_key_len);
 	if (d->sa_int_key_len)
-		memcpy(sa->es_akey, d->sa_int_key, d->sa_int_key_len);
-	sa->es_akey_len = d->sa_int_key_len;
+		memcpy(sa_keys(sa) + d->sa_enc_key_len, d->sa_int_key, d->sa_int_key_len);
 	/* keyed once now so that a bad key fails the add, not a packet */
-	if ((r = esp_cctx_init(&cc, &sa->es_suite, d, !d->sa_inbound)) < 0)
+	if ((r = esp_cctx_init(&cc, sa->es_suite, d, !d->sa_inbound)) < 0)
 		return r;
 	esp_cctx_fini(&cc);
 	return 0;
@@ -126,12 +177,12 @@ static struct esp_slot *slots_get(struct esp_sa *sa)
 
 static int slot_key(struct esp_sa *sa, struct esp_slot *sl)
 {
-	struct dp_sa d = { .sa_enc_key = sa->es_ekey,
+	struct dp_sa d = { .sa_enc_key = sa_keys(sa),
 			   .sa_enc_key_len = sa->es_ekey_len,
-			   .sa_int_key = sa->es_akey,
+			   .sa_int_key = sa_keys(sa) + sa->es_ekey_len,
 			   .sa_int_key_len = sa->es_akey_len };
 
-	return esp_cctx_init(&sl->sl_cc, &sa->es_suite, &d, !sa->es_inbound);
+	return esp_cctx_init(&sl->sl_cc, sa->es_suite, &d, !sa->es_inbound);
 }
 
 /* The slot of ctx, locked, with its context keyed; NULL on failure. */
@@ -154,15 +205,27 @@ static struct esp_slot *slot_lock(struct esp_sa *sa, unsigned ctx, int *r)
 }
 
 /* An outbound SA has no replay window: its allocation ends before the
- * inbound-only part (es_rp_lock on), which it never touches. */
-static size_t esp_sa_size(bool inbound)
+ * inbound-only part (es_replay_errors on), which it never touches. The
+ * keys follow either part. */
+static size_t esp_sa_base(bool inbound)
 {
-	return inbound ? sizeof(struct esp_sa) : offsetof(struct esp_sa, es_rp_lock);
+	return inbound ? offsetof(struct esp_sa, es_rp) + sizeof(struct esp_replay)
+		       : offsetof(struct esp_sa, es_replay_errors);
+}
+
+static uint8_t *sa_keys(const struct esp_sa *sa)
+{
+	return (uint8_t *)sa + esp_sa_base(sa->es_inbound);
+}
+
+static size_t esp_sa_size(const struct esp_sa *sa)
+{
+	return esp_sa_base(sa->es_inbound) + sa->es_ekey_len + sa->es_akey_len;
 }
 
 int esp_sa_new(const struct dp_sa *d, const struct esp_opts *o, struct esp_sa **out)
 {
-	size_t size = esp_sa_size(d->sa_inbound);
+	size_t base = esp_sa_base(d->sa_inbound), size;
 	struct esp_sa *sa;
 	int r;
 
@@ -170,9 +233,14 @@ int esp_sa_new(const struct dp_sa *d, const struct esp_opts *o, struct esp_sa **
 	if (o->eo_nctx == 0 || o->eo_nctx > 1024 ||
 	    (d->sa_mode != DP_MODE_TUNNEL && d->sa_mode != DP_MODE_TRANSPORT))
 		return GW_E_INVAL;
+	/* room for keys of a valid size; slots_init() refuses longer ones */
+	size = base + (d->sa_enc_key_len > ESP_EKEY_MAX ? 0 : d->sa_enc_key_len) +
+	       (d->sa_int_key_len > ESP_AKEY_MAX ? 0 : d->sa_int_key_len);
 	if (posix_memalign((void **)&sa, CACHELINE, size) != 0)
 		return GW_E_NOMEM;
 	memset(sa, 0, size);
+	sa->es_ekey_len = (uint8_t)(d->sa_enc_key_len > ESP_EKEY_MAX ? 0 : d->sa_enc_key_len);
+	sa->es_akey_len = (uint8_t)(d->sa_int_key_len > ESP_AKEY_MAX ? 0 : d->sa_int_key_len);
 	sa->es_inbound = d->sa_inbound;
 	if (sa->es_inbound)
 		pthread_mutex_init(&sa->es_rp_lock, NULL);
@@ -185,7 +253,7 @@ int esp_sa_new(const struct dp_sa *d, const struct esp_opts *o, struct esp_sa **
 	sa->es_event = o->eo_event;
 	sa->es_event_arg = o->eo_event_arg;
 	esp_sa_set_lifetime(sa, &d->sa_lt);
-	if ((r = esp_suite_init(&sa->es_suite, d)) < 0)
+	if ((r = suite_get(d, &sa->es_suite)) < 0)
 		goto out;
 	if ((r = slots_init(sa, d, o->eo_nctx)) < 0)
 		goto out;
@@ -206,12 +274,11 @@ void esp_sa_free(struct esp_sa *sa)
 	if (!sa)
 		return;
 	slots_free(atomic_load(&sa->es_slots), sa->es_nslots);
-	esp_suite_fini(&sa->es_suite);
 	if (sa->es_inbound) {
 		esp_replay_fini(&sa->es_rp);
 		pthread_mutex_destroy(&sa->es_rp_lock);
 	}
-	OPENSSL_cleanse(sa, esp_sa_size(sa->es_inbound));
+	OPENSSL_cleanse(sa, esp_sa_size(sa));
 	free(sa);
 }
 
@@ -222,7 +289,7 @@ uint32_t esp_sa_spi(const struct esp_sa *sa)
 
 const char *esp_sa_alg_name(const struct esp_sa *sa)
 {
-	return sa->es_suite.su_name;
+	return sa->es_suite->su_name;
 }
 
 void esp_sa_set_lifetime(struct esp_sa *sa, const struct dp_lifetime *lt)
@@ -240,8 +307,10 @@ void esp_sa_get_stats(const struct esp_sa *sa, struct dp_sa_stats *st)
 	memset(st, 0, sizeof(*st));
 	st->st_bytes = atomic_load(&sa->es_bytes);
 	st->st_packets = atomic_load(&sa->es_packets);
-	st->st_replay_errors = atomic_load(&sa->es_replay_errors);
-	st->st_integrity_failures = atomic_load(&sa->es_integrity_failures);
+	if (sa->es_inbound) {
+		st->st_replay_errors = atomic_load(&sa->es_replay_errors);
+		st->st_integrity_failures = atomic_load(&sa->es_integrity_failures);
+	}
 	st->st_add_time = sa->es_add_time;
 	st->st_last_use = atomic_load(&sa->es_last_use);
 }
@@ -253,7 +322,8 @@ void esp_sa_set_seq(struct esp_sa *sa, uint64_t seq)
 		return;
 	}
 	pthread_mutex_lock(&sa->es_rp_lock);
-	memset(sa->es_rp.rp_map, 0, sa->es_rp.rp_bits / 8u);
+	if (sa->es_rp.rp_map)
+		memset(sa->es_rp.rp_map, 0, sa->es_rp.rp_bits / 8u);
 	sa->es_rp.rp_top = seq;
 	pthread_mutex_unlock(&sa->es_rp_lock);
 }
@@ -379,7 +449,7 @@ static int seal(struct esp_sa *sa, unsigned ctx, uint8_t *esp, size_t n, uint64_
 
 	if (!(sl = slot_lock(sa, ctx, &r)))
 		return r;
-	r = esp_crypto_seal(&sa->es_suite, &sl->sl_cc, esp, n, sa->es_esn, seq);
+	r = esp_crypto_seal(sa->es_suite, &sl->sl_cc, esp, n, sa->es_esn, seq);
 	pthread_mutex_unlock(&sl->sl_lock);
 	return r;
 }
@@ -391,7 +461,7 @@ static int seal(struct esp_sa *sa, unsigned ctx, uint8_t *esp, size_t n, uint64_
 int esp_encap(struct esp_sa *sa, unsigned ctx, uint8_t *buf, size_t cap, size_t off, size_t len,
 	      uint64_t now, struct esp_pkt *out)
 {
-	const struct esp_suite *su = &sa->es_suite;
+	const struct esp_suite *su = sa->es_suite;
 	size_t hl, pl, pad, ct, esp;
 	uint8_t nh, *tr;
 	uint64_t seq;
@@ -452,7 +522,7 @@ static int replay_update(struct esp_sa *sa, uint64_t seq)
 	pthread_mutex_lock(&sa->es_rp_lock);
 	r = esp_replay_update(&sa->es_rp, seq);
 	pthread_mutex_unlock(&sa->es_rp_lock);
-	if (r < 0)
+	if (r == GW_E_EXISTS)
 		atomic_fetch_add_explicit(&sa->es_replay_errors, 1, memory_order_relaxed);
 	return r;
 }
@@ -464,7 +534,7 @@ static int open_icv(struct esp_sa *sa, unsigned ctx, uint8_t *pkt, size_t ct, ui
 
 	if (!(sl = slot_lock(sa, ctx, &r)))
 		return r;
-	r = esp_crypto_open(&sa->es_suite, &sl->sl_cc, pkt, ct, sa->es_esn, seq);
+	r = esp_crypto_open(sa->es_suite, &sl->sl_cc, pkt, ct, sa->es_esn, seq);
 	pthread_mutex_unlock(&sl->sl_lock);
 	if (r == GW_E_AUTH)
 		atomic_fetch_add_explicit(&sa->es_integrity_failures, 1, memory_order_relaxed);
@@ -529,7 +599,7 @@ static int check_inner(const uint8_t *p, size_t *len, uint8_t nh)
 int esp_decap(struct esp_sa *sa, unsigned ctx, uint8_t *pkt, size_t len, uint64_t now,
 	      struct esp_pkt *out)
 {
-	const struct esp_suite *su = &sa->es_suite;
+	const struct esp_suite *su = sa->es_suite;
 	struct reader rd;
 	uint32_t spi, seq_lo;
 	size_t ct, pl;

@@ -69,7 +69,6 @@ static int suite_aead(struct esp_suite *su, const struct dp_sa *sa)
 	su->su_icv_len = 16;
 	su->su_block = 4;
 	su->su_name = name;
-	memcpy(su->su_salt, sa->sa_enc_key + kb, ESP_SALT_LEN);
 	su->su_cipher = EVP_CIPHER_fetch(NULL, name, NULL);
 	return su->su_cipher ? 0 : GW_E_CRYPTO;
 }
@@ -151,7 +150,6 @@ void esp_suite_fini(struct esp_suite *su)
 {
 	EVP_CIPHER_free(su->su_cipher);
 	EVP_MAC_free(su->su_mac);
-	OPENSSL_cleanse(su->su_salt, sizeof(su->su_salt));
 	su->su_cipher = NULL;
 	su->su_mac = NULL;
 }
@@ -161,6 +159,11 @@ int esp_cctx_init(struct esp_cctx *cc, const struct esp_suite *su, const struct 
 	OSSL_PARAM mp[2];
 
 	memset(cc, 0, sizeof(*cc));
+	/* RFC 4106 section 8.1, RFC 7634 section 2: the salt is the last four
+	 * bytes of the key material (esp_suite_init checked there are more) */
+	if (su->su_kind == ESP_KIND_AEAD)
+		memcpy(cc->cc_salt, sa->sa_enc_key + sa->sa_enc_key_len - ESP_SALT_LEN,
+		       ESP_SALT_LEN);
 	if (!(cc->cc_cipher = EVP_CIPHER_CTX_new()))
 		return GW_E_NOMEM;
 	if (!EVP_CipherInit_ex2(cc->cc_cipher, su->su_cipher, sa->sa_enc_key, NULL, enc, NULL))
@@ -188,6 +191,7 @@ void esp_cctx_fini(struct esp_cctx *cc)
 	EVP_MAC_CTX_free(cc->cc_mac);
 	/* Unused IVs are not secret, but nobody should learn them early. */
 	OPENSSL_clear_free(cc->cc_ivpool, ESP_IV_POOL);
+	OPENSSL_cleanse(cc->cc_salt, sizeof(cc->cc_salt));
 	cc->cc_cipher = NULL;
 	cc->cc_mac = NULL;
 	cc->cc_ivpool = NULL;
@@ -227,7 +231,7 @@ static int aead_run(const struct esp_suite *su, struct esp_cctx *cc, uint8_t *hd
 	size_t aad_len = 8;
 	int l1, l2, ok;
 
-	memcpy(nonce, su->su_salt, ESP_SALT_LEN);
+	memcpy(nonce, cc->cc_salt, ESP_SALT_LEN);
 	memcpy(nonce + ESP_SALT_LEN, hdr + ESP_HDR_LEN, 8);
 	memcpy(aad, hdr, 4);
 	if (esn) {

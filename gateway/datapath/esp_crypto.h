@@ -26,13 +26,14 @@ enum esp_kind {
 	ESP_KIND_CBC_HMAC, /* encrypt-then-MAC, random IV of one block (16 or 8) */
 };
 
+/* An algorithm, keyless: SAs of the same one may share it (esp.c does).
+ * The AEAD salt is key material and lives in each context. */
 struct esp_suite {
 	enum esp_kind su_kind;
 	uint8_t su_iv_len;
 	uint8_t su_icv_len;
-	uint8_t su_block; /* the payload is padded to this (4 for AEAD) */
-	uint8_t su_salt[ESP_SALT_LEN];
-	EVP_CIPHER *su_cipher; /* fetched once per SA */
+	uint8_t su_block;      /* the payload is padded to this (4 for AEAD) */
+	EVP_CIPHER *su_cipher; /* fetched once per suite */
 	EVP_MAC *su_mac;       /* HMAC, CBC only */
 	const char *su_digest; /* HMAC's digest name */
 	const char *su_name;   /* for logs */
@@ -43,6 +44,7 @@ struct esp_suite {
 struct esp_cctx {
 	EVP_CIPHER_CTX *cc_cipher;
 	EVP_MAC_CTX *cc_mac;
+	uint8_t cc_salt[ESP_SALT_LEN]; /* AEAD: the nonce's first part (RFC 4106 section 4) */
 	/* CBC: IVs come from here, refilled by one RAND_bytes() per 256
 	 * packets (one call per packet cost as much as the AES). */
 	uint8_t *cc_ivpool;

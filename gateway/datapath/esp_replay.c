@@ -18,8 +18,10 @@ int esp_replay_init(struct esp_replay *rp, uint32_t window, bool esn)
 	rp->rp_window = window;
 	rp->rp_bits = (window + 63u) & ~63u;
 	rp->rp_esn = esn;
-	rp->rp_map = calloc(rp->rp_bits / 64u, sizeof(uint64_t));
-	return rp->rp_map ? 0 : GW_E_NOMEM;
+	/* The bitmap comes with the first packet (esp_replay_update): an idle
+	 * SA would hold 128 bytes of zeroes for the default window. */
+	rp->rp_map = NULL;
+	return 0;
 }
 
 void esp_replay_fini(struct esp_replay *rp)
@@ -32,6 +34,8 @@ static bool bit_test(const struct esp_replay *rp, uint64_t seq)
 {
 	uint32_t i = (uint32_t)(seq % rp->rp_bits);
 
+	if (!rp->rp_map) /* nothing received yet */
+		return false;
 	return (rp->rp_map[i / 64u] >> (i % 64u)) & 1u;
 }
 
@@ -120,6 +124,8 @@ int esp_replay_update(struct esp_replay *rp, uint64_t seq)
 {
 	if (seq == 0)
 		return GW_E_EXISTS;
+	if (!rp->rp_map && !(rp->rp_map = calloc(rp->rp_bits / 64u, sizeof(uint64_t))))
+		return GW_E_NOMEM;
 	if (seq > rp->rp_top) {
 		slide(rp, seq);
 		rp->rp_top = seq;

@@ -20,7 +20,7 @@ struct esp_replay {
 	uint32_t rp_window; /* packets accepted behind rp_top */
 	uint32_t rp_bits;   /* bitmap size: rp_window rounded up to 64 */
 	bool rp_esn;
-	uint64_t *rp_map;
+	uint64_t *rp_map; /* NULL until the first packet: all clear */
 };
 
 /* window 0 = ESP_REPLAY_DEFAULT; above ESP_REPLAY_MAX is GW_E_RANGE. */
@@ -35,7 +35,8 @@ void esp_replay_fini(struct esp_replay *rp);
  */
 int esp_replay_check(const struct esp_replay *rp, uint32_t seq_lo, uint64_t *seq);
 /* Marks seq as received (after its ICV verified). GW_E_EXISTS when another
- * packet took it in the meantime (the caller re-checks under its lock). */
+ * packet took it in the meantime (the caller re-checks under its lock);
+ * GW_E_NOMEM when the first packet cannot get the bitmap. */
 int esp_replay_update(struct esp_replay *rp, uint64_t seq);
 
 #endif

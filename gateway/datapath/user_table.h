@@ -21,7 +21,8 @@
 #define USER_RD_SLOTS 64 /* concurrent readers: packet threads + callers of esp_input_udp */
 
 /* One direction of an SA: the ESP state plus where its packets go. A
- * dp_sa_update() replaces the wrapper and keeps the esp_sa. */
+ * dp_sa_update() replaces the wrapper and keeps the esp_sa. An outbound
+ * SA is allocated without the room of the selector, see user_sa_size(). */
 struct user_sa {
 	struct esp_sa *us_esp;
 	uint32_t us_spi;
@@ -32,18 +33,33 @@ struct user_sa {
 	uint16_t us_encap_sport;
 	uint16_t us_encap_dport;
 	uint32_t us_reqid;
-	struct dp_selector us_sel;
-	uint64_t us_serial;       /* add order: the newest SA of a policy wins */
-	struct user_sa *us_rnext; /* writers: outbound SAs of one reqid bucket */
+	uint64_t us_serial; /* add order: the newest SA of a policy wins */
+	union {
+		/* outbound, writers: the SAs of one reqid bucket */
+		struct user_sa *us_rnext;
+		/* inbound: what the decapsulated packets may be */
+		struct dp_selector us_sel;
+	};
 };
 
+/* What to allocate for a struct user_sa of this direction. */
+size_t user_sa_size(bool inbound);
+
+/* An IN or FWD policy is allocated without the outbound-only part (from
+ * up_pol.p_mode on): two of the three policies of a CHILD SA are inbound,
+ * and only an outbound one needs a template, an SA or an acquire time. */
 struct user_pol {
-	struct dp_policy up_pol;
-	_Atomic uint64_t up_acquire_at; /* last DP_EV_ACQUIRE, unix seconds */
-	/* outbound: the SA it resolves to now, NULL: none yet (trap: acquire);
-	 * writers store it when an SA of its reqid comes or goes */
-	_Atomic(struct user_sa *) up_sa;
 	struct user_pol *up_hnext; /* writers: selector hash chain */
+	/* writers: the directions it stands for (1 << dir): in tunnel mode
+	 * IN and FWD come as twins (same selector, reqid, priority, mark), and
+	 * one record does for both; up_pol.p_dir is one of them */
+	uint8_t up_dirs;
+	struct dp_policy up_pol;
+	/* outbound only */
+	_Atomic uint64_t up_acquire_at; /* last DP_EV_ACQUIRE, unix seconds */
+	/* the SA it resolves to now, NULL: none yet (trap: acquire); writers
+	 * store it when an SA of its reqid comes or goes */
+	_Atomic(struct user_sa *) up_sa;
 	struct user_pol *up_rnext; /* writers: outbound policies of one reqid bucket */
 };
 

@@ -287,7 +287,7 @@ static int user_sa_add(void *state, const struct dp_sa *d)
 
 	if ((r = sa_check(u, d)) < 0)
 		return r;
-	if (!(sa = calloc(1, sizeof(*sa))))
+	if (!(sa = calloc(1, user_sa_size(d->sa_inbound))))
 		return GW_E_NOMEM;
 	if ((r = esp_sa_new(d, &o, &sa->us_esp)) < 0)
 		goto out;
@@ -299,7 +299,8 @@ static int user_sa_add(void *state, const struct dp_sa *d)
 	sa->us_encap_sport = d->sa_encap_sport;
 	sa->us_encap_dport = d->sa_encap_dport;
 	sa->us_reqid = d->sa_reqid;
-	sa->us_sel = d->sa_sel;
+	if (sa->us_inbound)
+		sa->us_sel = d->sa_sel;
 	if ((r = user_table_sa_add(u->u_tab, sa)) < 0)
 		goto out;
 	log_info(LOG_SUB_ESP, "SA 0x%08x %s %s%s added (%s)", d->sa_spi,

@@ -191,6 +191,71 @@ static void test_inbound_allowed(void)
 	user_table_free(t);
 }
 
+/* In tunnel mode IN and FWD come as twins (same selector, reqid,
+ * priority): one record stands for both, and either may go first. */
+static size_t n_inpol(struct user_table *t)
+{
+	const struct user_snap *sn = user_table_enter(t, 0);
+	size_t n = sn->sn_ninpol;
+
+	user_table_leave(t, 0);
+	return n;
+}
+
+static bool allowed(struct user_table *t, const struct pkt_flow *f)
+{
+	const struct user_snap *sn = user_table_enter(t, 0);
+	struct dp_addr a;
+	bool ok;
+
+	dst(&a, 1);
+	ok = user_snap_in_allowed(sn, user_snap_in(sn, 0x62, &a), f);
+	user_table_leave(t, 0);
+	return ok;
+}
+
+static void test_inbound_twins(void)
+{
+	struct user_table *t;
+	struct dp_policy in, fwd, other;
+	struct pkt_flow f, g;
+	uint8_t pkt[128];
+
+	CU_ASSERT_FATAL(user_table_new(&t) == 0);
+	CU_ASSERT_EQUAL(user_table_sa_add(t, mk_sa(0x62, true, 3, 1, NULL)), 0);
+	pkt_parse(pkt, dpt_ip4(pkt, IPPROTO_UDP, 4, 0), &f); /* to 10.2.0.1 */
+	g = f;
+	g.pf_dst[0] = 11;
+	pol(&in, DP_DIR_IN, 1, 3, 2);
+	pol(&fwd, DP_DIR_FWD, 1, 3, 2);
+	pol(&other, DP_DIR_FWD, 1, 4, 2); /* another reqid: no twin */
+	CU_ASSERT_EQUAL(user_table_pol_add(t, &in), 0);
+	CU_ASSERT_EQUAL(user_table_pol_add(t, &fwd), 0);
+	CU_ASSERT_EQUAL(user_table_pol_add(t, &fwd), GW_E_EXISTS);
+	CU_ASSERT_EQUAL(user_table_pol_add(t, &in), GW_E_EXISTS);
+	CU_ASSERT_EQUAL(n_inpol(t), 1);
+	CU_ASSERT_EQUAL(user_table_pol_add(t, &other), GW_E_EXISTS); /* FWD of that selector */
+	/* IN goes first: FWD still checks */
+	CU_ASSERT_EQUAL(user_table_pol_del(t, &in.p_sel, DP_DIR_IN, 0, 0), 0);
+	CU_ASSERT_EQUAL(user_table_pol_del(t, &in.p_sel, DP_DIR_IN, 0, 0), GW_E_NOTFOUND);
+	CU_ASSERT_EQUAL(n_inpol(t), 1);
+	CU_ASSERT_TRUE(allowed(t, &f));
+	CU_ASSERT_FALSE(allowed(t, &g));
+	/* IN back (joins FWD), then FWD goes first */
+	CU_ASSERT_EQUAL(user_table_pol_add(t, &in), 0);
+	CU_ASSERT_EQUAL(n_inpol(t), 1);
+	CU_ASSERT_EQUAL(user_table_pol_del(t, &fwd.p_sel, DP_DIR_FWD, 0, 0), 0);
+	CU_ASSERT_FALSE(allowed(t, &g));
+	/* a FWD of another reqid is a record of its own */
+	CU_ASSERT_EQUAL(user_table_pol_add(t, &other), 0);
+	CU_ASSERT_EQUAL(n_inpol(t), 2);
+	CU_ASSERT_EQUAL(user_table_pol_del(t, &in.p_sel, DP_DIR_IN, 0, 0), 0);
+	CU_ASSERT_EQUAL(user_table_pol_del(t, &fwd.p_sel, DP_DIR_FWD, 0, 0), 0);
+	CU_ASSERT_EQUAL(n_inpol(t), 0);
+	CU_ASSERT_TRUE(allowed(t, &g)); /* no policy of reqid 3 left */
+	user_table_free(t);
+}
+
 static void test_expire(void)
 {
 	struct dp_lifetime lt = { .l_time_hard = 5 };
@@ -390,6 +455,7 @@ static const struct ut_case table_cases[] = {
 	{ "SA table", test_sa_table },
 	{ "outbound policy picks its SA", test_policy_resolution },
 	{ "inbound selector check", test_inbound_allowed },
+	{ "IN and FWD twins share a record", test_inbound_twins },
 	{ "hard-expired SAs removed", test_expire },
 	{ "readers during writes", test_concurrent_readers },
 	{ "5,000 CHILD SAs", test_many_children },
