@@ -17,6 +17,8 @@ import YAML from 'yaml';
 const TOP = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const { CONN_KEY_LISTS: WEB, validateConnection } = await import(join(TOP, 'web/js/validate/conn.js'));
 const { editBase } = await import(join(TOP, 'web/js/conn_doc.js'));
+const { PROPOSAL_KEYWORDS, parseProposal } = await import(join(TOP, 'web/js/validate/proposal.js'));
+const { PRESETS } = await import(join(TOP, 'web/js/validate/preset.js'));
 let pass = 0;
 let fail = 0;
 
@@ -83,6 +85,21 @@ for (const [k, [file, name]] of Object.entries(MODEL)) {
   const keys = modelKeys(file, name);
   if (check(`api/model/${file} ${name} found`, !!keys)) same(k, [`api/model/${file} ${name}`, keys], web(k));
 }
+
+// Proposal keywords (gateway/crypto/proposal.c) and presets
+// (api/model/conn_preset.c): names, and every preset string parses.
+const csrc = (f) => readFileSync(join(TOP, f), 'utf8');
+const kwC = [...csrc('gateway/crypto/proposal.c').matchAll(/\b(?:ENCR|INTEG|PRF|KE|ESN)\("([^"]+)"/g)].map((m) => m[1]);
+if (check('gateway/crypto/proposal.c keywords found', kwC.length > 20)) {
+  same('proposal keywords', ['gateway/crypto/proposal.c', kwC], ['web/js/validate/proposal.js KW', PROPOSAL_KEYWORDS]);
+}
+const presetC = [...csrc('api/model/conn_preset.c').matchAll(/\{\s*"([^"]+)",\s*\w+_ike,\s*\w+_esp\s*\}/g)].map((m) => m[1]);
+if (check('api/model/conn_preset.c presets found', presetC.length > 0)) {
+  same('proposal presets', ['api/model/conn_preset.c', presetC], ['web/js/validate/preset.js PRESETS', Object.keys(PRESETS)]);
+}
+const badPreset = Object.entries(PRESETS).flatMap(([n, p]) => ['ike', 'esp'].flatMap((pr) => p[pr]
+  .map((s) => [s, parseProposal(s, pr).error]).filter(([, e]) => e).map(([s, e]) => `${n} ${pr} '${s}': ${e}`)));
+check('every proposal of every preset parses in the web validator', badPreset.length === 0, badPreset.join('; '));
 
 // What the dashboard takes out of a GET is what the spec calls read-only.
 const all = Object.fromEntries(props(input).map(([k]) => [k, 1]));
