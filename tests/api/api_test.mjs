@@ -7,6 +7,8 @@ import { execSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { Contract } from './contract.mjs';
+import { validateConnection } from '../../web/js/validate.js';
+import { docFromForm, editBase, formControls } from '../../web/js/conn_doc.js';
 
 const E = process.env;
 const BASE = E.BASE;
@@ -501,6 +503,79 @@ async function poolLease() {
   check('the client\'s connection deleted: 204', r.status === 204);
 }
 
+// Connections the web round trip reads back: PSK, pubkey, EAP server and
+// client, every optional ike and child member away from its default,
+// transport mode, pools, virtual IPs, presets, a "0x" key, no child.
+const RT_CONNS = [
+  { name: 'rt-full', local: { id: 'gw@example.com', auth: 'psk', addrs: ['%any'] },
+    remote: { addrs: ['192.0.2.80', '192.0.2.96/28', '192.0.2.120-192.0.2.125'], id: 'C=CH, O=Palisade, CN=peer', auth: 'psk', port: 4501 },
+    ike: { proposals: ['preset:compat', 'aes256-sha384-x25519'], rekey_time: 7200, reauth_time: 86400, reauth_mode: 'break-before-make',
+      over_time: 600, dpd_delay: 30, dpd_timeout: 120, encap: true, fragmentation: false, keyingtries: 3, retransmit_tries: 7, retransmit_timeout: 2.5 },
+    children: [
+      { name: 'c1', mode: 'tunnel', local_ts: ['10.20.0.0/24', '10.21.0.0/24[tcp/443]'], remote_ts: ['10.22.0.0/16', '10.23.0.1-10.23.0.9'],
+        esp_proposals: ['aes256gcm16', 'preset:modern'], rekey_time: 1800, life_time: 2400, rekey_bytes: 1000000000, life_bytes: 2000000000,
+        rekey_packets: 1000000, life_packets: 2000000, start_action: 'trap', dpd_action: 'restart', close_action: 'trap', replay_window: 128 },
+      { name: 'c2', mode: 'transport', local_ts: ['dynamic'], remote_ts: ['192.0.2.80'], esp_proposals: ['aes128gcm16'] },
+    ],
+    psk: '0x00112233445566778899aabbccddeeff' },
+  { name: 'rt-transport', local: { id: 'tp.a.test', auth: 'psk' }, remote: { addrs: ['192.0.2.81'], id: 'tp.peer.test', auth: 'psk' },
+    ike: { proposals: ['aes128gcm16-prfsha256-x25519'] },
+    children: [{ name: 't', mode: 'transport', local_ts: ['dynamic'], remote_ts: ['192.0.2.81[udp/1701]'], esp_proposals: ['aes128gcm16'], start_action: 'none' }],
+    psk: 'transport-psk-0123456789' },
+  { name: 'rt-eap-server', local: { id: 'a.test', auth: 'pubkey', cert: 'a256', key: 'a256' },
+    remote: { addrs: ['%any'], id: '%any', auth: 'eap-mschapv2', ca: 'p256ca' },
+    ike: { proposals: ['aes256gcm16-prfsha384-ecp384'], dpd_delay: 0 },
+    children: [{ name: 'rw', local_ts: ['10.1.0.0/16', '0.0.0.0/0'], remote_ts: ['dynamic'], esp_proposals: ['aes256gcm16'] }],
+    pools: ['rw-v4'] },
+  { name: 'rt-eap-md5', local: { id: 'a.test', auth: 'pubkey', cert: 'a256', key: 'a256' },
+    remote: { id: '%any', auth: 'eap-md5' }, ike: { proposals: ['preset:windows-default'] },
+    children: [{ name: 'rw', local_ts: ['0.0.0.0/0'], remote_ts: ['dynamic'], esp_proposals: ['preset:windows-default'] }] },
+  { name: 'rt-eap-client', local: { id: 'client.a.test', auth: 'eap', eap_id: 'alice', vips: ['0.0.0.0', '::'] },
+    remote: { addrs: ['192.0.2.82'], id: 'server.test', auth: 'pubkey', ca: 'rsaca' },
+    ike: { proposals: ['aes128gcm16-prfsha256-x25519'] },
+    children: [{ name: 'net', local_ts: ['dynamic'], remote_ts: ['10.30.0.0/16', 'fd00:30::/48'], esp_proposals: ['aes128gcm16'] }],
+    psk: 'alice-eap-password' },
+  { name: 'rt-nochild', local: { auth: 'psk' }, remote: { addrs: ['192.0.2.83'], auth: 'psk' },
+    ike: { proposals: ['aes128-sha256-modp2048'] }, children: [], psk: 'nochild-psk-0123456789' },
+];
+
+// The dashboard's edit of every connection the API has, without the
+// browser: GET, the form filled as pages/conns.js fills it (web/js/
+// conn_doc.js; a select shows its first option when the value is not one
+// of them), the document it would send, validated with web/js/validate
+// as the page does, and saved unchanged (PUT with If-Match): the API
+// takes it and gives back what it gave before.
+async function testWebRoundTrip() {
+  for (const c of RT_CONNS) {
+    const r = await req('POST', '/api/v1/connections', { json: c });
+    check(`round trip set: ${c.name} created (201)`, r.status === 201, r.text.slice(0, 300));
+  }
+  const certs = (await req('GET', '/api/v1/certs?limit=1000')).json?.items || [];
+  const cas = (await req('GET', '/api/v1/cas?limit=1000')).json?.items || [];
+  const all = (await req('GET', '/api/v1/connections?limit=1000')).json?.items || [];
+  check(`round trip: the API lists the set (${all.length} connections)`, RT_CONNS.every((c) => all.some((x) => x.name === c.name)));
+  const shown = (ctl) => {
+    const opts = (ctl.options || []).map((o) => (Array.isArray(o) ? o[0] : o));
+    return String(opts.length && !opts.includes(ctl.value) ? opts[0] : ctl.value);
+  };
+  for (const { name } of all) {
+    let r = await req('GET', `/api/v1/connections/${encodeURIComponent(name)}`);
+    const before = r.text;
+    const etag = r.headers.get('etag');
+    const { base, pskSet } = editBase(r.json);
+    const C = formControls(base, { isNew: false, certs, cas });
+    const d = docFromForm(base, (k) => shown(C[k]).trim(), C['$.psk'].value);
+    const errs = validateConnection(d, { pskSet, name });
+    const jsonErrs = validateConnection(JSON.parse(JSON.stringify(base)), { pskSet, name });
+    const why = [...errs, ...jsonErrs.map((e) => ({ ...e, message: `${e.message} (JSON view)` }))].map((e) => `${e.path}: ${e.message}`);
+    if (!check(`web round trip ${name}: web/js/validate/conn.js takes the connection the API gives (form and JSON view)`, why.length === 0, why.join('; '))) continue;
+    r = await req('PUT', `/api/v1/connections/${encodeURIComponent(name)}`, { json: d, headers: { 'if-match': etag } });
+    const after = await req('GET', `/api/v1/connections/${encodeURIComponent(name)}`);
+    check(`web round trip ${name}: Save sends it, the API takes it (200) and it reads back unchanged`, r.status === 200 && after.text === before,
+      `${r.status} ${r.text.slice(0, 200)}${after.text === before ? '' : `\n    before ${before}\n    after  ${after.text}`}`);
+  }
+}
+
 function cookieOf(r) {
   return (r.headers.get('set-cookie') || '').split(';')[0];
 }
@@ -588,7 +663,7 @@ async function testStatic() {
   }
 }
 
-const suites = [testAuth, testCas, testCerts, testConnBadInput, testConns, testSas, testStats, testEap, testPools, testSession, testGatewayDown, testDisk, testStatic];
+const suites = [testAuth, testCas, testCerts, testConnBadInput, testConns, testSas, testStats, testEap, testPools, testSession, testGatewayDown, testWebRoundTrip, testDisk, testStatic];
 for (const s of suites) {
   try {
     await s();

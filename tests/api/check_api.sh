@@ -6,8 +6,11 @@
 # /api/v1/sas with growing counters; terminate, initiate, rekey; every
 # endpoint, bad input, roles and sessions, the gateway going away and
 # coming back (api_test.mjs, every response checked against
-# api/openapi.yaml). Here: the start-up refusals (a broken file, a
-# non-loopback address without TLS) and HTTPS.
+# api/openapi.yaml; and every connection read back goes through the
+# dashboard's form and validator and is saved unchanged). Here: the
+# connection keys of the spec, the dashboard and api/model
+# (keys_test.mjs), the start-up refusals (a broken file, a non-loopback
+# address without TLS) and HTTPS.
 # Usage: GATEWAYD=... PALISADECTL=... MGMTD=... check_api.sh   (KEEP=1 keeps the work dir)
 # Prints "N passed, N failed"; exits non-zero on failure.
 set -u
@@ -143,6 +146,10 @@ https_ok() {
 	echo "$h" | grep -q "^HTTP/1.1 200" && echo "$h" | grep -qi "^strict-transport-security"
 }
 
+# the connection keys of api/openapi.yaml, web/js/validate and api/model agree
+node "$API/keys_test.mjs" >"$WORK/keys.out" 2>&1
+cat "$WORK/keys.out"
+node_tally "$WORK/keys.out" keys_test.mjs
 check "setup: PKI, namespaces, gateways" setup || exit 1
 check "tokens and a user made with the CLI" tokens
 webroot

@@ -2,9 +2,12 @@
 # `make check-api` installs the npm packages of tests/api (package-lock.json;
 # node_modules is not committed), lints api/openapi.yaml with Redocly,
 # runs check_api.sh (two gateways, mgmtd, every endpoint, every response
-# validated against the spec) and crash.py (SIGKILL during 500 writes).
+# validated against the spec, the connection keys of spec, dashboard and
+# api/model compared, every connection round-tripped through the
+# dashboard's form and validator) and crash.py (SIGKILL during 500 writes).
 
 EXTRA_DIST += tests/api/check_api.sh tests/api/mgmtd_lib.sh tests/api/api_test.mjs tests/api/contract.mjs \
+	tests/api/keys_test.mjs \
 	tests/api/crash.py tests/api/package.json tests/api/package-lock.json \
 	tests/api/npm_setup.sh api/openapi.yaml
 

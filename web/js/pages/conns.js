@@ -7,30 +7,11 @@ import { api, get, getAll, seg } from '../api.js';
 import { clear, h } from '../dom.js';
 import { can } from '../session.js';
 import { button, confirmDialog, failToast, field, input, pageHead, problemsBox, select, sortTable, toast } from '../ui.js';
-import { LOCAL_AUTHS, REMOTE_AUTHS, validateConnection } from '../validate.js';
+import { validateConnection } from '../validate.js';
+import { ESP_CHOICES, IKE_CHOICES, docFromForm, editBase, formControls, list } from '../conn_doc.js';
 
-// Secure choices first (AEAD, elliptic curves); the last ones only for
-// old peers.
-export const IKE_CHOICES = [
-  ['aes256gcm16-prfsha384-x25519', 'AES-256-GCM, SHA-384, X25519 (recommended)'],
-  ['aes128gcm16-prfsha256-x25519', 'AES-128-GCM, SHA-256, X25519'],
-  ['chacha20poly1305-prfsha256-x25519', 'ChaCha20-Poly1305, SHA-256, X25519'],
-  ['aes256gcm16-prfsha384-ecp384', 'AES-256-GCM, SHA-384, ECP-384 (NIST)'],
-  ['aes256-sha384-x25519', 'AES-256-CBC, HMAC-SHA-384, X25519'],
-  ['aes256-sha256-modp3072', 'AES-256-CBC, HMAC-SHA-256, MODP-3072'],
-  ['aes128-sha256-modp2048', 'AES-128-CBC, HMAC-SHA-256, MODP-2048 (compatibility)'],
-  ['aes128-sha1-modp2048', 'AES-128-CBC, HMAC-SHA-1, MODP-2048 (legacy peers only)'],
-];
-export const ESP_CHOICES = [
-  ['aes256gcm16', 'AES-256-GCM (recommended)'],
-  ['aes128gcm16', 'AES-128-GCM'],
-  ['chacha20poly1305', 'ChaCha20-Poly1305'],
-  ['aes256-sha256', 'AES-256-CBC, HMAC-SHA-256'],
-  ['aes128-sha256', 'AES-128-CBC, HMAC-SHA-256 (compatibility)'],
-  ['aes128-sha1', 'AES-128-CBC, HMAC-SHA-1 (legacy peers only)'],
-];
+export { ESP_CHOICES, IKE_CHOICES } from '../conn_doc.js';
 
-const list = (s) => s.split(',').map((x) => x.trim()).filter(Boolean);
 const siteToSite = (c) => c.remote.addrs.length && !c.remote.addrs.includes('%any');
 
 function listPage(main) {
@@ -114,7 +95,7 @@ async function formPage(main, name) {
   if (!isNew) {
     try {
       const r = await api('GET', `/api/v1/connections/${seg(name)}`);
-      ({ psk_set: pskSet, ...base } = r.data);
+      ({ base, pskSet } = editBase(r.data));
       etag = r.etag;
     } catch (e) {
       main.append(h('p', { class: 'empty' }, e.status === 404 ? 'No such connection.' : `Cannot load it: ${e.message}`));
@@ -125,78 +106,43 @@ async function formPage(main, name) {
     main.append(h('section', { class: 'panel' }, h('h2', {}, 'Document'), h('pre', { class: 'json', tabindex: '0', 'aria-label': 'The connection as JSON' }, JSON.stringify({ ...base, psk_set: pskSet }, null, 2))));
     return;
   }
-  const child0 = base.children?.[0] || {};
+  const C = formControls(base, { isNew, certs, cas });
   const F = {};
   const mk = (key, label, ctl, opts) => {
     F[key] = field(label, ctl, opts);
     return F[key];
   };
-  const txt = (v) => input({ value: v ?? '' });
-  const names = (xs) => [['', '(none)'], ...xs.map((x) => x.name)];
-  mk('$.name', 'Name', txt(base.name), { hint: '1-63 characters: letters, digits, . _ -' });
+  const txt = (k) => input({ value: C[k].value });
+  const sel = (k) => select(C[k].options, C[k].value);
+  mk('$.name', 'Name', txt('$.name'), { hint: '1-63 characters: letters, digits, . _ -' });
   if (!isNew) F['$.name'].control.readOnly = true;
-  mk('$.local.auth', 'Local authentication', select(LOCAL_AUTHS, base.local?.auth || 'pubkey'));
-  mk('$.local.id', 'Local identity', txt(base.local?.id), { hint: 'FQDN, e-mail, IP address or DN' });
-  mk('$.local.cert', 'Certificate', select(names(certs), base.local?.cert || ''));
-  mk('$.local.key', 'Key', txt(base.local?.key), { hint: 'a keys/ name or a pkcs11: URI' });
-  mk('$.local.eap_id', 'EAP identity (as a client)', txt(base.local?.eap_id));
-  mk('$.remote.auth', 'Remote authentication', select(REMOTE_AUTHS, base.remote?.auth || 'pubkey'));
-  mk('$.remote.addrs', 'Remote addresses', txt((base.remote?.addrs || []).join(', ')), { hint: 'addresses, CIDRs, ranges or host names; %any for road warriors' });
-  mk('$.remote.id', 'Remote identity', txt(base.remote?.id), { hint: '%any accepts any identity' });
-  mk('$.remote.ca', 'Trusted CA', select(names(cas), base.remote?.ca || ''));
+  mk('$.local.auth', 'Local authentication', sel('$.local.auth'));
+  mk('$.local.id', 'Local identity', txt('$.local.id'), { hint: 'FQDN, e-mail, IP address or DN' });
+  mk('$.local.cert', 'Certificate', sel('$.local.cert'));
+  mk('$.local.key', 'Key', txt('$.local.key'), { hint: 'a keys/ name or a pkcs11: URI' });
+  mk('$.local.eap_id', 'EAP identity (as a client)', txt('$.local.eap_id'));
+  mk('$.remote.auth', 'Remote authentication', sel('$.remote.auth'));
+  mk('$.remote.addrs', 'Remote addresses', txt('$.remote.addrs'), { hint: 'addresses, CIDRs, ranges or host names; %any for road warriors' });
+  mk('$.remote.id', 'Remote identity', txt('$.remote.id'), { hint: '%any accepts any identity' });
+  mk('$.remote.ca', 'Trusted CA', sel('$.remote.ca'));
   mk('$.psk', 'Pre-shared key', input({ type: 'password', autocomplete: 'new-password' }), { hint: pskSet ? 'A key is set: leave empty to keep it' : 'For psk authentication (or a local EAP password)' });
   const ikeP = proposalField('IKE proposals', IKE_CHOICES, '$.ike.proposals');
   F['$.ike.proposals'] = ikeP;
-  ikeP.control.value = (base.ike?.proposals || [IKE_CHOICES[0][0]]).join(', ');
-  mk('$.ike.dpd_delay', 'Dead peer detection every (s)', input({ type: 'number', min: 0, value: base.ike?.dpd_delay ?? '' }), { hint: '0 turns it off' });
-  mk('$.children[0].name', 'Child name', txt(child0.name ?? (isNew ? 'net' : '')));
-  mk('$.children[0].mode', 'Mode', select(['tunnel', 'transport'], child0.mode || 'tunnel'));
-  mk('$.children[0].local_ts', 'Local traffic selectors', txt((child0.local_ts || []).join(', ')), { hint: 'CIDRs, or dynamic' });
-  mk('$.children[0].remote_ts', 'Remote traffic selectors', txt((child0.remote_ts || []).join(', ')), { hint: 'dynamic: the peer\'s virtual IP' });
+  ikeP.control.value = C['$.ike.proposals'].value;
+  mk('$.ike.dpd_delay', 'Dead peer detection every (s)', input({ type: 'number', min: 0, value: C['$.ike.dpd_delay'].value }), { hint: '0 turns it off' });
+  mk('$.children[0].name', 'Child name', txt('$.children[0].name'));
+  mk('$.children[0].mode', 'Mode', sel('$.children[0].mode'));
+  mk('$.children[0].local_ts', 'Local traffic selectors', txt('$.children[0].local_ts'), { hint: 'CIDRs, or dynamic' });
+  mk('$.children[0].remote_ts', 'Remote traffic selectors', txt('$.children[0].remote_ts'), { hint: 'dynamic: the peer\'s virtual IP' });
   const espP = proposalField('ESP proposals', ESP_CHOICES, '$.children[0].esp_proposals');
   F['$.children[0].esp_proposals'] = espP;
-  espP.control.value = (child0.esp_proposals || [ESP_CHOICES[0][0]]).join(', ');
-  mk('$.children[0].start_action', 'Start action', select(['none', 'start', 'trap'], child0.start_action || 'none'));
-  mk('$.pools', 'Virtual IP pools', txt((base.pools || []).join(', ')), { hint: pools.length ? `available: ${pools.map((p) => p.name).join(', ')}` : 'no pool defined yet' });
+  espP.control.value = C['$.children[0].esp_proposals'].value;
+  mk('$.children[0].start_action', 'Start action', sel('$.children[0].start_action'));
+  mk('$.pools', 'Virtual IP pools', txt('$.pools'), { hint: pools.length ? `available: ${pools.map((p) => p.name).join(', ')}` : 'no pool defined yet' });
 
   const v = (k) => F[k].control.value.trim();
-  const set = (obj, k, val) => {
-    if (val === '' || val === undefined || (Array.isArray(val) && !val.length)) delete obj[k];
-    else obj[k] = val;
-  };
   // The document: the loaded one with the form's members over it.
-  const fromForm = () => {
-    const d = structuredClone(base);
-    d.name = v('$.name');
-    d.local = { ...(d.local || {}) };
-    d.remote = { ...(d.remote || {}) };
-    set(d.local, 'auth', v('$.local.auth'));
-    set(d.local, 'id', v('$.local.id'));
-    set(d.local, 'cert', v('$.local.cert'));
-    set(d.local, 'key', v('$.local.key'));
-    set(d.local, 'eap_id', v('$.local.eap_id'));
-    set(d.remote, 'auth', v('$.remote.auth'));
-    set(d.remote, 'addrs', list(v('$.remote.addrs')));
-    set(d.remote, 'id', v('$.remote.id'));
-    set(d.remote, 'ca', v('$.remote.ca'));
-    d.ike = { ...(d.ike || {}) };
-    set(d.ike, 'proposals', list(v('$.ike.proposals')));
-    const dpd = v('$.ike.dpd_delay');
-    set(d.ike, 'dpd_delay', dpd === '' ? '' : Number(dpd));
-    const c = { ...(d.children?.[0] || {}) };
-    set(c, 'name', v('$.children[0].name'));
-    set(c, 'mode', v('$.children[0].mode'));
-    set(c, 'local_ts', list(v('$.children[0].local_ts')));
-    set(c, 'remote_ts', list(v('$.children[0].remote_ts')));
-    set(c, 'esp_proposals', list(v('$.children[0].esp_proposals')));
-    set(c, 'start_action', v('$.children[0].start_action'));
-    d.children = c.name ? [c, ...(d.children || []).slice(1)] : (d.children || []).slice(1);
-    set(d, 'pools', list(v('$.pools')));
-    const psk = F['$.psk'].control.value;
-    if (psk) d.psk = psk;
-    else delete d.psk;
-    return d;
-  };
+  const fromForm = () => docFromForm(base, v, F['$.psk'].control.value);
   const jsonText = h('textarea', { id: 'conn-json', spellcheck: 'false', rows: 20 });
   const jsonField = field('The document as JSON (psk is never shown)', jsonText);
   jsonField.hidden = true;

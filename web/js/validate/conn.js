@@ -18,6 +18,9 @@ const IKE_KEYS = ['proposals', 'rekey_time', 'reauth_time', 'over_time', 'dpd_de
 const CHILD_KEYS = ['name', 'mode', 'local_ts', 'remote_ts', 'esp_proposals', 'rekey_time', 'life_time',
   'rekey_bytes', 'life_bytes', 'rekey_packets', 'life_packets', 'start_action', 'dpd_action', 'close_action',
   'replay_window'];
+// The key lists, for tests/api (keys_test.mjs), which holds them against
+// api/openapi.yaml and api/model's own lists.
+export const CONN_KEY_LISTS = { conn: CONN_KEYS, local: LOCAL_KEYS, remote: REMOTE_KEYS, ike: IKE_KEYS, child: CHILD_KEYS };
 export const LOCAL_AUTHS = ['pubkey', 'psk', 'eap'];
 export const REMOTE_AUTHS = ['pubkey', 'psk', 'eap-mschapv2', 'eap-md5', 'eap'];
 const IKE_NUM = {

@@ -4,6 +4,7 @@
 // no integrity with an AEAD (RFC 5282 8), PRFs derived from integrity
 // algorithms as strongSwan does. parseProposal() gives the transforms in
 // print order, or {error}.
+import { PRESETS, PRESET_PREFIX } from './preset.js';
 
 const ENCR = 1;
 const PRF = 2;
@@ -18,10 +19,10 @@ const KW = [
   ['aes128gcm16', ENCR, 20, 128, 1], ['aes192gcm16', ENCR, 20, 192, 1], ['aes256gcm16', ENCR, 20, 256, 1],
   ['aes128gcm12', ENCR, 19, 128, 1], ['aes192gcm12', ENCR, 19, 192, 1], ['aes256gcm12', ENCR, 19, 256, 1],
   ['aes128gcm8', ENCR, 18, 128, 1], ['aes192gcm8', ENCR, 18, 192, 1], ['aes256gcm8', ENCR, 18, 256, 1],
-  ['chacha20poly1305', ENCR, 28, 0, 1],
+  ['chacha20poly1305', ENCR, 28, 0, 1], ['3des', ENCR, 3],
   ['sha1', INTEG, 2], ['sha256', INTEG, 12], ['sha384', INTEG, 13], ['sha512', INTEG, 14],
   ['prfsha1', PRF, 2], ['prfsha256', PRF, 5], ['prfsha384', PRF, 6], ['prfsha512', PRF, 7],
-  ['modp2048', KE, 14], ['modp3072', KE, 15], ['modp4096', KE, 16], ['ecp256', KE, 19], ['ecp384', KE, 20],
+  ['modp1024', KE, 2], ['modp1536', KE, 5], ['modp2048', KE, 14], ['modp3072', KE, 15], ['modp4096', KE, 16], ['ecp256', KE, 19], ['ecp384', KE, 20],
   ['ecp521', KE, 21], ['x25519', KE, 31], ['x448', KE, 32],
   ['esn', ESN, 1], ['noesn', ESN, 0],
   // aliases strongSwan accepts
@@ -32,6 +33,9 @@ const KW = [
   ['sha', INTEG, 2], ['sha2_256', INTEG, 12], ['sha2_384', INTEG, 13], ['sha2_512', INTEG, 14],
   ['curve25519', KE, 31], ['curve448', KE, 32],
 ].map(([name, type, id, keylen = 0, aead = 0]) => ({ name, type, id, keylen, aead: !!aead }));
+
+// The keywords, for tests/api/keys_test.mjs (held against proposal.c's).
+export const PROPOSAL_KEYWORDS = KW.map((k) => k.name);
 
 const INTEG_PRF = { 2: 2, 12: 5, 13: 6, 14: 7 };
 const ORDER = [ENCR, INTEG, PRF, KE, ESN];
@@ -97,23 +101,43 @@ export function sameProposal(a, b) {
   return a.length === b.length && a.every((x, i) => same(x, b[i]));
 }
 
-// A list of proposals: [{path, message}] problems.
+// A list of proposals: [{path, message}] problems. An entry is a
+// proposal or "preset:NAME" (validate/preset.js); as api/model/conn_ike.c
+// does it: a proposal written out twice is refused, one a preset brings
+// again is left out, a preset that adds nothing is refused, and at most
+// 8 proposals once the presets are expanded.
 export function proposalsCheck(v, path, proto) {
   const what = proto === 'ike' ? 'IKE' : 'ESP';
   if (!Array.isArray(v)) return [{ path, message: 'must be an array' }];
   if (v.length === 0) return [{ path, message: 'must not be empty' }];
   if (v.length > 8) return [{ path, message: `at most 8 entries, not ${v.length}` }];
   const out = [];
-  const seen = [];
+  const seen = []; // {xf, entry}: the expanded list
+  let full = false;
+  const add = (s, p, i, preset) => {
+    const r = parseProposal(s, proto);
+    if (r.error) return out.push({ path: p, message: `not an ${what} proposal: ${r.error}: '${s}'` }) && false;
+    const j = seen.find((x) => sameProposal(x.xf, r.xf));
+    if (j) return preset ? false : out.push({ path: p, message: `same proposal as entry ${j.entry}` }) && false;
+    if (seen.length >= 8) {
+      if (!full) out.push({ path: p, message: `more than 8 proposals${preset ? ' once the preset is expanded' : ''}` });
+      full = true;
+      return false;
+    }
+    seen.push({ xf: r.xf, entry: i });
+    return true;
+  };
   v.forEach((s, i) => {
     const p = `${path}[${i}]`;
     if (typeof s !== 'string') return out.push({ path: p, message: 'must be a string' });
     if (s.length >= 128) return out.push({ path: p, message: 'longer than 127 characters' });
-    const r = parseProposal(s, proto);
-    if (r.error) return out.push({ path: p, message: `not an ${what} proposal: ${r.error}: '${s}'` });
-    const j = seen.findIndex((x) => x && sameProposal(x, r.xf));
-    if (j >= 0) out.push({ path: p, message: `same proposal as entry ${j}` });
-    seen[i] = r.xf;
+    if (!s.startsWith(PRESET_PREFIX)) return add(s, p, i, false);
+    const name = s.slice(PRESET_PREFIX.length);
+    const preset = Object.hasOwn(PRESETS, name) ? PRESETS[name][proto] : null;
+    if (!preset) return out.push({ path: p, message: `unknown proposal preset '${name}' (there are: ${Object.keys(PRESETS).join(', ')})` });
+    let added = 0;
+    for (const x of preset) if (add(x, p, i, true)) added++;
+    if (!added && !full) out.push({ path: p, message: `adds nothing: its proposals are all in the list already: '${s}'` });
     return undefined;
   });
   return out;
