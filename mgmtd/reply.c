@@ -192,6 +192,10 @@ static json_t *problem_body(struct req *rq, unsigned status, const char *type, c
 
 static enum MHD_Result reply_problem_v(struct req *rq, unsigned status, const char *type,
 				       const char *path, json_t *extra, const char *fmt, va_list ap)
+	__attribute__((format(printf, 6, 0)));
+
+static enum MHD_Result reply_problem_v(struct req *rq, unsigned status, const char *type,
+				       const char *path, json_t *extra, const char *fmt, va_list ap)
 {
 	struct MHD_Response *r = NULL;
 	char detail[1024];
@@ -227,6 +231,10 @@ enum MHD_Result reply_problem(struct req *rq, unsigned status, const char *type,
 	va_end(ap);
 	return ret;
 }
+
+static enum MHD_Result problem_extra(struct req *rq, unsigned status, const char *type,
+				     const char *path, json_t *extra, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
 
 static enum MHD_Result problem_extra(struct req *rq, unsigned status, const char *type,
 				     const char *path, json_t *extra, const char *fmt, ...)
