@@ -212,7 +212,8 @@ static int responder_keys(struct ike_sa *sa, const struct init_offer *o)
 	sa->s_nr_len = NONCE_LEN;
 	if (!sa->s_ni || !(sa->s_nr = malloc(NONCE_LEN)))
 		return GW_E_NOMEM;
-	if ((r = crypto_random_public(sa->s_nr, NONCE_LEN)) || (r = ke_new(sa->s_suite.s_ke, &sa->s_ke)) ||
+	if ((r = crypto_random_public(sa->s_nr, NONCE_LEN)) ||
+	    (r = ke_new(sa->s_suite.s_ke, &sa->s_ke)) ||
 	    (r = ke_derive(sa->s_ke, o->io_ke.ke_data, o->io_ke.ke_len, &shared)))
 		return r;
 	r = ike_sa_derive(sa, shared);
@@ -506,8 +507,8 @@ int exch_init_start_prep(struct sa_engine *e, const struct sa_conn *sc, struct s
 		ike_sa_free(e, sa);
 		return GW_E_NOMEM;
 	}
-	if ((r = crypto_random_public(sa->s_ni, NONCE_LEN)) || (r = ke_new(sa->s_suite.s_ke, &sa->s_ke)) ||
-	    (r = init_request_send(e, sa))) {
+	if ((r = crypto_random_public(sa->s_ni, NONCE_LEN)) ||
+	    (r = ke_new(sa->s_suite.s_ke, &sa->s_ke)) || (r = init_request_send(e, sa))) {
 		ike_sa_kill(e, sa, SA_END_LOCAL_ERROR, "cannot build IKE_SA_INIT");
 		ike_sa_checkin(e, sa);
 		return r;

@@ -523,7 +523,8 @@ void ike_rekey_request_in(struct sa_engine *e, struct ike_sa *sa, const struct i
 	k.k_ni_len = o->o_n.n_len;
 	k.k_nr = o->o_nr;
 	k.k_nr_len = sizeof(o->o_nr);
-	if (!(o->o_spi = k.k_spi_r = fresh_spi()) || crypto_random_public(o->o_nr, sizeof(o->o_nr)) ||
+	if (!(o->o_spi = k.k_spi_r = fresh_spi()) ||
+	    crypto_random_public(o->o_nr, sizeof(o->o_nr)) ||
 	    ke_new(o->o_ke.ke_group, &o->o_ke_mine) ||
 	    ke_derive(o->o_ke_mine, o->o_ke.ke_data, o->o_ke.ke_len, &shared) ||
 	    (k.k_shared = shared, !(n = rekeyed_sa(e, sa, &k)))) {

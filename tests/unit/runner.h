@@ -23,6 +23,10 @@ struct ut_suite {
 
 /* Runs the NULL-terminated suites; CUnit's summary on stdout; exit status. */
 int ut_main(const struct ut_suite *const *suites);
+/* A program whose prerequisite is missing: says why on stderr and returns
+ * 77 (automake's SKIP), or 1 under CHECK_NO_SKIP=1 (scripts/check, which
+ * installs every prerequisite: a skip there would hide a missing one). */
+int ut_skip(const char *prog, const char *why);
 
 /* Decode hex (whitespace ignored) into out; returns the byte count, or
  * aborts the test program on bad hex or overflow (a broken vector). */

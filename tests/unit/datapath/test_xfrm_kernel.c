@@ -404,8 +404,7 @@ int main(void)
 	static const struct ut_suite *const suites[] = { &kernel_suite, NULL };
 
 	if (geteuid() != 0) {
-		fprintf(stderr, "test_xfrm_kernel: needs root (CAP_NET_ADMIN): skipped\n");
-		return 77;
+		return ut_skip("test_xfrm_kernel", "needs root (CAP_NET_ADMIN)");
 	}
 	if (unshare(CLONE_NEWNET) < 0 || lo_up() < 0) {
 		fprintf(stderr, "test_xfrm_kernel: private network namespace: %s\n",

@@ -290,8 +290,7 @@ int main(void)
 
 	if (access(MODULE, R_OK) != 0 || sh("command -v softhsm2-util >/dev/null") != 0 ||
 	    sh("command -v pkcs11-tool >/dev/null") != 0) {
-		printf("test_softhsm: SoftHSM2 or pkcs11-tool missing: skipped\n");
-		return 77;
+		return ut_skip("test_softhsm", "SoftHSM2 or pkcs11-tool missing");
 	}
 	log_init("test_softhsm", false, LOG_ERR);
 	if (!tp_init() || !token_make()) {
