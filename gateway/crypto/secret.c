@@ -107,7 +107,7 @@ int crypto_random(void *buf, size_t len)
 
 static _Thread_local struct {
 	uint8_t r_buf[PUBLIC_RND_BUF];
-	size_t r_off; /* bytes already handed out; 0 = never filled */
+	size_t r_left; /* bytes not handed out yet, at the end of r_buf */
 } public_rnd;
 static pthread_once_t public_rnd_once = PTHREAD_ONCE_INIT;
 
@@ -123,19 +123,20 @@ static void public_rnd_init(void)
 
 int crypto_random_public(void *buf, size_t len)
 {
+	uint8_t *p;
+
 	if (len > PUBLIC_RND_BUF / 4)
 		return crypto_random(buf, len);
 	pthread_once(&public_rnd_once, public_rnd_init);
-	if (public_rnd.r_off == 0 || PUBLIC_RND_BUF - public_rnd.r_off < len) {
+	if (public_rnd.r_left < len) {
 		if (RAND_bytes(public_rnd.r_buf, PUBLIC_RND_BUF) != 1)
 			return GW_E_CRYPTO;
-		public_rnd.r_off = 0;
+		public_rnd.r_left = PUBLIC_RND_BUF;
 	}
-	memcpy(buf, public_rnd.r_buf + public_rnd.r_off, len);
+	p = public_rnd.r_buf + PUBLIC_RND_BUF - public_rnd.r_left;
+	memcpy(buf, p, len);
 	/* Handed out once: wipe so the bytes cannot be given again. */
-	crypto_wipe(public_rnd.r_buf + public_rnd.r_off, len);
-	public_rnd.r_off += len;
-	if (public_rnd.r_off == 0)
-		public_rnd.r_off = 1; /* len 0: keep "filled" */
+	crypto_wipe(p, len);
+	public_rnd.r_left -= len;
 	return 0;
 }

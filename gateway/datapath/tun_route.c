@@ -64,8 +64,8 @@ static void key_of(struct rt_entry *k, const struct dp_addr *a, unsigned plen)
 		k->e_addr[plen / 8] = a->a_addr[plen / 8] & (uint8_t)(0xff00u >> (plen % 8));
 }
 
-/* FNV-1a: the keys are prefixes we chose to route (bounded by policy),
- * not attacker-chosen bytes that could be made to collide at will. */
+/* FNV-1a. A peer picks its selectors only within what its connection
+ * allows, and each route costs it a CHILD SA: chains stay short. */
 static size_t key_hash(const struct rt_entry *k)
 {
 	uint32_t h = 2166136261u;
