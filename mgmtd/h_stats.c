@@ -149,6 +149,25 @@ static void hsm_metrics(struct mbuf *b, json_t *s)
 	mb_printf(b, "palisade_hsm_failures_total %lld\n", num(s, "hsm.failures"));
 }
 
+/* The userspace data path's ESP counters; none with xfrm (the kernel's
+ * are in /proc/net/xfrm_stat, node_exporter's to read). */
+static void esp_metrics(struct mbuf *b, json_t *p)
+{
+	static const char *const dirs[] = { "rx", "delivered", "tx" };
+
+	if (!json_is_object(p))
+		return;
+	family(b, "palisade_esp_packets_total", "counter",
+	       "ESP packets of the userspace data path: received, delivered, sent.");
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		mb_printf(b, "palisade_esp_packets_total{direction=\"%s\"} %lld\n", dirs[i],
+			  (long long)json_integer_value(json_object_get(p, dirs[i])));
+	family(b, "palisade_esp_packets_dropped_total", "counter",
+	       "Packets the userspace data path dropped, by cause.");
+	by_label(b, json_object_get(p, "dropped_by_cause"), "palisade_esp_packets_dropped_total",
+		 "cause");
+}
+
 static void gateway_metrics(struct mbuf *b, json_t *s)
 {
 	const char *backend =
@@ -183,6 +202,7 @@ static void gateway_metrics(struct mbuf *b, json_t *s)
 	family(b, "palisade_datapath_info", "gauge", "The data path backend in use (value 1).");
 	mb_printf(b, "palisade_datapath_info{backend=\"%s\"} 1\n",
 		  label_ok(backend) ? backend : "unknown");
+	esp_metrics(b, json_object_get(json_object_get(s, "datapath"), "packets"));
 	family(b, "palisade_worker_threads", "gauge", "Threads of the worker pool.");
 	mb_printf(b, "palisade_worker_threads %lld\n", num(s, "workers.threads"));
 	family(b, "palisade_worker_jobs_total", "counter", "Jobs run by the worker pool.");

@@ -42,7 +42,13 @@ void show_stats(FILE *f, json_t *r)
 	fprintf(f, "IKE packets: %lld rx, %lld tx (%lld retransmits), %lld dropped",
 		ji(pk, "rx", 0), ji(pk, "tx", 0), ji(pk, "retransmits", 0), ji(pk, "dropped", 0));
 	nonzero(f, jo(pk, "dropped_by_cause"));
-	fprintf(f, "\ndata path: %s\n", js(jo(r, "datapath"), "backend"));
+	fprintf(f, "\ndata path: %s", js(jo(r, "datapath"), "backend"));
+	if ((pk = jo(jo(r, "datapath"), "packets"))) {
+		fprintf(f, ", ESP %lld rx (%lld delivered), %lld tx, %lld dropped", ji(pk, "rx", 0),
+			ji(pk, "delivered", 0), ji(pk, "tx", 0), ji(pk, "dropped", 0));
+		nonzero(f, jo(pk, "dropped_by_cause"));
+	}
+	fputc('\n', f);
 	fprintf(f, "workers: %lld threads, %lld jobs, %lld timers, %lld dropped, %lld pending\n",
 		ji(w, "threads", 0), ji(w, "jobs", 0), ji(w, "timers", 0), ji(w, "dropped", 0),
 		ji(w, "pending", 0));

@@ -1,8 +1,8 @@
 /*
  * userspace.h: what the userspace backend reports beyond per-SA counters:
  * packets it dropped before an SA could count them (unknown SPI, malformed
- * ESP, traffic no policy covers). Used by tests/datapath/dptool; gatewayd's
- * stats may show them later. Thread-safe.
+ * ESP, traffic no policy covers), for gatewayd's stats (sa/ctl.c) and
+ * tests/datapath/dptool. Thread-safe.
  */
 #ifndef PAL_DATAPATH_USERSPACE_H
 #define PAL_DATAPATH_USERSPACE_H

@@ -594,10 +594,17 @@ bool child_sa_delete_by_out(struct sa_engine *e, struct ike_sa *sa, uint32_t spi
 		return false;
 	*spi_in = c->c_spi_in;
 	uid = c->c_uid;
-	/* 1.3.3: the rekey initiator deletes the old SA once the new one is
-	 * up; the replacement may send from now on */
-	child_sa_remove(e, sa, c, c->c_state == CHILD_ST_REKEYED ? NULL : "peer-deleted");
+	if (c->c_state != CHILD_ST_REKEYED) {
+		child_sa_remove(e, sa, c, "peer-deleted");
+		return true;
+	}
+	/* 1.3.3, 2.8: the rekey initiator deletes the old SA once the new one
+	 * is up. The replacement sends from now on (installed before the old
+	 * outbound SA goes: no gap); the old inbound SA lingers for what the
+	 * peer sent on it before its Delete, which may still be queued here:
+	 * ESP and IKE do not share a socket or a thread. */
 	child_sa_promote(e, sa, uid);
+	child_sa_retire(e, sa, c);
 	return true;
 }
 

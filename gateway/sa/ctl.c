@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "sa/sa_int.h"
+#include "datapath/userspace.h"
 #include "sa/table.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -140,6 +141,35 @@ static json_t *by_key(const char *const *names, const _Atomic uint64_t *v, size_
 	return o;
 }
 
+/* The data path's own packet counters (the userspace backend; the kernel
+ * keeps XFRM's in /proc/net/xfrm_stat): what it carried and what it
+ * dropped before an SA could count it, by cause. */
+static json_t *datapath_stats(struct datapath *dp)
+{
+	struct dp_user_counters c;
+	json_t *o = json_pack("{s:s}", "backend", dp ? dp_backend_name(dp_backend_of(dp)) : "none");
+	uint64_t drop;
+
+	if (!o || !dp || dp_user_counters(dp, &c) < 0)
+		return o;
+	drop = c.uc_no_sa + c.uc_malformed + c.uc_replay + c.uc_integrity + c.uc_expired +
+	       c.uc_dummy + c.uc_policy + c.uc_no_policy + c.uc_no_sa_out + c.uc_io_errors;
+	json_object_set_new(
+		o, "packets",
+		json_pack("{s:I, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
+			  " s:I, s:I, s:I}}",
+			  "rx", (json_int_t)c.uc_rx_esp, "delivered", (json_int_t)c.uc_rx_ok, "tx",
+			  (json_int_t)c.uc_tx_esp, "dropped", (json_int_t)drop, "dropped_by_cause",
+			  "unknown-spi", (json_int_t)c.uc_no_sa, "malformed",
+			  (json_int_t)c.uc_malformed, "replay", (json_int_t)c.uc_replay,
+			  "integrity", (json_int_t)c.uc_integrity, "expired",
+			  (json_int_t)c.uc_expired, "dummy", (json_int_t)c.uc_dummy, "selectors",
+			  (json_int_t)c.uc_policy, "no-policy", (json_int_t)c.uc_no_policy,
+			  "no-sa-out", (json_int_t)c.uc_no_sa_out, "io-error",
+			  (json_int_t)c.uc_io_errors));
+	return o;
+}
+
 json_t *sa_engine_stats(struct sa_engine *e)
 {
 	static const char *const drops[SA_DROP_MAX] = {
@@ -159,7 +189,7 @@ json_t *sa_engine_stats(struct sa_engine *e)
 	if (e->e_pool)
 		pool_get_stats(e->e_pool, &ps);
 	return json_pack("{s:s, s:o, s:I, s:{s:I, s:I, s:I}, s:{s:I, s:I}, s:{s:I, s:I, s:o}, s:I,"
-			 " s:{s:I, s:I, s:I, s:I, s:o}, s:{s:s}, s:{s:I, s:I, s:I, s:I, s:I}}",
+			 " s:{s:I, s:I, s:I, s:I, s:o}, s:o, s:{s:I, s:I, s:I, s:I, s:I}}",
 			 "version", PACKAGE_VERSION, "started_at", sa_json_time(e->e_started),
 			 "uptime", (json_int_t)((uint64_t)time(NULL) - e->e_started), "ike_sas",
 			 "total", (json_int_t)sa_table_count(e->e_table), "established",
@@ -172,9 +202,9 @@ json_t *sa_engine_stats(struct sa_engine *e)
 			 (json_int_t)atomic_load(&k->k_cookies_sent), "packets", "rx",
 			 (json_int_t)atomic_load(&k->k_rx), "tx", (json_int_t)atomic_load(&k->k_tx),
 			 "retransmits", (json_int_t)atomic_load(&k->k_tx_retransmit), "dropped",
-			 (json_int_t)ndrop, "dropped_by_cause", dj, "datapath", "backend",
-			 e->e_dp ? dp_backend_name(dp_backend_of(e->e_dp)) : "none", "workers",
-			 "threads", (json_int_t)(e->e_pool ? pool_workers(e->e_pool) : 0), "jobs",
+			 (json_int_t)ndrop, "dropped_by_cause", dj, "datapath",
+			 datapath_stats(e->e_dp), "workers", "threads",
+			 (json_int_t)(e->e_pool ? pool_workers(e->e_pool) : 0), "jobs",
 			 (json_int_t)ps.ps_jobs, "timers", (json_int_t)ps.ps_timers, "dropped",
 			 (json_int_t)ps.ps_dropped, "pending", (json_int_t)ps.ps_pending);
 }

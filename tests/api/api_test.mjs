@@ -399,9 +399,11 @@ async function testStats() {
   }
   check('/metrics: gateway up, setups counted', /^palisade_gateway_up 1$/m.test(r.text) && /palisade_ike_sas\{state="established"\}/.test(r.text), prom);
   check('/metrics: HSM state and control socket counters', /^palisade_hsm_configured 0$/m.test(r.text) && /^palisade_control_requests_total [1-9]/m.test(r.text) && /^palisade_datapath_info\{backend="userspace"\} 1$/m.test(r.text));
+  check('/metrics: the userspace data path\'s ESP counters, drops by cause', /^palisade_esp_packets_total\{direction="rx"\} \d+$/m.test(r.text) && /^palisade_esp_packets_dropped_total\{cause="unknown-spi"\} \d+$/m.test(r.text) && /^palisade_esp_packets_dropped_total\{cause="no-policy"\} \d+$/m.test(r.text));
   r = await req('GET', '/metrics', { token: 'none' });
   check('/metrics needs a token: 401', r.status === 401);
   r = await req('GET', '/api/v1/stats', { token: 'viewer' });
+  check('stats: data path packets, dropped = sum of dropped_by_cause', (() => { const p = r.json?.datapath?.packets; return p && Object.values(p.dropped_by_cause).reduce((a, b) => a + b, 0) === p.dropped && Object.keys(p.dropped_by_cause).length === 10; })(), JSON.stringify(r.json?.datapath));
   check('stats: workers, control socket and HSM summary from the gateway', r.json?.workers?.threads > 0 && r.json?.control?.requests > 0 && r.json?.hsm?.configured === false, JSON.stringify([r.json?.workers, r.json?.control, r.json?.hsm]));
   r = await req('GET', '/api/v1/hsm', { token: 'viewer' });
   check('hsm: 200, no module configured, no tokens', r.status === 200 && r.json.module === null && Array.isArray(r.json.tokens) && r.json.tokens.length === 0, r.text);

@@ -12,6 +12,7 @@
 
 #include "crypto/crypto.h"
 #include "datapath/datapath.h"
+#include "datapath/userspace.h"
 #include "util/err.h"
 
 struct datapath {
@@ -50,6 +51,13 @@ enum dp_backend dp_backend_of(const struct datapath *dp)
 {
 	(void)dp;
 	return DP_BACKEND_AUTO;
+}
+
+int dp_user_counters(struct datapath *dp, struct dp_user_counters *c)
+{
+	(void)dp;
+	(void)c;
+	return GW_E_UNSUP; /* no packets: stats show the backend only */
 }
 
 int dp_spi_alloc(struct datapath *dp, const struct dp_addr *src, const struct dp_addr *dst,

@@ -176,6 +176,13 @@ events() { # events SIDE NAME: how many
 	grep -c "\"event\":\"$2\"" "$W/$1.events" 2>/dev/null || true
 }
 
+dp_drops() { # SIDE: the data path's packet counters, where a loss shows
+	echo "  $1 data path: $(ctl "$1" --json stats 2>/dev/null | python3 -c 'import json,sys
+p=json.load(sys.stdin)["datapath"].get("packets",{})
+c={k:v for k,v in p.pop("dropped_by_cause",{}).items() if v}
+print(p, c)' 2>/dev/null)"
+}
+
 check_stream() { # name
 	local got
 	got=$(echo "$RESULT" | awk '{print $2}')
@@ -183,6 +190,8 @@ check_stream() { # name
 		ok "$1: $SENT datagrams sent, all received"
 	else
 		ko "$1: sent $SENT, $RESULT"
+		dp_drops a
+		dp_drops b
 	fi
 }
 

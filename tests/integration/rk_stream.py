@@ -44,6 +44,7 @@ def recv(bind, port, timeout, idle):
     s.bind((bind, port))
     s.settimeout(0.5)
     seen = set()
+    when = {}  # arrival (wall clock) by sequence number, to find a gap in the logs
     dup = 0
     last = None
     end = time.monotonic() + timeout
@@ -63,6 +64,7 @@ def recv(bind, port, timeout, idle):
         if seq in seen:
             dup += 1
         seen.add(seq)
+        when[seq] = time.time()
     top = max(seen) + 1 if seen else 0
     missing = [i for i in range(top) if i not in seen]
     gaps = []
@@ -73,7 +75,16 @@ def recv(bind, port, timeout, idle):
             gaps.append([i, i])
     print("received %d dup %d missing %d highest %d gaps %s" % (
         len(seen), dup, len(missing), top,
-        ",".join("%d-%d" % (a, b) for a, b in gaps[:10])))
+        ",".join("%d-%d%s" % (a, b, after(when, a)) for a, b in gaps[:10])))
+
+
+def after(when, first):
+    """ the arrival time of the datagram before a gap: ' (after HH:MM:SS.mmm)' """
+    t = when.get(first - 1)
+    if t is None:
+        return ""
+    return " (after %s.%03d)" % (time.strftime("%H:%M:%S", time.gmtime(t)),
+                                 int(t * 1000) % 1000)
 
 
 def main():
