@@ -95,7 +95,10 @@ static const char stats_json[] =
 	"\"packets\":{\"rx\":100,\"tx\":98,\"retransmits\":4,\"dropped\":3,\"dropped_by_cause\":{"
 	"\"malformed\":2,\"unsupported\":0,\"unknown-spi\":1,\"integrity\":0,\"message-id\":0,"
 	"\"invalid-cookie\":0,\"queue-full\":0}},"
-	"\"datapath\":{\"backend\":\"xfrm\"},"
+	"\"datapath\":{\"backend\":\"userspace\",\"packets\":{\"rx\":500,\"delivered\":497,"
+	"\"tx\":480,\"dropped\":5,\"dropped_by_cause\":{\"unknown-spi\":1,\"malformed\":0,"
+	"\"replay\":2,\"integrity\":0,\"expired\":0,\"dummy\":0,\"selectors\":0,"
+	"\"no-policy\":2,\"no-sa-out\":0,\"io-error\":0}}},"
 	"\"workers\":{\"threads\":2,\"jobs\":1234,\"timers\":56,\"dropped\":0,\"pending\":0}}";
 
 static json_t *canned(const char *s)
