@@ -9,7 +9,7 @@ EXTRA_DIST += $(INTEGRATION_RUN) tests/integration/dp_helper.py \
 	scripts/hsm-init
 # rekey.sh: rekeys under traffic, collisions, DPD (two gatewayds)
 INTEGRATION_RUN += tests/integration/rekey.sh
-EXTRA_DIST += tests/integration/rk_stream.py
+EXTRA_DIST += tests/integration/rk_stream.py tests/integration/esp_delay.py
 
 .PHONY: check-integration
 check-integration: tests/datapath/dptool gateway/palisade-gatewayd gateway/palisadectl \

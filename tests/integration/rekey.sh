@@ -6,6 +6,8 @@
 #                  make-before-break)
 #   t_pfs          the same with a key exchange in every CHILD rekey
 #   t_volume       the data path's soft lifetime (rekey_packets) rekeys
+#   t_late         ESP 0.3 s behind IKE (esp_delay.py): the old inbound SA
+#                  outlives the rekey initiator's Delete; nothing lost
 #   t_collide      `palisadectl rekey` on both sides at once, CHILD and IKE
 #                  (2.8.1, 2.8.2): one SA left on each side, nothing lost
 #   t_children     a second CHILD SA from either side (CREATE_CHILD_SA),
@@ -238,6 +240,59 @@ t_pfs() {
 		ok "pfs: rekeyed CHILD SAs report dh x25519"
 	else
 		ko "pfs: no PFS group on the rekeyed CHILD SA ($(events a child-rekeyed) rekeys)"
+	fi
+}
+
+# ESP from A reaches B DELAY s late, IKE on time: B's ingress hands ESP to
+# a TUN device where esp_delay.py holds it
+esp_late() { # DELAY
+	local d=ed$$
+	ip netns exec $NSB python3 "$HERE/esp_delay.py" $d "$1" >"$W/delay.out" 2>&1 &
+	PIDS+=($!)
+	for _ in $(seq 50); do
+		grep -q ready "$W/delay.out" 2>/dev/null && break
+		sleep 0.1
+	done
+	ip -n $NSB link set $d up
+	# the held packets come back in on $d, not on the veth their source is behind
+	ip netns exec $NSB sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.$d.rp_filter=0
+	ip netns exec $NSB nft -f - <<N
+table netdev esplate {
+	chain in {
+		type filter hook ingress device vb$$ priority 0;
+		ip protocol esp fwd to "$d"
+	}
+}
+N
+}
+
+# 2.8: after a CHILD rekey the initiator deletes the old SA, and its Delete
+# overtakes ESP it sent on that SA just before: the responder keeps the old
+# inbound SA a while, and takes that ESP.
+t_late() {
+	restart_net
+	start '' ',"rekey_time":0'
+	esp_late 0.3
+	ip netns exec $NSB $STREAM recv 10.2.0.1 7779 40 3 >"$W/recv.out" &
+	local rp=$!
+	wait_ready
+	ip netns exec $NSA $STREAM send 10.1.0.1 10.2.0.1 7779 10 400 >"$W/sent.out" &
+	local sp=$!
+	sleep 2
+	ctl a rekey --child net >>"$W/ctl.out" 2>&1
+	sleep 3
+	ctl b rekey --child net >>"$W/ctl.out" 2>&1
+	sleep 2
+	ctl a rekey --child net >>"$W/ctl.out" 2>&1
+	wait $sp
+	wait $rp
+	SENT=$(cut -d' ' -f1 "$W/sent.out")
+	RESULT=$(tail -1 "$W/recv.out")
+	check_stream "late: ESP 0.3 s behind IKE, 3 CHILD rekeys (A, B, A)"
+	if [ "$(events a child-rekeyed)" -ge 3 ] && ! grep -q "no SA for SPI" "$W/b.log"; then
+		ok "late: $(events a child-rekeyed) rekeys, no ESP for an unknown SPI at B"
+	else
+		ko "late: $(events a child-rekeyed) rekeys; B: $(grep -m1 "no SA for SPI" "$W/b.log")"
 	fi
 }
 
@@ -537,7 +592,7 @@ t_restart() {
 }
 
 net_up
-TESTS=${*:-t_rekey t_pfs t_volume t_collide t_reauth t_reauth_bbm t_children t_silent t_dpd t_restart}
+TESTS=${*:-t_rekey t_pfs t_volume t_late t_collide t_reauth t_reauth_bbm t_children t_silent t_dpd t_restart}
 for t in $TESTS; do
 	echo "== $t"
 	W=$ROOT/$t # logs and events of each test apart
