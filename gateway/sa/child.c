@@ -584,19 +584,33 @@ out:
 	return why;
 }
 
+/* The installed child that replaces old_uid (a rekey we answered). */
+static struct child_sa *successor(struct ike_sa *sa, uint32_t old_uid)
+{
+	for (struct child_sa *c = sa->s_children; c; c = c->c_next)
+		if (c->c_rekey_of == old_uid && c->c_state == CHILD_ST_INSTALLED)
+			return c;
+	return NULL;
+}
+
 bool child_sa_delete_by_out(struct sa_engine *e, struct ike_sa *sa, uint32_t spi_out,
 			    uint32_t *spi_in)
 {
-	struct child_sa *c = child_sa_find_out(sa, spi_out);
+	struct child_sa *c = child_sa_find_out(sa, spi_out), *next;
 	uint32_t uid;
 
 	if (!c)
 		return false;
 	*spi_in = c->c_spi_in;
 	uid = c->c_uid;
-	if (c->c_state != CHILD_ST_REKEYED) {
+	next = successor(sa, uid);
+	if (c->c_state != CHILD_ST_REKEYED && !(c->c_state == CHILD_ST_REKEYING && next)) {
 		child_sa_remove(e, sa, c, "peer-deleted");
 		return true;
+	}
+	if (c->c_state == CHILD_ST_REKEYING) { /* 2.8.1: the peer's rekey of it won */
+		next->c_announced = true;
+		sa_event_child_rekeyed(e, sa, uid, next);
 	}
 	/* 1.3.3, 2.8: the rekey initiator deletes the old SA once the new one
 	 * is up. The replacement sends from now on (installed before the old

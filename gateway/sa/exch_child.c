@@ -522,11 +522,20 @@ static json_t *created_json(const struct ike_sa *sa, const struct child_sa *c)
 			 "INSTALLED");
 }
 
+/* The child our request rekeys; NULL when the peer deleted it meanwhile
+ * (2.25.1; it may linger a moment for ESP in flight, child.c). */
+static struct child_sa *rekey_old(struct ike_sa *sa, const struct ccs_req *q)
+{
+	struct child_sa *old = q->q_old ? child_sa_find(sa, q->q_old) : NULL;
+
+	return old && !old->c_out_removed ? old : NULL;
+}
+
 /* The answer is refused: what becomes of the task. */
 static void child_refused(struct sa_engine *e, struct ike_sa *sa, uint16_t nerr)
 {
 	struct ccs_req *q = sa->s_ccs;
-	struct child_sa *old = q->q_old ? child_sa_find(sa, q->q_old) : NULL;
+	struct child_sa *old = rekey_old(sa, q);
 	const struct model_child *cfg = q->q_cfg;
 	char msg[128];
 
@@ -677,7 +686,7 @@ void exch_child_response_in(struct sa_engine *e, struct ike_sa *sa, struct ike_m
 		child_refused(e, sa, nerr);
 		goto out;
 	}
-	old = q->q_old ? child_sa_find(sa, q->q_old) : NULL;
+	old = rekey_old(sa, q);
 	if (old && old->c_collision && child_sa_find(sa, old->c_collision) && old->c_coll_n)
 		lost = sa_nonce_lowest_in(q->q_ni, sizeof(q->q_ni), m->m_n.n_data, m->m_n.n_len,
 					  old->c_coll_n, old->c_coll_ni_len,

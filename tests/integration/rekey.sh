@@ -9,7 +9,8 @@
 #   t_late         ESP 0.3 s behind IKE (esp_delay.py): the old inbound SA
 #                  outlives the rekey initiator's Delete; nothing lost
 #   t_collide      `palisadectl rekey` on both sides at once, CHILD and IKE
-#                  (2.8.1, 2.8.2): one SA left on each side, nothing lost
+#                  (2.8.1, 2.8.2), ESP 0.3 s behind IKE: one SA left on
+#                  each side, nothing lost
 #   t_children     a second CHILD SA from either side (CREATE_CHILD_SA),
 #                  terminate and rekey of single CHILD SAs
 #   t_reauth       reauthentication (scheduled and `rekey --reauth`),
@@ -351,6 +352,7 @@ t_collide() {
 	restart_net
 	local rt=',"retransmit_timeout":0.5'
 	start "$rt" ''
+	esp_late 0.3 # a Delete overtakes ESP on the SA it deletes
 	ip netns exec $NSB $STREAM recv 10.2.0.1 7777 90 4 >"$W/recv.out" &
 	local rp=$! i
 	wait_ready
