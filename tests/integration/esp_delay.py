@@ -16,8 +16,10 @@ IFF_TUN, IFF_NO_PI = 0x0001, 0x1000
 
 
 def ip_packet(p):
-    """ nft's fwd from an Ethernet device's ingress keeps the MAC header """
-    if p and p[0] >> 4 not in (4, 6) and len(p) > 14 and p[12:14] in (b"\x08\x00", b"\x86\xdd"):
+    """ nft's fwd from an Ethernet device's ingress keeps the MAC header
+    (its first byte is random: the EtherType and the IP version tell) """
+    if len(p) > 34 and ((p[12:14] == b"\x08\x00" and p[14] >> 4 == 4) or
+                        (p[12:14] == b"\x86\xdd" and p[14] >> 4 == 6)):
         return p[14:]
     return p
 

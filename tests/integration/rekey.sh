@@ -164,15 +164,25 @@ wait_ready() {
 	done
 }
 
-# stream SECONDS PPS: A -> B counted; sets SENT and RESULT
-stream() {
+# stream_start SECONDS PPS: a counted stream A -> B in the background,
+# ended by stream_wait, which sets SENT and RESULT
+stream_start() {
 	local port=$((20000 + RANDOM % 10000))
-	ip netns exec $NSB $STREAM recv 10.2.0.1 $port $(($1 + 30)) 3 >"$W/recv.out" &
-	local rp=$!
+	ip netns exec $NSB $STREAM recv 10.2.0.1 $port $(($1 + 30)) 4 >"$W/recv.out" &
+	RECV_PID=$!
 	wait_ready
-	SENT=$(ip netns exec $NSA $STREAM send 10.1.0.1 10.2.0.1 $port "$1" "$2" | cut -d' ' -f1)
-	wait $rp
-	RESULT=$(cat "$W/recv.out" | tail -1)
+	ip netns exec $NSA $STREAM send 10.1.0.1 10.2.0.1 $port "$1" "$2" >"$W/sent.out" &
+	SEND_PID=$!
+}
+stream_wait() {
+	wait $SEND_PID
+	wait $RECV_PID
+	SENT=$(cut -d' ' -f1 "$W/sent.out")
+	RESULT=$(tail -1 "$W/recv.out")
+}
+stream() { # SECONDS PPS
+	stream_start "$@"
+	stream_wait
 }
 
 events() { # events SIDE NAME: how many
@@ -274,21 +284,14 @@ t_late() {
 	restart_net
 	start '' ',"rekey_time":0'
 	esp_late 0.3
-	ip netns exec $NSB $STREAM recv 10.2.0.1 7779 40 3 >"$W/recv.out" &
-	local rp=$!
-	wait_ready
-	ip netns exec $NSA $STREAM send 10.1.0.1 10.2.0.1 7779 10 400 >"$W/sent.out" &
-	local sp=$!
+	stream_start 10 400
 	sleep 2
 	ctl a rekey --child net >>"$W/ctl.out" 2>&1
 	sleep 3
 	ctl b rekey --child net >>"$W/ctl.out" 2>&1
 	sleep 2
 	ctl a rekey --child net >>"$W/ctl.out" 2>&1
-	wait $sp
-	wait $rp
-	SENT=$(cut -d' ' -f1 "$W/sent.out")
-	RESULT=$(tail -1 "$W/recv.out")
+	stream_wait
 	check_stream "late: ESP 0.3 s behind IKE, 3 CHILD rekeys (A, B, A)"
 	if [ "$(events a child-rekeyed)" -ge 3 ] && ! grep -q "no SA for SPI" "$W/b.log"; then
 		ok "late: $(events a child-rekeyed) rekeys, no ESP for an unknown SPI at B"
@@ -353,11 +356,8 @@ t_collide() {
 	local rt=',"retransmit_timeout":0.5'
 	start "$rt" ''
 	esp_late 0.3 # a Delete overtakes ESP on the SA it deletes
-	ip netns exec $NSB $STREAM recv 10.2.0.1 7777 90 4 >"$W/recv.out" &
-	local rp=$! i
-	wait_ready
-	ip netns exec $NSA $STREAM send 10.1.0.1 10.2.0.1 7777 34 300 >"$W/sent.out" &
-	local sp=$!
+	local i
+	stream_start 34 300
 	for i in 1 2 3 4; do collide_round rekey --child net; done
 	# after an IKE collision the winner deletes the old SA 3 s later: let
 	# that Delete's answer through before the next hold
@@ -365,10 +365,7 @@ t_collide() {
 		collide_round rekey ab
 		sleep 3
 	done
-	wait $sp
-	wait $rp
-	SENT=$(cut -d' ' -f1 "$W/sent.out")
-	RESULT=$(tail -1 "$W/recv.out")
+	stream_wait
 	check_stream "collide: simultaneous CHILD and IKE rekeys"
 	sleep 3
 	if [ "$(installed a)" = 1 ] && [ "$(installed b)" = 1 ] && [ "$(ike_count a)" = 1 ] &&
@@ -396,18 +393,11 @@ t_collide() {
 t_reauth() {
 	restart_net
 	start ',"reauth_time":6,"rekey_time":0' '' '' ''
-	ip netns exec $NSB $STREAM recv 10.2.0.1 7778 60 4 >"$W/recv.out" &
-	local rp=$!
-	wait_ready
-	ip netns exec $NSA $STREAM send 10.1.0.1 10.2.0.1 7778 16 300 >"$W/sent.out" &
-	local sp=$!
+	stream_start 16 300
 	sleep 3
 	ctl a rekey ab --reauth >"$W/reauth.out" 2>&1
 	local rc=$?
-	wait $sp
-	wait $rp
-	SENT=$(cut -d' ' -f1 "$W/sent.out")
-	RESULT=$(tail -1 "$W/recv.out")
+	stream_wait
 	check_stream "reauth: make-before-break reauthentications (A to B)"
 	local n
 	n=$(grep -c '"event":"ike-down".*"reason":"reauthenticated"' "$W/a.events")
