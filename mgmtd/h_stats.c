@@ -153,15 +153,15 @@ static void hsm_metrics(struct mbuf *b, json_t *s)
  * are in /proc/net/xfrm_stat, node_exporter's to read). */
 static void esp_metrics(struct mbuf *b, json_t *p)
 {
-	static const char *const dirs[] = { "rx", "delivered", "tx" };
-
 	if (!json_is_object(p))
 		return;
 	family(b, "palisade_esp_packets_total", "counter",
-	       "ESP packets of the userspace data path: received, delivered, sent.");
-	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
-		mb_printf(b, "palisade_esp_packets_total{direction=\"%s\"} %lld\n", dirs[i],
-			  (long long)json_integer_value(json_object_get(p, dirs[i])));
+	       "ESP packets of the userspace data path, by direction.");
+	mb_printf(b, "palisade_esp_packets_total{direction=\"rx\"} %lld\n", num(p, "rx"));
+	mb_printf(b, "palisade_esp_packets_total{direction=\"tx\"} %lld\n", num(p, "tx"));
+	family(b, "palisade_esp_packets_delivered_total", "counter",
+	       "Received ESP packets decrypted and written to the TUN device.");
+	mb_printf(b, "palisade_esp_packets_delivered_total %lld\n", num(p, "delivered"));
 	family(b, "palisade_esp_packets_dropped_total", "counter",
 	       "Packets the userspace data path dropped, by cause.");
 	by_label(b, json_object_get(p, "dropped_by_cause"), "palisade_esp_packets_dropped_total",

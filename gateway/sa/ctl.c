@@ -10,8 +10,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "sa/sa_int.h"
 #include "datapath/userspace.h"
+#include "sa/sa_int.h"
 #include "sa/table.h"
 #include "util/err.h"
 #include "util/log.h"

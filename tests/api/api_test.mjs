@@ -399,7 +399,7 @@ async function testStats() {
   }
   check('/metrics: gateway up, setups counted', /^palisade_gateway_up 1$/m.test(r.text) && /palisade_ike_sas\{state="established"\}/.test(r.text), prom);
   check('/metrics: HSM state and control socket counters', /^palisade_hsm_configured 0$/m.test(r.text) && /^palisade_control_requests_total [1-9]/m.test(r.text) && /^palisade_datapath_info\{backend="userspace"\} 1$/m.test(r.text));
-  check('/metrics: the userspace data path\'s ESP counters, drops by cause', /^palisade_esp_packets_total\{direction="rx"\} \d+$/m.test(r.text) && /^palisade_esp_packets_dropped_total\{cause="unknown-spi"\} \d+$/m.test(r.text) && /^palisade_esp_packets_dropped_total\{cause="no-policy"\} \d+$/m.test(r.text));
+  check('/metrics: the userspace data path\'s ESP counters, drops by cause', /^palisade_esp_packets_total\{direction="rx"\} \d+$/m.test(r.text) && /^palisade_esp_packets_delivered_total \d+$/m.test(r.text) && /^palisade_esp_packets_dropped_total\{cause="unknown-spi"\} \d+$/m.test(r.text) && /^palisade_esp_packets_dropped_total\{cause="no-policy"\} \d+$/m.test(r.text));
   r = await req('GET', '/metrics', { token: 'none' });
   check('/metrics needs a token: 401', r.status === 401);
   r = await req('GET', '/api/v1/stats', { token: 'viewer' });
