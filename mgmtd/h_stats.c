@@ -88,6 +88,13 @@ static void family(struct mbuf *b, const char *name, const char *type, const cha
 	mb_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+/* A family of one sample without labels. */
+static void one(struct mbuf *b, const char *name, const char *type, const char *help, long long v)
+{
+	family(b, name, type, help);
+	mb_printf(b, "%s %lld\n", name, v);
+}
+
 static long long num(json_t *o, const char *path)
 {
 	char key[64];
@@ -124,29 +131,26 @@ static void by_label(struct mbuf *b, json_t *obj, const char *name, const char *
 
 static void control_metrics(struct mbuf *b, json_t *s)
 {
-	family(b, "palisade_control_clients", "gauge", "Clients on the control socket now.");
-	mb_printf(b, "palisade_control_clients %lld\n", num(s, "control.clients"));
-	family(b, "palisade_control_requests_total", "counter",
-	       "Requests answered on the control socket.");
-	mb_printf(b, "palisade_control_requests_total %lld\n", num(s, "control.requests"));
-	family(b, "palisade_control_events_dropped_total", "counter",
-	       "Events lost to slow subscribers of the control socket.");
-	mb_printf(b, "palisade_control_events_dropped_total %lld\n",
-		  num(s, "control.events_dropped"));
+	one(b, "palisade_control_clients", "gauge", "Clients on the control socket now.",
+	    num(s, "control.clients"));
+	one(b, "palisade_control_requests_total", "counter",
+	    "Requests answered on the control socket.", num(s, "control.requests"));
+	one(b, "palisade_control_events_dropped_total", "counter",
+	    "Events lost to slow subscribers of the control socket.",
+	    num(s, "control.events_dropped"));
 }
 
 static void hsm_metrics(struct mbuf *b, json_t *s)
 {
-	family(b, "palisade_hsm_configured", "gauge", "1 if the gateway has a pkcs11 section.");
-	mb_printf(b, "palisade_hsm_configured %d\n",
-		  json_is_true(json_object_get(json_object_get(s, "hsm"), "configured")));
+	one(b, "palisade_hsm_configured", "gauge", "1 if the gateway has a pkcs11 section.",
+	    json_is_true(json_object_get(json_object_get(s, "hsm"), "configured")));
 	family(b, "palisade_hsm_tokens", "gauge", "PKCS#11 tokens open, by readiness.");
 	mb_printf(b, "palisade_hsm_tokens{state=\"open\"} %lld\n", num(s, "hsm.tokens"));
 	mb_printf(b, "palisade_hsm_tokens{state=\"ready\"} %lld\n", num(s, "hsm.ready"));
-	family(b, "palisade_hsm_signatures_total", "counter", "Signatures made by the HSM.");
-	mb_printf(b, "palisade_hsm_signatures_total %lld\n", num(s, "hsm.signatures"));
-	family(b, "palisade_hsm_failures_total", "counter", "Failed HSM operations.");
-	mb_printf(b, "palisade_hsm_failures_total %lld\n", num(s, "hsm.failures"));
+	one(b, "palisade_hsm_signatures_total", "counter", "Signatures made by the HSM.",
+	    num(s, "hsm.signatures"));
+	one(b, "palisade_hsm_failures_total", "counter", "Failed HSM operations.",
+	    num(s, "hsm.failures"));
 }
 
 /* The userspace data path's ESP counters; none with xfrm (the kernel's
@@ -159,9 +163,8 @@ static void esp_metrics(struct mbuf *b, json_t *p)
 	       "ESP packets of the userspace data path, by direction.");
 	mb_printf(b, "palisade_esp_packets_total{direction=\"rx\"} %lld\n", num(p, "rx"));
 	mb_printf(b, "palisade_esp_packets_total{direction=\"tx\"} %lld\n", num(p, "tx"));
-	family(b, "palisade_esp_packets_delivered_total", "counter",
-	       "Received ESP packets decrypted and written to the TUN device.");
-	mb_printf(b, "palisade_esp_packets_delivered_total %lld\n", num(p, "delivered"));
+	one(b, "palisade_esp_packets_delivered_total", "counter",
+	    "Received ESP packets decrypted and written to the TUN device.", num(p, "delivered"));
 	family(b, "palisade_esp_packets_dropped_total", "counter",
 	       "Packets the userspace data path dropped, by cause.");
 	by_label(b, json_object_get(p, "dropped_by_cause"), "palisade_esp_packets_dropped_total",
@@ -182,19 +185,19 @@ static void gateway_metrics(struct mbuf *b, json_t *s)
 	mb_printf(b, "palisade_child_sas{state=\"all\"} %lld\n", num(s, "child_sas.total"));
 	mb_printf(b, "palisade_child_sas{state=\"installed\"} %lld\n",
 		  num(s, "child_sas.installed"));
-	family(b, "palisade_ike_setups_total", "counter", "IKE SAs set up (IKE_AUTH completed).");
-	mb_printf(b, "palisade_ike_setups_total %lld\n", num(s, "setups.ok"));
+	one(b, "palisade_ike_setups_total", "counter", "IKE SAs set up (IKE_AUTH completed).",
+	    num(s, "setups.ok"));
 	family(b, "palisade_ike_setup_failures_total", "counter",
 	       "Failed IKE SA setups, by reason.");
 	by_label(b, json_object_get(json_object_get(s, "setups"), "failed_by_reason"),
 		 "palisade_ike_setup_failures_total", "reason");
-	family(b, "palisade_cookies_sent_total", "counter", "IKE_SA_INIT answered with a cookie.");
-	mb_printf(b, "palisade_cookies_sent_total %lld\n", num(s, "cookies_sent"));
+	one(b, "palisade_cookies_sent_total", "counter", "IKE_SA_INIT answered with a cookie.",
+	    num(s, "cookies_sent"));
 	family(b, "palisade_ike_packets_total", "counter", "IKE datagrams, by direction.");
 	mb_printf(b, "palisade_ike_packets_total{direction=\"rx\"} %lld\n", num(s, "packets.rx"));
 	mb_printf(b, "palisade_ike_packets_total{direction=\"tx\"} %lld\n", num(s, "packets.tx"));
-	family(b, "palisade_ike_retransmits_total", "counter", "IKE retransmissions sent.");
-	mb_printf(b, "palisade_ike_retransmits_total %lld\n", num(s, "packets.retransmits"));
+	one(b, "palisade_ike_retransmits_total", "counter", "IKE retransmissions sent.",
+	    num(s, "packets.retransmits"));
 	family(b, "palisade_ike_packets_dropped_total", "counter",
 	       "IKE datagrams dropped, by cause.");
 	by_label(b, json_object_get(json_object_get(s, "packets"), "dropped_by_cause"),
@@ -203,16 +206,16 @@ static void gateway_metrics(struct mbuf *b, json_t *s)
 	mb_printf(b, "palisade_datapath_info{backend=\"%s\"} 1\n",
 		  label_ok(backend) ? backend : "unknown");
 	esp_metrics(b, json_object_get(json_object_get(s, "datapath"), "packets"));
-	family(b, "palisade_worker_threads", "gauge", "Threads of the worker pool.");
-	mb_printf(b, "palisade_worker_threads %lld\n", num(s, "workers.threads"));
-	family(b, "palisade_worker_jobs_total", "counter", "Jobs run by the worker pool.");
-	mb_printf(b, "palisade_worker_jobs_total %lld\n", num(s, "workers.jobs"));
-	family(b, "palisade_worker_jobs_dropped_total", "counter", "Jobs refused, queue full.");
-	mb_printf(b, "palisade_worker_jobs_dropped_total %lld\n", num(s, "workers.dropped"));
-	family(b, "palisade_worker_jobs_pending", "gauge", "Jobs queued now.");
-	mb_printf(b, "palisade_worker_jobs_pending %lld\n", num(s, "workers.pending"));
-	family(b, "palisade_gateway_uptime_seconds", "gauge", "Seconds since the gateway started.");
-	mb_printf(b, "palisade_gateway_uptime_seconds %lld\n", num(s, "uptime"));
+	one(b, "palisade_worker_threads", "gauge", "Threads of the worker pool.",
+	    num(s, "workers.threads"));
+	one(b, "palisade_worker_jobs_total", "counter", "Jobs run by the worker pool.",
+	    num(s, "workers.jobs"));
+	one(b, "palisade_worker_jobs_dropped_total", "counter", "Jobs refused, queue full.",
+	    num(s, "workers.dropped"));
+	one(b, "palisade_worker_jobs_pending", "gauge", "Jobs queued now.",
+	    num(s, "workers.pending"));
+	one(b, "palisade_gateway_uptime_seconds", "gauge", "Seconds since the gateway started.",
+	    num(s, "uptime"));
 	if (json_is_object(json_object_get(s, "control")))
 		control_metrics(b, s);
 	if (json_is_object(json_object_get(s, "hsm")))
@@ -226,12 +229,10 @@ static void mgmtd_metrics(struct mbuf *b, struct mgmtd *md)
 	for (int i = 1; i <= 5; i++)
 		mb_printf(b, "palisade_mgmtd_http_requests_total{code=\"%dxx\"} %llu\n", i,
 			  (unsigned long long)atomic_load(&md->md_requests[i]));
-	family(b, "palisade_mgmtd_config_writes_total", "counter", "Configuration files written.");
-	mb_printf(b, "palisade_mgmtd_config_writes_total %llu\n",
-		  (unsigned long long)atomic_load(&md->md_writes));
-	family(b, "palisade_mgmtd_config_pending", "gauge",
-	       "1 while a change on disk waits for the gateway.");
-	mb_printf(b, "palisade_mgmtd_config_pending %d\n", gw_pending(md->md_gw) ? 1 : 0);
+	one(b, "palisade_mgmtd_config_writes_total", "counter", "Configuration files written.",
+	    (long long)atomic_load(&md->md_writes));
+	one(b, "palisade_mgmtd_config_pending", "gauge",
+	    "1 while a change on disk waits for the gateway.", gw_pending(md->md_gw) ? 1 : 0);
 }
 
 enum MHD_Result h_metrics(struct req *rq)
@@ -241,9 +242,8 @@ enum MHD_Result h_metrics(struct req *rq)
 	json_t *s = NULL;
 	bool up = !live_get(rq->rq_md, LIVE_STATS, &s, &err);
 
-	family(&b, "palisade_gateway_up", "gauge",
-	       "1 if palisade-gatewayd answers on the control socket.");
-	mb_printf(&b, "palisade_gateway_up %d\n", up ? 1 : 0);
+	one(&b, "palisade_gateway_up", "gauge",
+	    "1 if palisade-gatewayd answers on the control socket.", up ? 1 : 0);
 	if (up)
 		gateway_metrics(&b, s);
 	json_decref(s);
