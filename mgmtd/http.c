@@ -3,7 +3,10 @@
  * handler may wait for the gateway). The access handler authenticates
  * before it accepts a body (an anonymous client cannot make us buffer
  * a megabyte), caps the body while it accumulates (413), then runs the
- * route's handler once the body is complete (STYLE 2.6).
+ * route's handler once the body is complete (STYLE 2.6). An answer given
+ * before the body (401, 404, 413 on Content-Length) waits until the body
+ * has been read and dropped, up to MG_DRAIN_MAX: closing on a client that
+ * is still writing resets the connection, and it never sees the answer.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -107,6 +110,30 @@ static bool length_ok(struct req *rq, enum MHD_Result *ret)
 	return false;
 }
 
+/* Can an answer given now wait for the body to be read and dropped? Not
+ * when the client waits for "100 Continue" (it sends no body after an
+ * answer), nor when it announces more than MG_DRAIN_MAX. */
+static bool drainable(struct req *rq)
+{
+	const char *expect = req_header(rq, MHD_HTTP_HEADER_EXPECT);
+	const char *cl = req_header(rq, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	unsigned long long n;
+
+	if (expect && strcasestr(expect, "100-continue"))
+		return false;
+	if (!cl)
+		return req_header(rq, MHD_HTTP_HEADER_TRANSFER_ENCODING) != NULL;
+	n = strtoull(cl, NULL, 10);
+	return n > 0 && n <= MG_DRAIN_MAX;
+}
+
+/* A body that is not kept: counted, and refused past MG_DRAIN_MAX. */
+static enum MHD_Result body_drop(struct req *rq, size_t n)
+{
+	rq->rq_seen += n;
+	return rq->rq_seen > MG_DRAIN_MAX ? MHD_NO : MHD_YES;
+}
+
 /* First call: route, authentication, authorization, size. */
 static enum MHD_Result begin(struct req *rq, const char *url)
 {
@@ -140,8 +167,9 @@ static enum MHD_Result body_add(struct req *rq, const char *data, size_t n)
 {
 	if (rq->rq_too_large || rq->rq_len + n > rq->rq_limit) {
 		rq->rq_too_large = true; /* keep reading, drop it: answered at the end */
-		return MHD_YES;
+		return body_drop(rq, n);
 	}
+	rq->rq_seen += n;
 	if (rq->rq_len + n + 1 > rq->rq_cap) {
 		size_t cap = rq->rq_cap ? rq->rq_cap : 4096;
 		char *nb;
@@ -171,6 +199,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 				  size_t *upload_data_size, void **con_cls)
 {
 	struct req *rq = *con_cls;
+	enum MHD_Result ret;
 
 	if (!rq) {
 		if (!(rq = calloc(1, sizeof(*rq))))
@@ -179,9 +208,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		rq->rq_conn = conn;
 		rq->rq_method = method;
 		*con_cls = rq;
-		return begin(rq, url);
+		rq->rq_hold = drainable(rq);
+		ret = begin(rq, url);
+		rq->rq_hold = false;
+		return ret;
 	}
-	if (rq->rq_status) { /* answered early: discard the rest */
+	if (rq->rq_held) { /* answered early: read the body, then answer */
+		size_t n = *upload_data_size;
+
+		*upload_data_size = 0;
+		return n ? body_drop(rq, n) : reply_held(rq);
+	}
+	if (rq->rq_status) { /* answered early, closing: discard the rest */
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
@@ -205,6 +243,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 
 	if (!rq)
 		return;
+	if (rq->rq_held) /* the client left before its body was read */
+		MHD_destroy_response(rq->rq_held);
 	if (rq->rq_status >= 100 && rq->rq_status < 600)
 		atomic_fetch_add(&md->md_requests[rq->rq_status / 100], 1);
 	if (rq->rq_route && rq->rq_route->rt_audit && rq->rq_status)

@@ -25,10 +25,14 @@
 
 #define MG_BODY_MAX        (1u << 20)  /* JSON and PEM bodies */
 #define MG_BODY_IMPORT_MAX (16u << 20) /* bulk import of EAP users */
-#define MG_PAGE_DEFAULT    100
-#define MG_PAGE_MAX        1000
-#define MG_SSE_MAX         32 /* event streams at once */
-#define MG_PARAMS          3
+/* A body refused before it is read (401, 404, 413, ...) up to this size is
+ * read and dropped before the answer goes out: a client still writing
+ * when we close would get a reset instead of the answer. */
+#define MG_DRAIN_MAX    (32u << 20)
+#define MG_PAGE_DEFAULT 100
+#define MG_PAGE_MAX     1000
+#define MG_SSE_MAX      32 /* event streams at once */
+#define MG_PARAMS       3
 
 struct rates;
 struct live;
@@ -70,6 +74,9 @@ struct req {
 	size_t rq_len, rq_cap, rq_limit;
 	bool rq_too_large;
 	bool rq_started;
+	bool rq_hold;                 /* an answer now waits for the body */
+	struct MHD_Response *rq_held; /* that answer, sent once it is read */
+	size_t rq_seen;               /* body bytes received, kept or not */
 	struct principal rq_who;
 	int rq_status; /* answered with */
 	char rq_audit_obj[160];
@@ -106,6 +113,8 @@ enum MHD_Result reply_json(struct req *rq, unsigned status, json_t *body /* stol
 enum MHD_Result reply_json_ex(struct req *rq, unsigned status, json_t *body, const char *etag,
 			      const char *location, int applied);
 enum MHD_Result reply_empty(struct req *rq, unsigned status);
+/* Send the answer made while rq_hold was set (the body is now read). */
+enum MHD_Result reply_held(struct req *rq);
 /* 204 with Palisade-Applied */
 enum MHD_Result reply_applied(struct req *rq, unsigned status, bool applied);
 enum MHD_Result reply_text(struct req *rq, unsigned status, const char *ctype, char *body,

@@ -33,7 +33,22 @@ static enum MHD_Result queue(struct req *rq, unsigned status, struct MHD_Respons
 		MHD_add_response_header(r, "Content-Security-Policy",
 					"default-src 'none'; frame-ancestors 'none'");
 	rq->rq_status = (int)status;
+	if (rq->rq_hold) {
+		rq->rq_held = r;
+		return MHD_YES;
+	}
 	ret = MHD_queue_response(rq->rq_conn, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+enum MHD_Result reply_held(struct req *rq)
+{
+	struct MHD_Response *r = rq->rq_held;
+	enum MHD_Result ret;
+
+	rq->rq_held = NULL;
+	ret = MHD_queue_response(rq->rq_conn, (unsigned)rq->rq_status, r);
 	MHD_destroy_response(r);
 	return ret;
 }
