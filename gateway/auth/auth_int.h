@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>
@@ -46,6 +47,7 @@ struct auth_key_file {
 
 struct auth_creds {
 	atomic_int cr_refs;
+	uint64_t cr_gen;      /* one per load: names the trust store in caches */
 	X509_STORE *cr_store; /* every certificate of cas/ */
 	struct auth_ca_file *cr_cas;
 	size_t cr_ncas;
@@ -164,6 +166,17 @@ int auth_local_encode(struct auth_local *l, STACK_OF(X509) * chain, const char *
 int auth_x509_parse(const uint8_t *der, size_t len, X509 **out);
 /* Empties the parse cache (tests; a clean exit). */
 void auth_x509_cache_clear(void);
+
+/* Chains X509_verify_cert accepted (chaincache.c), by credentials
+ * generation and certificate objects (auth_x509_parse's): get gives the
+ * verified chain (new references) when every certificate of it is valid
+ * at now, else NULL (verify afresh); hits counts the chains it gave;
+ * clear empties it (tests, exit). */
+STACK_OF(X509) * auth_chain_cache_get(uint64_t gen, X509 *ee, STACK_OF(X509) * sent, time_t now);
+void auth_chain_cache_put(uint64_t gen, X509 *ee, STACK_OF(X509) * sent, STACK_OF(X509) * chain,
+			  time_t now);
+uint64_t auth_chain_cache_hits(void);
+void auth_chain_cache_clear(void);
 
 /*
  * The chain of ee (untrusted: the peer's other certificates) to a trust

@@ -69,37 +69,50 @@ static bool chain_has_ca(STACK_OF(X509) * chain, const struct auth_ca_file *ca)
 	return false;
 }
 
+/* A configured ca must be in the verified chain. */
+static int chain_ca_check(STACK_OF(X509) * chain, X509 *ee, const struct auth_ca_file *ca,
+			  char *why, size_t why_len)
+{
+	char subj[SUBJ_LEN], anchor[SUBJ_LEN];
+
+	if (!ca || chain_has_ca(chain, ca))
+		return 0;
+	auth_why(why, why_len, "chain of '%s' does not lead to cas/%s.pem (trust anchor '%s')",
+		 auth_cert_subject(ee, subj, sizeof(subj)), ca->caf_name,
+		 auth_cert_subject(sk_X509_value(chain, sk_X509_num(chain) - 1), anchor,
+				   sizeof(anchor)));
+	return GW_E_AUTH;
+}
+
 static int chain_verify(const struct auth_creds *c, const struct auth_policy *pol, X509 *ee,
 			STACK_OF(X509) * untrusted, const struct auth_ca_file *ca, char *why,
 			size_t why_len)
 {
-	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
-	char subj[SUBJ_LEN], anchor[SUBJ_LEN];
-	STACK_OF(X509) * chain;
+	time_t now = pol->ap_now ? (time_t)pol->ap_now : time(NULL);
+	STACK_OF(X509) *chain = auth_chain_cache_get(c->cr_gen, ee, untrusted, now);
+	X509_STORE_CTX *ctx;
 	int rc = GW_E_AUTH;
 
-	if (ctx == NULL || !X509_STORE_CTX_init(ctx, c->cr_store, ee, untrusted)) {
+	if (chain) { /* verified before, every certificate still in its dates */
+		rc = chain_ca_check(chain, ee, ca, why, why_len);
+		sk_X509_pop_free(chain, X509_free);
+		return rc;
+	}
+	if ((ctx = X509_STORE_CTX_new()) == NULL ||
+	    !X509_STORE_CTX_init(ctx, c->cr_store, ee, untrusted)) {
 		auth_why(why, why_len, "out of memory verifying the certificate chain");
 		rc = GW_E_NOMEM;
 		goto out;
 	}
 	X509_VERIFY_PARAM_set_depth(X509_STORE_CTX_get0_param(ctx), AUTH_CHAIN_MAX);
-	if (pol->ap_now)
-		X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(ctx), (time_t)pol->ap_now);
+	X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(ctx), now);
 	if (X509_verify_cert(ctx) != 1) {
 		chain_why(ctx, ca ? ca->caf_name : NULL, why, why_len);
 		goto out;
 	}
 	chain = X509_STORE_CTX_get0_chain(ctx);
-	if (ca && !chain_has_ca(chain, ca)) {
-		auth_why(why, why_len,
-			 "chain of '%s' does not lead to cas/%s.pem (trust anchor '%s')",
-			 auth_cert_subject(ee, subj, sizeof(subj)), ca->caf_name,
-			 auth_cert_subject(sk_X509_value(chain, sk_X509_num(chain) - 1), anchor,
-					   sizeof(anchor)));
-		goto out;
-	}
-	rc = 0;
+	auth_chain_cache_put(c->cr_gen, ee, untrusted, chain, now);
+	rc = chain_ca_check(chain, ee, ca, why, why_len);
 out:
 	X509_STORE_CTX_free(ctx);
 	ERR_clear_error();

@@ -233,6 +233,8 @@ static void creds_free(struct auth_creds *c)
 	free(c);
 }
 
+static atomic_uint_fast64_t creds_gen;
+
 int auth_creds_load(const char *config_dir, struct auth_creds **out, char *why, size_t why_len)
 {
 	struct auth_creds *c;
@@ -245,6 +247,7 @@ int auth_creds_load(const char *config_dir, struct auth_creds **out, char *why, 
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return GW_E_NOMEM;
 	atomic_init(&c->cr_refs, 1);
+	c->cr_gen = atomic_fetch_add(&creds_gen, 1) + 1;
 	if ((c->cr_store = X509_STORE_new()) == NULL) {
 		rc = GW_E_NOMEM;
 		goto out;

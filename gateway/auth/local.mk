@@ -9,7 +9,7 @@ gateway_auth_libpalauth_a_SOURCES = \
 	gateway/auth/pem.c gateway/auth/creds.c gateway/auth/local.c gateway/auth/p11local.c \
 	gateway/auth/sigalg.c gateway/auth/sigops.c gateway/auth/sign.c \
 	gateway/auth/bind.c gateway/auth/chain.c gateway/auth/verify.c \
-	gateway/auth/certreq.c gateway/auth/x509cache.c
+	gateway/auth/certreq.c gateway/auth/x509cache.c gateway/auth/chaincache.c
 gateway_auth_libpalauth_a_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
 include $(srcdir)/gateway/auth/eap/local.mk
 # auth/ signs with token keys through pkcs11/: programs linking libpalauth.a

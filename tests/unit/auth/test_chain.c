@@ -330,11 +330,79 @@ static void test_chain_parse_cache(void)
 	auth_x509_cache_clear();
 }
 
+/* One verification of ee_p256 (+ inter when sent) under c: rc, hits
+ * of the chain cache it made, the reason. */
+static int cached_verify(struct auth_creds *c, bool inter, const char *ca, int64_t now_off,
+			 uint64_t *hits, char *why)
+{
+	struct auth_id peer = ta_id("p256.example.com");
+	struct auth_policy pol = { .ap_ca = ca, .ap_any_id = true };
+	uint64_t h0 = auth_chain_cache_hits();
+	uint8_t sig[AUTH_SIG_MAX];
+	struct ta_certs tc;
+	size_t len;
+	int rc;
+
+	p256_sign(sig, &len);
+	if (now_off)
+		pol.ap_now = (uint64_t)(time(NULL) + now_off);
+	ta_certs(&tc, ta.ee_p256, inter ? ta.inter : NULL, NULL);
+	rc = auth_verify_pubkey(c, &pol, &tc.tc_pc, &peer, IKE_AUTH_ECDSA_256, sig, len, octets,
+				sizeof(octets), why, AUTH_WHY_LEN);
+	ta_certs_free(&tc);
+	*hits = auth_chain_cache_hits() - h0;
+	return rc;
+}
+
+/* chaincache.c: a chain verified once is taken from the cache while the
+ * same certificates come under the same credentials, and never where a
+ * fresh verification would refuse: dates (ap_now past the end entity's),
+ * the connection's ca, other credentials, other intermediates. */
+static void test_chain_verified_cache(void)
+{
+	struct auth_creds *c = ta_creds(ta.cfg_a), *c2 = ta_creds(ta.cfg_a);
+	char why[AUTH_WHY_LEN];
+	uint64_t hits;
+
+	auth_chain_cache_clear();
+	CU_ASSERT_EQUAL(cached_verify(c, true, NULL, 0, &hits, why), 0);
+	CU_ASSERT_EQUAL(hits, 0);
+	CU_ASSERT_EQUAL(cached_verify(c, true, NULL, 0, &hits, why), 0);
+	CU_ASSERT_EQUAL(hits, 1);
+	CU_ASSERT_EQUAL(cached_verify(c, true, "corp.pem", 0, &hits, why), 0);
+	CU_ASSERT_EQUAL(hits, 1);
+	/* the ca restriction is checked on a cached chain too */
+	CU_ASSERT_EQUAL(cached_verify(c, true, "alt", 0, &hits, why), GW_E_AUTH);
+	CU_ASSERT_EQUAL(hits, 1);
+	CU_ASSERT_TRUE(ta_why_has(why, "does not lead to cas/alt.pem"));
+	/* out of its dates: verified afresh, which says why (and an entry
+	 * older than its time to live, as it looks from there, is dropped) */
+	CU_ASSERT_EQUAL(cached_verify(c, true, NULL, 800 * DAY, &hits, why), GW_E_AUTH);
+	CU_ASSERT_EQUAL(hits, 0);
+	CU_ASSERT_TRUE(ta_why_has(why, "expired"));
+	CU_ASSERT_EQUAL(cached_verify(c, true, NULL, -3 * DAY, &hits, why), GW_E_AUTH);
+	CU_ASSERT_EQUAL(hits, 0);
+	CU_ASSERT_TRUE(ta_why_has(why, "not valid before"));
+	CU_ASSERT_EQUAL(cached_verify(c, true, NULL, 0, &hits, why), 0);
+	CU_ASSERT_EQUAL(hits, 0);
+	/* other credentials (a reload) and other intermediates: not a hit */
+	CU_ASSERT_EQUAL(cached_verify(c2, true, NULL, 0, &hits, why), 0);
+	CU_ASSERT_EQUAL(hits, 0);
+	CU_ASSERT_EQUAL(cached_verify(c, false, NULL, 0, &hits, why), GW_E_AUTH);
+	CU_ASSERT_EQUAL(hits, 0);
+	CU_ASSERT_EQUAL(cached_verify(c, true, NULL, 0, &hits, why), 0);
+	CU_ASSERT_EQUAL(hits, 1);
+	auth_creds_unref(c);
+	auth_creds_unref(c2);
+	auth_chain_cache_clear();
+}
+
 static const struct ut_case chain_cases_tab[] = {
 	{ "trust, dates, ca restriction, pinning, identities", test_chain_cases },
 	{ "broken, missing and too many certificates", test_chain_bad_certs },
 	{ "one shared creds, four threads", test_chain_threads },
 	{ "parse cache of peer certificates", test_chain_parse_cache },
+	{ "cache of verified chains", test_chain_verified_cache },
 	{ NULL, NULL },
 };
 
