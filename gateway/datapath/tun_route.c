@@ -7,8 +7,8 @@
  * every add and delete), and each route is one RTM_NEWROUTE or
  * RTM_DELROUTE message built directly (no route, next-hop and address
  * objects per call). rtnetlink handles a request inside sendmsg(), so the
- * route is in place before tun_rtab_add returns; the ACK is read for its
- * error code.
+ * route is in place before tun_rtab_add returns, and an error is already
+ * queued on the socket: no ACK is asked for, a failure is read back.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -152,8 +152,32 @@ size_t tun_rtab_count(const struct tun_rtab *rt)
 	return rt->r_n;
 }
 
+/* The kernel's answer to the request seq, if any: rtnetlink handles a
+ * request inside sendmsg(), so an error is queued on the socket before
+ * it returns, and without NLM_F_ACK success queues nothing (one cheap
+ * EAGAIN instead of an ACK to build, send, receive and parse). */
+static int request_error(struct tun_rtab *rt, uint32_t seq)
+{
+	union {
+		struct nlmsghdr h;
+		uint8_t b[NLMSG_SPACE(sizeof(struct nlmsgerr)) + 256];
+	} buf;
+	int fd = nl_socket_get_fd(rt->r_nl);
+	ssize_t n;
+
+	while ((n = recv(fd, &buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC)) > 0) {
+		const struct nlmsgerr *e = NLMSG_DATA(&buf.h);
+
+		if ((size_t)n < NLMSG_SPACE(sizeof(*e)) || buf.h.nlmsg_type != NLMSG_ERROR)
+			continue; /* nothing else is sent to this socket unasked */
+		if (buf.h.nlmsg_seq == seq)
+			return e->error;
+	}
+	return n < 0 && errno != EAGAIN && errno != EWOULDBLOCK ? -errno : 0;
+}
+
 /* One RTM_NEWROUTE (create or replace) or RTM_DELROUTE: dst/plen through
- * the device, link scope, in our table; a negative libnl error. */
+ * the device, link scope, in our table; a negative errno. */
 static int route_msg(struct tun_rtab *rt, const struct rt_entry *k, const struct dp_addr *prefsrc,
 		     bool add)
 {
@@ -166,21 +190,22 @@ static int route_msg(struct tun_rtab *rt, const struct rt_entry *k, const struct
 		.rtm_type = RTN_UNICAST,
 	};
 	size_t n = addr_len(k->e_family);
+	uint32_t seq = nl_socket_use_seq(rt->r_nl);
 	struct nl_msg *m;
-	int e = -NLE_NOMEM;
+	int e = -ENOMEM;
 
-	m = nlmsg_alloc_simple(add ? RTM_NEWROUTE : RTM_DELROUTE,
-			       add ? NLM_F_CREATE | NLM_F_REPLACE : 0);
-	if (!m)
+	/* a small message: the default is a zeroed page */
+	if (!(m = nlmsg_alloc_size(NLMSG_SPACE(sizeof(rtm)) + 4 * NLA_HDRLEN + 48)))
 		return e;
-	if (nlmsg_append(m, &rtm, sizeof(rtm), NLMSG_ALIGNTO) < 0 ||
+	if (!nlmsg_put(m, NL_AUTO_PORT, seq, add ? RTM_NEWROUTE : RTM_DELROUTE, 0,
+		       NLM_F_REQUEST | (add ? NLM_F_CREATE | NLM_F_REPLACE : 0)) ||
+	    nlmsg_append(m, &rtm, sizeof(rtm), NLMSG_ALIGNTO) < 0 ||
 	    nla_put_u32(m, RTA_TABLE, rt->r_table) < 0 ||
 	    (k->e_plen && nla_put(m, RTA_DST, (int)n, k->e_addr) < 0) ||
 	    nla_put_u32(m, RTA_OIF, (uint32_t)rt->r_ifindex) < 0 ||
 	    (prefsrc && nla_put(m, RTA_PREFSRC, (int)n, prefsrc->a_addr) < 0))
 		goto out;
-	if ((e = nl_send_auto(rt->r_nl, m)) >= 0)
-		e = nl_wait_for_ack(rt->r_nl);
+	e = nl_send(rt->r_nl, m) < 0 ? -EIO : request_error(rt, seq);
 out:
 	nlmsg_free(m);
 	return e;
@@ -206,7 +231,7 @@ int tun_rtab_add(struct tun_rtab *rt, const struct dp_addr *dst, unsigned plen,
 	if ((r = route_msg(rt, &k, prefsrc, true)) < 0 && prefsrc)
 		r = route_msg(rt, &k, NULL, true);
 	if (r < 0) {
-		log_err(LOG_SUB_KNL, "tun %s: route: %s", rt->r_name, nl_geterror(r));
+		log_err(LOG_SUB_KNL, "tun %s: route: %s", rt->r_name, strerror(-r));
 		free(e);
 		return GW_E_IO;
 	}
@@ -233,7 +258,7 @@ int tun_rtab_del(struct tun_rtab *rt, const struct dp_addr *dst, unsigned plen)
 	free(e);
 	rt->r_n--;
 	if ((r = route_msg(rt, &k, NULL, false)) < 0) {
-		log_warn(LOG_SUB_KNL, "tun %s: route delete: %s", rt->r_name, nl_geterror(r));
+		log_warn(LOG_SUB_KNL, "tun %s: route delete: %s", rt->r_name, strerror(-r));
 		return GW_E_IO;
 	}
 	return 0;

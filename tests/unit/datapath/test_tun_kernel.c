@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -105,9 +106,29 @@ static void test_v6_default_prefsrc(void)
 	CU_ASSERT_EQUAL(kernel_routes(AF_INET), 0);
 }
 
+/* No ACK is asked for: the kernel's refusals must still come back, each
+ * to its own request, and the next request must not see an old one. */
+static void test_refusals(void)
+{
+	struct dp_addr a = v4(0x0a020304u), b = v4(0x0a020305u);
+
+	CU_ASSERT_EQUAL(tun_route_add(tun, &a, 32, NULL), 0);
+	CU_ASSERT_EQUAL_FATAL(system("ip route del 10.2.3.4/32 table 201"), 0);
+	CU_ASSERT_EQUAL(kernel_routes(AF_INET), 0);
+	CU_ASSERT_EQUAL(tun_route_del(tun, &a, 32), GW_E_IO); /* ESRCH */
+	CU_ASSERT_EQUAL_FATAL(system("ip link set ptst0 down"), 0);
+	CU_ASSERT_EQUAL(tun_route_add(tun, &b, 32, NULL), GW_E_IO); /* ENETDOWN */
+	CU_ASSERT_EQUAL_FATAL(system("ip link set ptst0 up"), 0);
+	CU_ASSERT_EQUAL(tun_route_add(tun, &b, 32, NULL), 0);
+	CU_ASSERT_EQUAL(kernel_routes(AF_INET), 1);
+	CU_ASSERT_EQUAL(tun_route_del(tun, &b, 32), 0);
+	CU_ASSERT_EQUAL(kernel_routes(AF_INET), 0);
+}
+
 static const struct ut_case tun_cases[] = {
 	{ "3,000 routes, shared prefixes", test_many_routes },
 	{ "IPv6, default route, preferred source", test_v6_default_prefsrc },
+	{ "the kernel's refusals come back without ACKs", test_refusals },
 	{ NULL, NULL },
 };
 
