@@ -41,6 +41,7 @@ struct tun_rtab {
 	struct rt_entry **r_bucket;
 	size_t r_nbucket; /* a power of two */
 	size_t r_n;
+	uint32_t r_seq; /* our own: libnl expects an ACK for each of its numbers */
 };
 
 static size_t addr_len(int family)
@@ -190,7 +191,7 @@ static int route_msg(struct tun_rtab *rt, const struct rt_entry *k, const struct
 		.rtm_type = RTN_UNICAST,
 	};
 	size_t n = addr_len(k->e_family);
-	uint32_t seq = nl_socket_use_seq(rt->r_nl);
+	uint32_t seq = ++rt->r_seq;
 	struct nl_msg *m;
 	int e = -ENOMEM;
 

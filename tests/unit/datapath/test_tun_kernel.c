@@ -15,6 +15,7 @@
 
 #include <netlink/netlink.h>
 #include <netlink/route/route.h>
+#include <netlink/route/rule.h>
 
 #include "runner.h"
 #include "datapath/tun.h"
@@ -52,6 +53,30 @@ static struct dp_addr v4(uint32_t host)
 
 	memcpy(a.a_addr, &be, 4);
 	return a;
+}
+
+/* Our policy rules (priorities 3000 and 3001) in the kernel, IPv4. */
+static int kernel_rules(void)
+{
+	struct nl_sock *nl = nl_socket_alloc();
+	struct nl_cache *cache = NULL;
+	struct nl_object *o;
+	int n = 0;
+
+	if (!nl || nl_connect(nl, NETLINK_ROUTE) < 0 ||
+	    rtnl_rule_alloc_cache(nl, AF_INET, &cache) < 0) {
+		nl_socket_free(nl);
+		return -1;
+	}
+	for (o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
+		struct rtnl_rule *rule = (struct rtnl_rule *)o;
+		uint32_t prio = rtnl_rule_get_prio(rule);
+
+		n += rtnl_rule_get_family(rule) == AF_INET && (prio == 3000 || prio == 3001);
+	}
+	nl_cache_free(cache);
+	nl_socket_free(nl);
+	return n;
 }
 
 /* 3,000 host routes (the table grows several times), shared prefixes
@@ -158,7 +183,19 @@ int main(void)
 		fprintf(stderr, "test_tun_kernel: tun_open: %s\n", gw_strerror(r));
 		return 1;
 	}
+	if (kernel_rules() != 2) {
+		fprintf(stderr, "test_tun_kernel: %d policy rules after tun_open, want 2\n",
+			kernel_rules());
+		return 1;
+	}
 	r = ut_main(suites);
+	/* the routes' requests must leave the socket usable for libnl's
+	 * own (ACKed) requests: tun_close deletes the rules with them */
 	tun_close(tun);
+	if (kernel_rules() != 0) {
+		fprintf(stderr, "test_tun_kernel: %d policy rules left after tun_close\n",
+			kernel_rules());
+		return 1;
+	}
 	return r;
 }
