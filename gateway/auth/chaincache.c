@@ -70,6 +70,12 @@ static bool same_input(const struct cc_entry *e, uint64_t gen, const X509 *ee,
 	return true;
 }
 
+/* Older than CC_TTL, or made in what is now the future (clock set back). */
+static bool stale(const struct cc_entry *e, time_t now)
+{
+	return now - e->ce_made > CC_TTL || now < e->ce_made;
+}
+
 STACK_OF(X509) * auth_chain_cache_get(uint64_t gen, X509 *ee, STACK_OF(X509) * sent, time_t now)
 {
 	STACK_OF(X509) *chain = NULL;
@@ -80,7 +86,7 @@ STACK_OF(X509) * auth_chain_cache_get(uint64_t gen, X509 *ee, STACK_OF(X509) * s
 
 		if (!same_input(e, gen, ee, sent))
 			continue;
-		if (now - e->ce_made > CC_TTL || now < e->ce_made) {
+		if (stale(e, now)) {
 			entry_free(e);
 			break;
 		}
@@ -156,6 +162,9 @@ void auth_chain_cache_put(uint64_t gen, X509 *ee, STACK_OF(X509) * sent, STACK_O
 	fresh.ce_gen = gen;
 	fresh.ce_made = now;
 	pthread_mutex_lock(&cc_lock);
+	for (size_t i = 0; i < CC_SLOTS; i++) /* past their time: free what they hold */
+		if (cc_tab[i].ce_used && stale(&cc_tab[i], now))
+			entry_free(&cc_tab[i]);
 	for (size_t i = 1; i < CC_SLOTS && victim->ce_used; i++)
 		if (cc_tab[i].ce_used < victim->ce_used)
 			victim = &cc_tab[i];

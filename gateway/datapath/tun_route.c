@@ -163,18 +163,26 @@ static int request_error(struct tun_rtab *rt, uint32_t seq)
 		struct nlmsghdr h;
 		uint8_t b[NLMSG_SPACE(sizeof(struct nlmsgerr)) + 256];
 	} buf;
-	int fd = nl_socket_get_fd(rt->r_nl);
+	int fd = nl_socket_get_fd(rt->r_nl), r = 0;
 	ssize_t n;
 
-	while ((n = recv(fd, &buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC)) > 0) {
+	/* to the end of what is queued: a message left behind would make
+	 * libnl's next ACKed request on the socket fail */
+	for (;;) {
 		const struct nlmsgerr *e = NLMSG_DATA(&buf.h);
 
-		if ((size_t)n < NLMSG_SPACE(sizeof(*e)) || buf.h.nlmsg_type != NLMSG_ERROR)
-			continue; /* nothing else is sent to this socket unasked */
-		if (buf.h.nlmsg_seq == seq)
-			return e->error;
+		if ((n = recv(fd, &buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC)) < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return r;
+			if (errno != ENOBUFS && errno != EINTR)
+				return -errno;
+			r = -ENOBUFS; /* overrun: our answer may be lost */
+			continue;
+		}
+		if ((size_t)n >= NLMSG_SPACE(sizeof(*e)) && buf.h.nlmsg_type == NLMSG_ERROR &&
+		    buf.h.nlmsg_seq == seq)
+			r = e->error;
 	}
-	return n < 0 && errno != EAGAIN && errno != EWOULDBLOCK ? -errno : 0;
 }
 
 /* One RTM_NEWROUTE (create or replace) or RTM_DELROUTE: dst/plen through
