@@ -174,7 +174,7 @@ static int request_error(struct tun_rtab *rt, uint32_t seq)
 		if ((n = recv(fd, &buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC)) < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				return r;
-			if (errno != ENOBUFS && errno != EINTR)
+			if (errno != ENOBUFS)
 				return -errno;
 			r = -ENOBUFS; /* overrun: our answer may be lost */
 			continue;
