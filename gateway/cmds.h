@@ -9,6 +9,7 @@
 
 struct control;
 struct control_peer;
+struct net;
 struct p11;
 struct sa_engine;
 
@@ -19,6 +20,7 @@ struct sa_engine;
 struct cmds {
 	struct sa_engine *cm_e;
 	struct control *cm_ctl;
+	struct net *cm_net;       /* the IKE sockets (outlives the control socket) */
 	struct p11 *cm_p11;       /* NULL without a pkcs11 section */
 	pthread_rwlock_t cm_lock; /* events vs. shutdown */
 	bool cm_live;             /* events may go to cm_ctl */

@@ -208,6 +208,7 @@ static int start_control(struct daemon *d)
 		return r;
 	d->d_cmds.cm_e = d->d_engine;
 	d->d_cmds.cm_ctl = d->d_ctl;
+	d->d_cmds.cm_net = d->d_net;
 	d->d_cmds.cm_p11 = d->d_p11;
 	if ((r = cmds_register(&d->d_cmds)) || (r = control_start(d->d_ctl)))
 		log_err(LOG_SUB_CTL, "control socket %s: %s", path, gw_strerror(r));

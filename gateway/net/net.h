@@ -16,6 +16,7 @@
 
 #define NET_MAX_SOCKETS 32
 #define NET_DGRAM_MAX   65536
+#define NET_RCVBUF      (4 << 20) /* receive buffer per socket, bytes */
 
 /* One received datagram. data is writable (ESP decrypts in place) and
  * valid only during the callback. */
@@ -43,7 +44,8 @@ struct net_stats {
 	uint64_t ns_rx_ike;
 	uint64_t ns_rx_esp;
 	uint64_t ns_rx_keepalive;
-	uint64_t ns_rx_short; /* too short to be anything */
+	uint64_t ns_rx_short;    /* too short to be anything */
+	uint64_t ns_rx_overflow; /* dropped by the kernel: receive buffer full */
 	uint64_t ns_tx;
 	uint64_t ns_tx_errors;
 };

@@ -12,6 +12,7 @@ struct net_sock {
 	int s_family;
 	uint16_t s_port;
 	bool s_natt;
+	uint32_t s_drops; /* SO_RXQ_OVFL's count at the last datagram (receiver only) */
 	struct sockaddr_storage s_bound;
 };
 
@@ -23,7 +24,7 @@ struct net {
 	int n_stopfd; /* eventfd: wakes the receiver to stop */
 	pthread_t n_thread;
 	bool n_running;
-	_Atomic uint64_t n_rx_ike, n_rx_esp, n_rx_keepalive, n_rx_short;
+	_Atomic uint64_t n_rx_ike, n_rx_esp, n_rx_keepalive, n_rx_short, n_rx_overflow;
 	_Atomic uint64_t n_tx, n_tx_errors;
 };
 

@@ -9,15 +9,15 @@
 #include "net/net_int.h"
 #include "util/log.h"
 
-#define BATCH              32
-#define CMSG_SPACE_PKTINFO CMSG_SPACE(sizeof(struct in6_pktinfo))
+#define BATCH         32
+#define CMSG_SPACE_RX (CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(uint32_t)))
 
 /* Per-thread receive buffers, allocated once (no allocation per datagram). */
 struct rx_batch {
 	struct mmsghdr b_msgs[BATCH];
 	struct iovec b_iov[BATCH];
 	struct sockaddr_storage b_src[BATCH];
-	uint8_t b_cmsg[BATCH][CMSG_SPACE_PKTINFO];
+	uint8_t b_cmsg[BATCH][CMSG_SPACE_RX];
 	uint8_t b_data[BATCH][NET_DGRAM_MAX];
 };
 
@@ -36,12 +36,28 @@ static void batch_reset(struct rx_batch *b)
 	}
 }
 
-/* Our own address the datagram was sent to, from IP(V6)_PKTINFO. */
-static void local_addr(const struct net_sock *s, struct msghdr *mh, struct sockaddr_storage *dst)
+/* SO_RXQ_OVFL: the socket's drop count when this datagram was queued; what
+ * it grew by since the last one the kernel dropped for a full buffer. */
+static void overflow(struct net *net, struct net_sock *s, const struct cmsghdr *c)
+{
+	uint32_t drops;
+
+	memcpy(&drops, CMSG_DATA(c), sizeof(drops));
+	net->n_rx_overflow += (uint32_t)(drops - s->s_drops);
+	s->s_drops = drops;
+}
+
+/* Our own address the datagram was sent to, from IP(V6)_PKTINFO; the
+ * kernel's drops from SO_RXQ_OVFL. */
+static void ancillary(struct net *net, struct net_sock *s, struct msghdr *mh,
+		      struct sockaddr_storage *dst)
 {
 	*dst = s->s_bound;
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
-		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL &&
+		    c->cmsg_len >= CMSG_LEN(sizeof(uint32_t))) {
+			overflow(net, s, c);
+		} else if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
 			struct in_pktinfo pi;
 
 			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
@@ -89,7 +105,7 @@ static void dispatch(struct net *net, const struct net_sock *s, struct net_dgram
 		net->n_cfg.nc_esp(net->n_cfg.nc_arg, d);
 }
 
-static void drain(struct net *net, const struct net_sock *s, struct rx_batch *b)
+static void drain(struct net *net, struct net_sock *s, struct rx_batch *b)
 {
 	for (;;) {
 		int n;
@@ -109,7 +125,7 @@ static void drain(struct net *net, const struct net_sock *s, struct rx_batch *b)
 			};
 
 			memcpy(&d.d_src, &b->b_src[i], sizeof(d.d_src));
-			local_addr(s, &b->b_msgs[i].msg_hdr, &d.d_dst);
+			ancillary(net, s, &b->b_msgs[i].msg_hdr, &d.d_dst);
 			dispatch(net, s, &d);
 		}
 		if (n < BATCH)

@@ -52,12 +52,31 @@ static int parse_addr(const char *s, uint16_t port, struct sockaddr_storage *ss)
 	return GW_E_INVAL;
 }
 
+/*
+ * A receive buffer that holds a burst (a flood of IKE_SA_INITs arrives
+ * faster than one receiver drains it; the default, 208 KiB, holds a
+ * couple of hundred), and
+ * the kernel's count of what it still drops (SO_RXQ_OVFL, read in recv.c).
+ * Best effort: FORCE needs CAP_NET_ADMIN, else rmem_max caps the size.
+ */
+static void set_rcvbuf(int fd)
+{
+	int sz = NET_RCVBUF, on = 1;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	if (setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &on, sizeof(on)) < 0)
+		log_warn(LOG_SUB_NET, "SO_RXQ_OVFL: %s (receive overflows not counted)",
+			 strerror(errno));
+}
+
 /* Options every IKE socket needs: the local address of each datagram (to
  * answer from it), and IPv6 sockets that do not also take IPv4. */
 static int set_options(int fd, int family)
 {
 	int on = 1;
 
+	set_rcvbuf(fd);
 	if (family == AF_INET)
 		return setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on));
 	if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) ||
@@ -180,6 +199,7 @@ void net_get_stats(const struct net *net, struct net_stats *st)
 	st->ns_rx_esp = net->n_rx_esp;
 	st->ns_rx_keepalive = net->n_rx_keepalive;
 	st->ns_rx_short = net->n_rx_short;
+	st->ns_rx_overflow = net->n_rx_overflow;
 	st->ns_tx = net->n_tx;
 	st->ns_tx_errors = net->n_tx_errors;
 }

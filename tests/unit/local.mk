@@ -32,6 +32,7 @@ tests_unit_pool_test_pool_LDADD = $(UT_LDADD) gateway/pool/libpalpool.a gateway/
 	$(OPENSSL_LIBS)
 
 include $(srcdir)/tests/unit/vectors/local.mk
+include $(srcdir)/tests/unit/net/local.mk
 
 # api/model connections (conns/NAME.json) and traffic selectors
 check_PROGRAMS += tests/unit/model/test_conn
