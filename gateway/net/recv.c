@@ -37,7 +37,8 @@ static void batch_reset(struct rx_batch *b)
 }
 
 /* SO_RXQ_OVFL: the socket's drop count when this datagram was queued; what
- * it grew by since the last one the kernel dropped for a full buffer. */
+ * it grew by since the previous one, the kernel dropped in between (a full
+ * buffer, or a bad checksum). Sent only once the count is non-zero. */
 static void overflow(struct net *net, struct net_sock *s, const struct cmsghdr *c)
 {
 	uint32_t drops;

@@ -54,10 +54,10 @@ static int parse_addr(const char *s, uint16_t port, struct sockaddr_storage *ss)
 
 /*
  * A receive buffer that holds a burst (a flood of IKE_SA_INITs arrives
- * faster than one receiver drains it; the default, 208 KiB, holds a
- * couple of hundred), and
- * the kernel's count of what it still drops (SO_RXQ_OVFL, read in recv.c).
- * Best effort: FORCE needs CAP_NET_ADMIN, else rmem_max caps the size.
+ * faster than one receiver drains it; the default, 208 KiB, holds a couple
+ * of hundred), and the kernel's count of what it still drops (SO_RXQ_OVFL,
+ * read in recv.c). Best effort: FORCE needs CAP_NET_ADMIN, else rmem_max
+ * caps the size.
  */
 static void set_rcvbuf(int fd)
 {
