@@ -288,7 +288,47 @@ static void child_free(struct child_sa *c)
 	free(c);
 }
 
-static void child_uninstall(struct sa_engine *e, struct ike_sa *sa, struct child_sa *c)
+/* An inbound SA that outlives its CHILD SA for ESP still in flight. */
+struct in_linger {
+	struct datapath *l_dp;
+	uint32_t l_spi;
+	struct dp_addr l_dst;
+};
+
+static void linger_end(void *arg)
+{
+	struct in_linger *l = arg;
+
+	dp_sa_del(l->l_dp, l->l_spi, &l->l_dst);
+	free(l);
+}
+
+/* Hands the removal of c's inbound SA to a timer: at c's own linger end
+ * if it has one, else in CHILD_LINGER_MS. False when it cannot. */
+static bool linger_in(struct sa_engine *e, struct ike_sa *sa, const struct child_sa *c,
+		      const struct dp_addr *local)
+{
+	struct in_linger *l = malloc(sizeof(*l));
+	uint64_t now = pool_now_ms(), ms = CHILD_LINGER_MS;
+
+	if (c->c_out_removed)
+		ms = c->c_linger_ms > now ? c->c_linger_ms - now : 0;
+	if (!l || !ms || !e->e_dp) {
+		free(l);
+		return false;
+	}
+	*l = (struct in_linger){ e->e_dp, c->c_spi_in, *local };
+	/* the pool stopping runs linger_end at once: before the data path goes */
+	if (pool_timer(e->e_pool, ike_sa_our_spi(sa), (uint32_t)ms, linger_end, linger_end, l)) {
+		free(l);
+		return false;
+	}
+	return true;
+}
+
+/* keep_in: the inbound SA lingers a moment longer (linger_in). */
+static void child_uninstall(struct sa_engine *e, struct ike_sa *sa, struct child_sa *c,
+			    bool keep_in)
 {
 	struct dp_addr local, remote;
 
@@ -296,7 +336,8 @@ static void child_uninstall(struct sa_engine *e, struct ike_sa *sa, struct child
 	dp_addr_of(&sa->s_remote, &remote);
 	if (!c->c_out_removed)
 		policies(e, sa, c, true);
-	dp_sa_del(e->e_dp, c->c_spi_in, &local);
+	if (!keep_in || !linger_in(e, sa, c, &local))
+		dp_sa_del(e->e_dp, c->c_spi_in, &local);
 	if (!c->c_out_pending && !c->c_out_removed)
 		dp_sa_del(e->e_dp, c->c_spi_out, &remote);
 }
@@ -346,7 +387,7 @@ struct child_sa *child_sa_establish(struct sa_engine *e, struct ike_sa *sa,
 	c->c_initiator = p->cp_initiator;
 	c->c_installed = (uint64_t)time(NULL);
 	if (install_sas(e, sa, c) || policies(e, sa, c, false)) {
-		child_uninstall(e, sa, c);
+		child_uninstall(e, sa, c, false);
 		child_free(c);
 		return NULL;
 	}
@@ -392,7 +433,9 @@ void child_sa_delete_all(struct sa_engine *e, struct ike_sa *sa)
 		sa->s_children = c->c_next;
 		if (c->c_state != CHILD_ST_REKEYED && c->c_announced) /* replaced: told */
 			sa_event_child(e, sa, c, false, "ike-down");
-		child_uninstall(e, sa, c);
+		/* reauthenticated (its successor holds the reqid): ESP the peer
+		 * sent before it switched may still be on its way */
+		child_uninstall(e, sa, c, sa_reqid_moved(e, c->c_reqid, ike_sa_our_spi(sa)));
 		sa_reqid_del(e, c->c_reqid, ike_sa_our_spi(sa));
 		atomic_fetch_sub(&e->e_children, 1);
 		child_free(c);
@@ -403,7 +446,7 @@ void child_sa_delete_all(struct sa_engine *e, struct ike_sa *sa)
 void child_sa_update_peer(struct sa_engine *e, struct ike_sa *sa, const struct sa_ep *to)
 {
 	for (struct child_sa *c = sa->s_children; c; c = c->c_next)
-		child_uninstall(e, sa, c);
+		child_uninstall(e, sa, c, false);
 	sa->s_remote = *to;
 	for (struct child_sa *c = sa->s_children; c; c = c->c_next) {
 		c->c_encap = sa->s_natt; /* the peer may just have floated to 4500 */
@@ -722,7 +765,7 @@ void child_sa_remove(struct sa_engine *e, struct ike_sa *sa, struct child_sa *c,
 		*pp = c->c_next;
 		if (reason && c->c_announced) /* not a collision's redundant one */
 			sa_event_child(e, sa, c, false, reason);
-		child_uninstall(e, sa, c);
+		child_uninstall(e, sa, c, false);
 		atomic_fetch_sub(&e->e_children, 1);
 		if (!child_sa_find_reqid(sa, c->c_reqid))
 			sa_reqid_del(e, c->c_reqid, ike_sa_our_spi(sa));

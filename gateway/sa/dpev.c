@@ -113,6 +113,13 @@ static int reqid_get(struct sa_engine *e, uint32_t reqid, uint64_t *spi)
 	return rc;
 }
 
+bool sa_reqid_moved(struct sa_engine *e, uint32_t reqid, uint64_t ike_spi)
+{
+	uint64_t spi;
+
+	return reqid_get(e, reqid, &spi) == 0 && spi != ike_spi;
+}
+
 struct dp_job {
 	struct sa_engine *dj_e;
 	uint64_t dj_spi;

@@ -664,5 +664,8 @@ struct sa_reqids *sa_reqids_new(void);
 void sa_reqids_free(struct sa_reqids *r);
 void sa_reqid_set(struct sa_engine *e, uint32_t reqid, uint64_t ike_spi);
 void sa_reqid_del(struct sa_engine *e, uint32_t reqid, uint64_t ike_spi);
+/* True when reqid's CHILD SA lives on in another IKE SA than ike_spi (a
+ * reauthentication's successor took it over). */
+bool sa_reqid_moved(struct sa_engine *e, uint32_t reqid, uint64_t ike_spi);
 
 #endif

@@ -14,7 +14,8 @@
 #   t_children     a second CHILD SA from either side (CREATE_CHILD_SA),
 #                  terminate and rekey of single CHILD SAs
 #   t_reauth       reauthentication (scheduled and `rekey --reauth`),
-#                  make-before-break: nothing lost from A to B
+#                  make-before-break, ESP 0.3 s behind IKE: the old
+#                  inbound SAs outlive the old IKE SA; nothing lost A to B
 #   t_reauth_bbm   reauth_mode break-before-make: the old SA deleted
 #                  first, then set up again (both triggers)
 #   t_silent       a rekey while the peer is silent: retransmits give up
@@ -393,6 +394,7 @@ t_collide() {
 t_reauth() {
 	restart_net
 	start ',"reauth_time":6,"rekey_time":0' '' '' ''
+	esp_late 0.3
 	stream_start 16 300
 	sleep 3
 	ctl a rekey ab --reauth >"$W/reauth.out" 2>&1
@@ -405,6 +407,11 @@ t_reauth() {
 		ok "reauth: $n reauthentications ($(tr -d '\n' <"$W/reauth.out")), one IKE SA left"
 	else
 		ko "reauth: rc $rc, $n reauthenticated events, $(ike_count a) IKE SA(s), $(installed a) CHILD"
+	fi
+	if ! grep -q "no SA for SPI" "$W/b.log"; then
+		ok "reauth: ESP 0.3 s behind IKE, no ESP for an unknown SPI at B"
+	else
+		ko "reauth: B: $(grep -m1 "no SA for SPI" "$W/b.log")"
 	fi
 }
 
