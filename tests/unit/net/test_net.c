@@ -1,11 +1,13 @@
 /*
  * Unit tests for gateway/net: what the receiver hands to the engine and the
  * data path from ports 500 and 4500 (RFC 3948 2.2: keepalive, non-ESP
- * marker, ESP), and the kernel's drops on a full receive buffer
+ * marker, ESP) on a receiver thread that does not preempt the workers
+ * (SCHED_BATCH), and the kernel's drops on a full receive buffer
  * (SO_RXQ_OVFL), counted exactly. Loopback only.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -23,6 +25,7 @@ struct seen {
 	atomic_size_t s_len;  /* of the last IKE datagram */
 	atomic_uint s_first;  /* its first byte */
 	atomic_uint s_dst_ok; /* its d_dst was 127.0.0.1 on the port it came to */
+	atomic_int s_policy;  /* the receiver thread's scheduling policy */
 };
 
 static struct seen seen;
@@ -41,6 +44,7 @@ static void on_ike(void *arg, struct net_dgram *d)
 					     ntohs(dst->sin_port) == want);
 	if (d->d_natt)
 		atomic_fetch_add(&seen.s_natt, 1);
+	atomic_store(&seen.s_policy, sched_getscheduler(0));
 	atomic_fetch_add(&seen.s_ike, 1);
 }
 
@@ -123,8 +127,9 @@ static void test_dispatch(void)
 	CU_ASSERT_EQUAL(atomic_load(&seen.s_len), sizeof(ike));
 	CU_ASSERT_EQUAL(atomic_load(&seen.s_first), 0x11);
 	CU_ASSERT_TRUE(atomic_load(&seen.s_dst_ok));
-	send_to(fd, natt_port, &keepalive, 1);          /* dropped, counted */
-	send_to(fd, natt_port, shorty, sizeof(shorty)); /* neither */
+	CU_ASSERT_EQUAL(atomic_load(&seen.s_policy), SCHED_BATCH); /* recv.c receiver_sched */
+	send_to(fd, natt_port, &keepalive, 1);                     /* dropped, counted */
+	send_to(fd, natt_port, shorty, sizeof(shorty));            /* neither */
 	send_to(fd, natt_port, esp, sizeof(esp));
 	send_to(fd, natt_port, marked, sizeof(marked)); /* IKE, marker gone */
 	CU_ASSERT_EQUAL(wait_count(&seen.s_ike, 2), 2);
