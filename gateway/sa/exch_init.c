@@ -314,9 +314,8 @@ static void accept_init(struct sa_engine *e, struct sa_job *j, const struct ike_
 	sa->s_ke = NULL;
 	sa_keep_response(e, sa, rsp, len, 0);
 	sa_timer(e, sa, HALF_OPEN_TIMEOUT_MS, half_open_expired, 0);
-	sa_proposal_str(chosen, pstr, sizeof(pstr));
 	log_info(LOG_SUB_IKE, "%s: IKE_SA_INIT answered (%s)%s%s",
-		 ike_sa_prefix(sa, pfx, sizeof(pfx)), pstr,
+		 ike_sa_prefix(sa, pfx, sizeof(pfx)), sa_proposal_str(chosen, pstr, sizeof(pstr)),
 		 sa->s_nat_remote ? ", peer behind NAT" : "",
 		 sa->s_nat_local ? ", we are behind NAT" : "");
 	ike_sa_checkin(e, sa);

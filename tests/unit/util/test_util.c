@@ -139,6 +139,33 @@ static void test_log_escape(void)
 	CU_ASSERT_STRING_EQUAL(gw_strerror(GW_E_CRITICAL), "unsupported critical payload");
 }
 
+static int formatted;
+
+static const char *costly_arg(void)
+{
+	formatted++;
+	return "x";
+}
+
+/* A line's arguments are evaluated only at a level that logs it. */
+static void test_log_lazy(void)
+{
+	int saved = log_get_level();
+
+	log_set_level(LOG_WARNING);
+	formatted = 0;
+	log_info(LOG_SUB_IKE, "%s", costly_arg());
+	log_debug(LOG_SUB_IKE, "%s", costly_arg());
+	CU_ASSERT_EQUAL(formatted, 0);
+	log_set_level(LOG_ERR - 1); /* nothing is logged: stderr stays clean */
+	log_err(LOG_SUB_IKE, "%s", costly_arg());
+	CU_ASSERT_EQUAL(formatted, 0);
+	log_set_level(LOG_DEBUG); /* one line on stderr */
+	log_debug(LOG_SUB_IKE, "lazy logging test: %s", costly_arg());
+	CU_ASSERT_EQUAL(formatted, 1);
+	log_set_level(saved);
+}
+
 /* Default thread counts follow the affinity mask: pinned to one CPU, one. */
 static void test_cpus_usable(void)
 {
@@ -193,6 +220,7 @@ static const struct ut_case writer_cases[] = {
 
 static const struct ut_case log_cases[] = {
 	{ "escape and levels", test_log_escape },
+	{ "arguments evaluated only when logged", test_log_lazy },
 	{ "usable CPUs follow the affinity mask", test_cpus_usable },
 	{ "hex digits", test_hex },
 	{ NULL, NULL },
