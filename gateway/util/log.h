@@ -61,10 +61,10 @@ char *log_escape(char *out, size_t outsz, const void *in, size_t len);
 /* The arguments are evaluated only when the line is logged: a setup's
  * info lines format proposals, identities and prefixes, work wasted at
  * level warning. Arguments must not have side effects. */
-#define log_at(sub, prio, ...)                            \
-	do {                                              \
-		if (log_enabled(prio))                    \
-			log_msg(sub, prio, __VA_ARGS__);  \
+#define log_at(sub, prio, ...)                           \
+	do {                                             \
+		if (log_enabled(prio))                   \
+			log_msg(sub, prio, __VA_ARGS__); \
 	} while (0)
 #define log_err(sub, ...)   log_at(sub, LOG_ERR, __VA_ARGS__)
 #define log_warn(sub, ...)  log_at(sub, LOG_WARNING, __VA_ARGS__)
