@@ -308,15 +308,13 @@ static void linger_end(void *arg)
 static bool linger_in(struct sa_engine *e, struct ike_sa *sa, const struct child_sa *c,
 		      const struct dp_addr *local)
 {
-	struct in_linger *l = malloc(sizeof(*l));
 	uint64_t now = pool_now_ms(), ms = CHILD_LINGER_MS;
+	struct in_linger *l;
 
 	if (c->c_out_removed)
 		ms = c->c_linger_ms > now ? c->c_linger_ms - now : 0;
-	if (!l || !ms || !e->e_dp) {
-		free(l);
+	if (!ms || !e->e_dp || !(l = malloc(sizeof(*l))))
 		return false;
-	}
 	*l = (struct in_linger){ e->e_dp, c->c_spi_in, *local };
 	/* the pool stopping runs linger_end at once: before the data path goes */
 	if (pool_timer(e->e_pool, ike_sa_our_spi(sa), (uint32_t)ms, linger_end, linger_end, l)) {
@@ -435,8 +433,7 @@ void child_sa_delete_all(struct sa_engine *e, struct ike_sa *sa)
 			sa_event_child(e, sa, c, false, "ike-down");
 		/* reauthenticated (its successor holds the reqid): ESP the peer
 		 * sent before it switched may still be on its way */
-		child_uninstall(e, sa, c, sa_reqid_moved(e, c->c_reqid, ike_sa_our_spi(sa)));
-		sa_reqid_del(e, c->c_reqid, ike_sa_our_spi(sa));
+		child_uninstall(e, sa, c, sa_reqid_del(e, c->c_reqid, ike_sa_our_spi(sa)));
 		atomic_fetch_sub(&e->e_children, 1);
 		child_free(c);
 	}

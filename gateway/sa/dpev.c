@@ -74,25 +74,28 @@ void sa_reqid_set(struct sa_engine *e, uint32_t reqid, uint64_t ike_spi)
 	pthread_mutex_unlock(&r->ri_lock);
 }
 
-void sa_reqid_del(struct sa_engine *e, uint32_t reqid, uint64_t ike_spi)
+bool sa_reqid_del(struct sa_engine *e, uint32_t reqid, uint64_t ike_spi)
 {
 	struct sa_reqids *r = reqids(e);
+	bool moved = false;
 
 	if (!r)
-		return;
+		return false;
 	pthread_mutex_lock(&r->ri_lock);
 	for (struct reqid_ent **pp = &r->ri_b[reqid % BUCKETS]; *pp; pp = &(*pp)->r_next) {
 		struct reqid_ent *x = *pp;
 
 		if (x->r_reqid != reqid)
 			continue;
-		if (x->r_spi == ike_spi) { /* not when it moved to another SA */
+		moved = x->r_spi != ike_spi; /* then it stays */
+		if (!moved) {
 			*pp = x->r_next;
 			free(x);
 		}
 		break;
 	}
 	pthread_mutex_unlock(&r->ri_lock);
+	return moved;
 }
 
 static int reqid_get(struct sa_engine *e, uint32_t reqid, uint64_t *spi)
@@ -111,13 +114,6 @@ static int reqid_get(struct sa_engine *e, uint32_t reqid, uint64_t *spi)
 		}
 	pthread_mutex_unlock(&r->ri_lock);
 	return rc;
-}
-
-bool sa_reqid_moved(struct sa_engine *e, uint32_t reqid, uint64_t ike_spi)
-{
-	uint64_t spi;
-
-	return reqid_get(e, reqid, &spi) == 0 && spi != ike_spi;
 }
 
 struct dp_job {

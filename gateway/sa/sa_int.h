@@ -663,9 +663,8 @@ int sa_reauth_start(struct sa_engine *e, struct ike_sa *sa, const struct sa_wait
 struct sa_reqids *sa_reqids_new(void);
 void sa_reqids_free(struct sa_reqids *r);
 void sa_reqid_set(struct sa_engine *e, uint32_t reqid, uint64_t ike_spi);
-void sa_reqid_del(struct sa_engine *e, uint32_t reqid, uint64_t ike_spi);
-/* True when reqid's CHILD SA lives on in another IKE SA than ike_spi (a
- * reauthentication's successor took it over). */
-bool sa_reqid_moved(struct sa_engine *e, uint32_t reqid, uint64_t ike_spi);
+/* Forgets reqid's IKE SA if it is ike_spi. True when another IKE SA holds
+ * reqid now (a reauthentication's successor took its CHILD SA over). */
+bool sa_reqid_del(struct sa_engine *e, uint32_t reqid, uint64_t ike_spi);
 
 #endif

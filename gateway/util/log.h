@@ -50,7 +50,10 @@ struct log_rl {
 	_Atomic unsigned rl_count;  /* lines in it */
 	_Atomic unsigned rl_missed; /* suppressed since the last line */
 };
-#define LOG_RL_INIT(burst) { (burst), 0, 0, 0 }
+#define LOG_RL_INIT(burst)       \
+	{                        \
+		(burst), 0, 0, 0 \
+	}
 /* True when a line may be logged now; *missed gets the suppressed count. */
 bool log_rl_allow(struct log_rl *rl, unsigned *missed);
 
